@@ -1,0 +1,153 @@
+"""The hardware configuration of the edge-processing accelerator (hardware.md §4-§7).
+
+One small frozen dataclass, :class:`HardwareConfig`, shared by the cycle-level engine (:mod:`hwsim.engine`) and
+the functional mode (:mod:`hwsim.functional`).  Every field is validated in ``__post_init__`` with the
+:mod:`adjmat._validation` helpers, so a bad value fails at construction with a message that names it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from adjmat._validation import SpecError, check_choice, check_float, check_int
+
+__all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS"]
+
+TIMINGS = ("ideal", "rtl")
+RMW_POLICIES = ("count", "forward", "stall")
+ACTIVATIONS = ("sigmoid", "relu")
+
+
+@dataclass(frozen=True)
+class HardwareConfig:
+    """Clock, timing, memory-port and number-format settings of one accelerator build.
+
+    The defaults are the published FPGA MNIST build (hardware.md §6, §8): 15 MHz, 10-bit words with 1 sign,
+    2 integer and 7 fraction bits, 8-bit unsigned inputs, sigmoid from 1024-entry tables over [-8, 8),
+    eta = 1/8, single-port banks.
+
+    Parameters
+    ----------
+    f_clk : float
+        Network clock in Hz (> 0).
+    timing : {"ideal", "rtl"}
+        ``"ideal"``: a junction cycle is exactly its clocks (overhead 0).  ``"rtl"``: the authors' RTL adds
+        ``2 + proctime`` fill/drain clocks per junction cycle.
+    proctime : int
+        Pipeline stages of the arithmetic (0 unpipelined, 2 as shipped).  The weight and delta write-backs land
+        ``1 + proctime`` clocks after their reads.
+    ports : {1, 2}
+        Ports per memory bank.  A clock whose most loaded bank has k accesses costs k clocks (1 port) or
+        ``ceil(k / 2)`` clocks (2 ports).
+    rmw : {"count", "forward", "stall"}
+        Policy for delta-memory read-modify-write hazards: only count them, forward the pending value (no
+        stale read, no extra clocks) or stall until the write has landed (no stale read, extra clocks).
+    width, int_bits, frac_bits : int
+        Working word: ``width = 1 + int_bits + frac_bits`` (sign, integer, fraction bits).
+    input_width : int
+        Bits of the unsigned input fractions (input-layer activation memory width).
+    activation : {"sigmoid", "relu"}
+        Hidden and output activation.
+    lut_size : int
+        Entries of the sigmoid and sigmoid-derivative lookup tables (a power of two >= 2).
+    lut_domain : float
+        The tables cover ``[-lut_domain, lut_domain)``.
+    eta_shift : int
+        Learning rate ``eta = 2**-eta_shift`` (an arithmetic shift in hardware).
+    memory_overhead : float
+        Multiplier on memory bits (1.1 in the authors' resource script); must be >= 1.
+
+    Attributes
+    ----------
+    overhead : int
+        Extra clocks per junction cycle: 0 (ideal) or ``2 + proctime`` (rtl).
+    eta : float
+        ``2**-eta_shift``.
+
+    Raises
+    ------
+    adjmat.SpecError
+        Naming the field, the expected values and the value received.
+
+    Examples
+    --------
+    >>> from hwsim import HardwareConfig
+    >>> cfg = HardwareConfig(timing="rtl")
+    >>> cfg.overhead, cfg.eta, cfg.width
+    (4, 0.125, 10)
+    >>> HardwareConfig(width=12, int_bits=3, frac_bits=8).frac_bits
+    8
+    """
+
+    f_clk: float = 15e6
+    timing: str = "ideal"
+    proctime: int = 2
+    ports: int = 1
+    rmw: str = "count"
+    width: int = 10
+    int_bits: int = 2
+    frac_bits: int = 7
+    input_width: int = 8
+    activation: str = "sigmoid"
+    lut_size: int = 1024
+    lut_domain: float = 8.0
+    eta_shift: int = 3
+    memory_overhead: float = 1.1
+
+    def __post_init__(self):
+        where = "HardwareConfig"
+        f_clk = check_float(where, "f_clk", self.f_clk, low=0.0, high=math.inf, low_open=True,
+                            high_open=True)
+        check_choice(where, "timing", self.timing, TIMINGS)
+        proctime = check_int(where, "proctime", self.proctime, minimum=0, maximum=64)
+        ports = check_choice(where, "ports", check_int(where, "ports", self.ports, minimum=1), (1, 2))
+        check_choice(where, "rmw", self.rmw, RMW_POLICIES)
+        width = check_int(where, "width", self.width, minimum=2, maximum=64)
+        int_bits = check_int(where, "int_bits", self.int_bits, minimum=0, maximum=62)
+        frac_bits = check_int(where, "frac_bits", self.frac_bits, minimum=0, maximum=62)
+        if width != 1 + int_bits + frac_bits:
+            raise SpecError(f"{where}: width must equal 1 + int_bits + frac_bits = 1 + {int_bits} + {frac_bits} "
+                            f"= {1 + int_bits + frac_bits}; received width={width!r}. Try "
+                            f"width={1 + int_bits + frac_bits} or frac_bits={width - 1 - int_bits}"
+                            + (" (1 sign bit + integer bits + fraction bits)." if width - 1 - int_bits >= 0
+                               else "."))
+        input_width = check_int(where, "input_width", self.input_width, minimum=1, maximum=32)
+        check_choice(where, "activation", self.activation, ACTIVATIONS)
+        lut_size = check_int(where, "lut_size", self.lut_size, minimum=2, maximum=1 << 24)
+        if lut_size & (lut_size - 1):
+            lo = 1 << (lut_size.bit_length() - 1)
+            raise SpecError(f"{where}: lut_size must be a power of two (the table is addressed by the top bits "
+                            f"of the pre-activation); received lut_size={lut_size!r}. Try lut_size={lo} or "
+                            f"lut_size={2 * lo}.")
+        lut_domain = check_float(where, "lut_domain", self.lut_domain, low=0.0, high=math.inf,
+                                 low_open=True, high_open=True)
+        eta_shift = check_int(where, "eta_shift", self.eta_shift, minimum=0, maximum=62)
+        memory_overhead = check_float(where, "memory_overhead", self.memory_overhead, low=1.0,
+                                      high=math.inf, high_open=True)
+        # store normalised Python scalars (numpy ints in, plain ints out)
+        for name, value in (("f_clk", f_clk), ("proctime", proctime), ("ports", int(ports)), ("width", width),
+                            ("int_bits", int_bits), ("frac_bits", frac_bits), ("input_width", input_width),
+                            ("lut_size", lut_size), ("lut_domain", lut_domain), ("eta_shift", eta_shift),
+                            ("memory_overhead", memory_overhead)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def overhead(self) -> int:
+        """Extra clocks per junction cycle: 0 for ``"ideal"``, ``2 + proctime`` for ``"rtl"``."""
+        return 0 if self.timing == "ideal" else 2 + self.proctime
+
+    @property
+    def eta(self) -> float:
+        """The learning rate ``2**-eta_shift``."""
+        return 2.0 ** -self.eta_shift
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as a plain dict (JSON-serialisable); ``HardwareConfig(**cfg.to_dict()) == cfg``.
+
+        Examples
+        --------
+        >>> HardwareConfig().to_dict()["f_clk"]
+        15000000.0
+        """
+        return asdict(self)
