@@ -1,0 +1,27 @@
+"""adjmat: connection patterns for pre-defined sparse neural networks.
+
+Specs (:class:`JunctionSpec`, :class:`NetSpec`), the immutable edge-list :class:`Pattern`, seeded O(W)
+generators (:func:`generate`, :func:`generate_network`), validity and clash checks, exact counts and metrics.
+Depends on numpy, scipy and numba only -- never TensorFlow.
+
+Examples
+--------
+>>> import adjmat
+>>> pat = adjmat.generate("clash_free", 1024, 64, fo=4, z=128, seed=0)
+>>> pat.W, pat.fi, adjmat.is_clash_free(pat, 128)
+(4096, 64, True)
+"""
+from ._validation import SpecError
+from .specs import JunctionSpec, NetSpec
+from .pattern import Pattern
+from .generators import KINDS, generate, generate_network
+from .checks import CheckReport, ClashReport, PatternError, check, clash_report, is_clash_free, \
+    is_clash_free_adjacency
+# counts, metrics: see below
+
+
+__all__ = [
+    "SpecError", "PatternError", "JunctionSpec", "NetSpec", "Pattern", "KINDS", "generate", "generate_network",
+    "check", "CheckReport", "is_clash_free", "is_clash_free_adjacency", "clash_report", "ClashReport",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,376 @@
+"""The :class:`Pattern`: an immutable edge list in processing (natural) order.
+
+Edge ``j`` joins left neuron ``left[j]`` to right neuron ``right[j]``; ``right`` is non-decreasing (natural
+order: the hardware processes edges right neuron by right neuron, patterns.md §2).  Memory is O(W): two int32
+arrays.  Dense views are built only on request (:meth:`Pattern.to_mask`).
+
+Orientation: :meth:`Pattern.to_mask` returns the Keras kernel orientation ``(p, n)`` (inputs x outputs).
+:meth:`Pattern.to_scipy` returns CSR in the papers' orientation ``(n, p)`` (rows are right neurons, so the CSR
+``indices`` are exactly ``left`` in processing order) unless ``orientation="pn"`` is asked for.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import SpecError, check_choice, check_int, fail
+
+__all__ = ["Pattern", "atomic_write"]
+
+_FORMAT = "adjmat.Pattern/1"
+
+
+def atomic_write(path: str | os.PathLike, write) -> str:
+    """Write a file atomically: ``write(fileobj)`` into a temp file in the same folder, then rename.
+
+    Returns the final path as a string.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> p = atomic_write(os.path.join(d, "a.txt"), lambda f: f.write(b"hi"))
+    >>> open(p, "rb").read()
+    b'hi'
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _as_index_array(where: str, name: str, values: Any, bound: int) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise fail(where, name, "a 1-D integer array", f"array of shape {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise fail(where, name, "an integer array", f"array of dtype {arr.dtype}")
+    if arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi >= bound:
+            raise fail(where, name, f"indices in [0, {bound})", f"array with values in [{lo}, {hi}]")
+    out = np.array(arr, dtype=np.int32, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+class Pattern:
+    """An immutable connection pattern of one junction, as an edge list in processing order.
+
+    Parameters
+    ----------
+    left, right : array_like of int
+        Edge ``j`` joins left neuron ``left[j]`` (0..p-1) to right neuron ``right[j]`` (0..n-1).  ``right``
+        must be non-decreasing (natural order).  Stored as read-only int32 copies.
+    p, n : int
+        Left and right layer sizes.
+    kind : str
+        The generator that made it (``"custom"`` for hand-made ones).
+    seed : int or None
+        The seed it was drawn with (None for deterministic kinds or a caller-owned Generator).
+    meta : mapping, optional
+        JSON-serialisable facts about how it was made (for example ``{"z": 4, "type": 2}``).
+
+    Examples
+    --------
+    >>> pat = Pattern(left=[0, 1, 1, 2], right=[0, 0, 1, 1], p=3, n=2)
+    >>> pat.W, pat.out_degrees().tolist(), pat.in_degrees().tolist()
+    (4, [1, 2, 1], [2, 2])
+    >>> pat.to_mask().astype(int).tolist()
+    [[1, 0], [1, 1], [0, 1]]
+    """
+
+    __slots__ = ("_left", "_right", "_p", "_n", "_kind", "_seed", "_meta", "_cache")
+
+    def __init__(self, left, right, p: int, n: int, kind: str = "custom", seed: int | None = None,
+                 meta: Mapping[str, Any] | None = None):
+        where = "Pattern"
+        p = check_int(where, "p", p, minimum=1)
+        n = check_int(where, "n", n, minimum=1)
+        if not isinstance(kind, str) or not kind:
+            raise fail(where, "kind", "a non-empty string", kind)
+        if seed is not None:
+            seed = check_int(where, "seed", seed, minimum=0)
+        left_a = _as_index_array(where, "left", left, p)
+        right_a = _as_index_array(where, "right", right, n)
+        if left_a.shape != right_a.shape:
+            raise SpecError(f"{where}: left and right must have the same length; received "
+                            f"len(left)={left_a.size}, len(right)={right_a.size}.")
+        if right_a.size > 1:
+            bad = np.flatnonzero(right_a[1:] < right_a[:-1])
+            if bad.size:
+                j = int(bad[0])
+                raise SpecError(f"{where}: right must be non-decreasing (natural order, edges grouped by right "
+                                f"neuron); received right[{j}]={int(right_a[j])} > right[{j + 1}]="
+                                f"{int(right_a[j + 1])}. Sort the edges by right neuron first.")
+        meta = dict(meta or {})
+        try:
+            json.dumps(meta)
+        except TypeError as err:
+            raise fail(where, "meta", "a JSON-serialisable mapping", meta, str(err)) from None
+        self._left, self._right, self._p, self._n = left_a, right_a, p, n
+        self._kind, self._seed, self._meta = kind, seed, MappingProxyType(meta)
+        self._cache: dict[str, Any] = {}
+
+    @classmethod
+    def _trusted(cls, left: np.ndarray, right: np.ndarray, p: int, n: int, kind: str, seed: int | None,
+                 meta: Mapping[str, Any]) -> "Pattern":
+        """Wrap arrays a generator built correctly (int32, natural order) without re-validating them."""
+        self = cls.__new__(cls)
+        left = np.ascontiguousarray(left, dtype=np.int32)
+        right = np.ascontiguousarray(right, dtype=np.int32)
+        left.flags.writeable = False
+        right.flags.writeable = False
+        self._left, self._right, self._p, self._n = left, right, int(p), int(n)
+        self._kind, self._seed, self._meta = kind, seed, MappingProxyType(dict(meta))
+        self._cache = {}
+        return self
+
+    # ------------------------------------------------------------------ basic facts
+    left = property(lambda self: self._left, doc="Left neuron of each edge (read-only int32, length W).")
+    right = property(lambda self: self._right, doc="Right neuron of each edge (read-only int32, non-decreasing).")
+    p = property(lambda self: self._p, doc="Left layer size.")
+    n = property(lambda self: self._n, doc="Right layer size.")
+    kind = property(lambda self: self._kind, doc="Generator kind that made the pattern.")
+    seed = property(lambda self: self._seed, doc="Seed the pattern was drawn with, or None.")
+    meta = property(lambda self: self._meta, doc="Read-only mapping of generation facts (z, type, dither, ...).")
+
+    @property
+    def W(self) -> int:
+        """Number of edges."""
+        return int(self._left.size)
+
+    @property
+    def density(self) -> float:
+        """``W / (p * n)``."""
+        return self.W / (self._p * self._n)
+
+    def out_degrees(self) -> np.ndarray:
+        """Edges leaving each left neuron (int64 array of length p).
+
+        Examples
+        --------
+        >>> Pattern([0, 0], [0, 1], p=2, n=2).out_degrees().tolist()
+        [2, 0]
+        """
+        if "out" not in self._cache:
+            d = np.bincount(self._left, minlength=self._p)
+            d.flags.writeable = False
+            self._cache["out"] = d
+        return self._cache["out"]
+
+    def in_degrees(self) -> np.ndarray:
+        """Edges entering each right neuron (int64 array of length n).
+
+        Examples
+        --------
+        >>> Pattern([0, 0], [0, 1], p=2, n=2).in_degrees().tolist()
+        [1, 1]
+        """
+        if "in" not in self._cache:
+            d = np.bincount(self._right, minlength=self._n)
+            d.flags.writeable = False
+            self._cache["in"] = d
+        return self._cache["in"]
+
+    @property
+    def fo(self) -> int | None:
+        """The common out-degree if every left neuron has the same one, else None."""
+        d = self.out_degrees()
+        return int(d[0]) if d.size and d.min() == d.max() else None
+
+    @property
+    def fi(self) -> int | None:
+        """The common in-degree if every right neuron has the same one, else None."""
+        d = self.in_degrees()
+        return int(d[0]) if d.size and d.min() == d.max() else None
+
+    @property
+    def z(self) -> int | None:
+        """The parallelism the pattern was generated for (from :attr:`meta`), or None."""
+        return self._meta.get("z")
+
+    # ------------------------------------------------------------------ conversions
+    def indptr(self) -> np.ndarray:
+        """CSR row pointer over right neurons: edges of right neuron r are ``indptr[r]:indptr[r+1]``.
+
+        Examples
+        --------
+        >>> Pattern([0, 1, 1], [0, 0, 1], p=2, n=2).indptr().tolist()
+        [0, 2, 3]
+        """
+        if "indptr" not in self._cache:
+            ptr = np.zeros(self._n + 1, dtype=np.int64)
+            np.cumsum(self.in_degrees(), out=ptr[1:])
+            ptr.flags.writeable = False
+            self._cache["indptr"] = ptr
+        return self._cache["indptr"]
+
+    def to_scipy(self, orientation: str = "np", dtype=np.float32) -> sp.csr_matrix:
+        """The pattern as a SciPy CSR matrix of ones.
+
+        Parameters
+        ----------
+        orientation : {"np", "pn"}
+            ``"np"`` (default): shape ``(n, p)``, rows are right neurons -- the papers' orientation, built in
+            O(W) with ``indices == left`` in processing order.  ``"pn"``: shape ``(p, n)``, the Keras kernel
+            orientation (a transpose, converted to CSR).
+        dtype : numpy dtype
+            Value type of the stored ones.
+
+        Examples
+        --------
+        >>> m = Pattern([0, 1, 1], [0, 0, 1], p=2, n=2).to_scipy()
+        >>> m.shape, m.toarray().tolist()
+        ((2, 2), [[1.0, 1.0], [0.0, 1.0]])
+        """
+        check_choice("Pattern.to_scipy", "orientation", orientation, ("np", "pn"))
+        m = sp.csr_matrix((np.ones(self.W, dtype=dtype), self._left.copy(), self.indptr().copy()),
+                          shape=(self._n, self._p))
+        return m if orientation == "np" else m.T.tocsr()
+
+    def to_mask(self) -> np.ndarray:
+        """Dense boolean mask of shape ``(p, n)`` (Keras kernel orientation: ``mask[left, right]``).
+
+        This is the one O(p*n) view; build it only when you need it.
+
+        Examples
+        --------
+        >>> Pattern([1], [0], p=2, n=1).to_mask().tolist()
+        [[False], [True]]
+        """
+        mask = np.zeros((self._p, self._n), dtype=bool)
+        mask[self._left, self._right] = True
+        return mask
+
+    @classmethod
+    def from_mask(cls, mask, kind: str = "custom", meta: Mapping[str, Any] | None = None) -> "Pattern":
+        """Build a pattern from a ``(p, n)`` boolean mask (Keras orientation); edges in natural order with
+        left neurons ascending within each right neuron.
+
+        Examples
+        --------
+        >>> Pattern.from_mask([[True, False], [True, True]]).left.tolist()
+        [0, 1, 1]
+        """
+        mask = np.asarray(mask)
+        if mask.ndim != 2:
+            raise fail("Pattern.from_mask", "mask", "a 2-D (p, n) array", f"array of shape {mask.shape}")
+        right, left = np.nonzero(mask.T)
+        return cls(left, right, mask.shape[0], mask.shape[1], kind=kind, meta=meta)
+
+    @classmethod
+    def from_scipy(cls, matrix, orientation: str = "np", kind: str = "custom",
+                   meta: Mapping[str, Any] | None = None) -> "Pattern":
+        """Build a pattern from a SciPy sparse matrix (stored entries are edges).
+
+        ``orientation="np"`` means shape ``(n, p)``; ``"pn"`` means ``(p, n)``.  Within a right neuron the
+        stored order of a CSR ``(n, p)`` matrix is kept, so ``Pattern.from_scipy(pat.to_scipy()) == pat``.
+
+        Examples
+        --------
+        >>> pat = Pattern([1, 0], [0, 1], p=2, n=2)
+        >>> Pattern.from_scipy(pat.to_scipy()) == pat
+        True
+        """
+        check_choice("Pattern.from_scipy", "orientation", orientation, ("np", "pn"))
+        if not sp.issparse(matrix):
+            raise fail("Pattern.from_scipy", "matrix", "a scipy.sparse matrix", type(matrix).__name__)
+        m = matrix if orientation == "np" else matrix.T
+        m = m.tocsr()
+        n, p = m.shape
+        right = np.repeat(np.arange(n, dtype=np.int32), np.diff(m.indptr))
+        return cls(m.indices, right, p, n, kind=kind, meta=meta)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> str:
+        """Save to ``.npz`` (no pickle; atomic temp-file-and-rename).  Returns the path written.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> pat = Pattern([0, 1], [0, 1], p=2, n=2, kind="custom")
+        >>> path = pat.save(os.path.join(tempfile.mkdtemp(), "pat.npz"))
+        >>> Pattern.load(path) == pat
+        True
+        """
+        header = json.dumps({"format": _FORMAT, "p": self._p, "n": self._n, "kind": self._kind,
+                             "seed": self._seed, "meta": dict(self._meta)})
+        arrays = {"left": self._left, "right": self._right, "header": np.array(header)}
+        return atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Pattern":
+        """Load a pattern written by :meth:`save` (``allow_pickle=False``; contents validated).
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> path = Pattern([0], [0], p=1, n=1).save(os.path.join(tempfile.mkdtemp(), "p.npz"))
+        >>> Pattern.load(path).W
+        1
+        """
+        where = "Pattern.load"
+        try:
+            with np.load(os.fspath(path), allow_pickle=False) as data:
+                missing = {"left", "right", "header"} - set(data.files)
+                if missing:
+                    raise SpecError(f"{where}: {os.fspath(path)!r} is not a saved Pattern: missing "
+                                    f"{', '.join(sorted(missing))}; expected arrays left, right, header.")
+                header = json.loads(str(data["header"]))
+                left, right = data["left"], data["right"]
+        except (ValueError, OSError) as err:
+            if isinstance(err, SpecError):
+                raise
+            raise SpecError(f"{where}: cannot read {os.fspath(path)!r} as a Pattern .npz: {err}") from None
+        if header.get("format") != _FORMAT:
+            raise SpecError(f"{where}: {os.fspath(path)!r} has format {header.get('format')!r}; "
+                            f"expected {_FORMAT!r}.")
+        return cls(left, right, header["p"], header["n"], kind=header["kind"], seed=header["seed"],
+                   meta=header["meta"])
+
+    # ------------------------------------------------------------------ dunder
+    def __eq__(self, other: object) -> bool:
+        """Equal when sizes and the edge lists (in processing order) are identical; provenance is ignored."""
+        if not isinstance(other, Pattern):
+            return NotImplemented
+        return (self._p == other._p and self._n == other._n and np.array_equal(self._left, other._left)
+                and np.array_equal(self._right, other._right))
+
+    def __hash__(self) -> int:
+        return hash((self._p, self._n, self._left.tobytes(), self._right.tobytes()))
+
+    def __len__(self) -> int:
+        return self.W
+
+    def __repr__(self) -> str:
+        facts = [f"kind={self._kind!r}", f"p={self._p}", f"n={self._n}", f"W={self.W}",
+                 f"density={self.density:.4g}"]
+        fo, fi = self.fo, self.fi
+        if fo is not None:
+            facts.append(f"fo={fo}")
+        if fi is not None:
+            facts.append(f"fi={fi}")
+        for key in ("z", "type", "dither"):
+            if key in self._meta:
+                facts.append(f"{key}={self._meta[key]!r}")
+        if self._seed is not None:
+            facts.append(f"seed={self._seed}")
+        return "Pattern(" + ", ".join(facts) + ")"
