@@ -110,7 +110,7 @@ class JunctionSpec:
         if fo > n:
             raise fail(where, "fo", f"at most n ({n})", fo)
         if (p * fo) % n:
-            raise SpecError(f"{where}: fi = p*fo/n = {p}*{fo}/{n} = {p * fo / n:g} must be a whole number; "
+            raise SpecError(f"{where}: fi = p*fo/n = {p}*{fo}/{n} = {p * fo / n:.3g} must be a whole number; "
                             + _fo_hint(p, n, fo))
         if z is not None and p % z:
             near = nearest(divisors(p), z)

@@ -1,0 +1,60 @@
+"""`predefsparse pattern` through main(argv) and as an installed console script."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import adjmat
+from predefsparse.cli import main
+
+
+def test_pattern_summary_and_outputs(tmp_path, capsys):
+    out, plot = tmp_path / "p.npz", tmp_path / "p.png"
+    rc = main(["pattern", "clash_free", "--p", "1024", "--n", "64", "--fo", "4", "--z", "128", "--seed", "0",
+               "--out", str(out), "--plot", str(plot)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "W=4096" in text and "in-deg    min 64  max 64" in text
+    assert "clash-free yes  clocks 32  clash clocks 0  stall clocks 0" in text
+    assert adjmat.Pattern.load(out) == adjmat.generate("clash_free", 1024, 64, fo=4, z=128, seed=0)
+    with open(plot, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_random_pattern_reports_stalls(capsys):
+    assert main(["pattern", "random", "--p", "1024", "--n", "64", "--fo", "4", "--z", "128", "--seed", "0"]) == 0
+    text = capsys.readouterr().out
+    stalls = adjmat.clash_report(adjmat.generate("random", 1024, 64, fo=4, seed=0), 128).stall_clocks
+    assert f"stall clocks {stalls}" in text and "clash-free no" in text
+
+
+def test_user_error_exits_1_with_one_line(capsys):
+    rc = main(["pattern", "clash_free", "--p", "4", "--n", "4", "--fo", "3", "--z", "2"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 1
+    assert err.count("\n") == 0 and "fi (3) to divide p (4)" in err
+
+
+def test_usage_error_exits_2():
+    with pytest.raises(SystemExit) as exc:
+        main(["pattern", "nope", "--p", "4", "--n", "4"])
+    assert exc.value.code == 2
+
+
+def test_console_script_does_not_import_tensorflow():
+    code = ("import sys; from predefsparse.cli import main; "
+            "rc = main(['pattern', 'usn', '--p', '64', '--n', '32', '--density', '0.1', '--seed', '1']); "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'tf imported'; sys.exit(rc)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "pattern   usn  p=64  n=32  W=205" in res.stdout
+
+
+@pytest.mark.parametrize("module", ["adjmat", "hwsim"])
+def test_import_without_tensorflow(module):
+    code = f"import sys, {module}; bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; print(bad)"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"
