@@ -120,6 +120,8 @@ class Pattern:
                 raise SpecError(f"{where}: right must be non-decreasing (natural order, edges grouped by right "
                                 f"neuron); received right[{j}]={int(right_a[j])} > right[{j + 1}]="
                                 f"{int(right_a[j + 1])}. Sort the edges by right neuron first.")
+        if meta is not None and not isinstance(meta, Mapping):
+            raise fail(where, "meta", "a JSON-serialisable mapping or None", meta)
         meta = dict(meta or {})
         try:
             json.dumps(meta)
