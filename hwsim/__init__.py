@@ -1,15 +1,30 @@
 """hwsim: a cycle-level and functional simulator of the edge-processing accelerator for pre-defined sparse
 networks (hardware.md).
 
+- :class:`HardwareConfig`: clock, timing mode, PROCTIME, bank ports, RMW policy, number formats.
+- :func:`simulate` -> :class:`Report`: the Numba cycle-level engine (clocks, latency, throughput,
+  utilisation, stalls, clashes, RMW hazards, memory traffic, resources, weight staleness).
+- :func:`resources`, :func:`memory_bits`: the resource model (hardware.md §7).
+- :func:`export_rtl`, :func:`load_rtl`: per-junction address ROMs for the RTL, and back.
+
 Depends on numpy, numba and :mod:`adjmat` only -- never TensorFlow.
 
 Examples
 --------
->>> import hwsim
+>>> import adjmat, hwsim
 >>> hwsim.HardwareConfig(timing="rtl").overhead
 4
+>>> net = adjmat.NetSpec((1024, 64, 32), fo=(4, 16), z=(128, 32))
+>>> rep = hwsim.simulate(net, adjmat.generate_network(net, "clash_free", seed=0), inputs=1000)
+>>> rep.cpc, rep.total_clocks
+(32, 32128)
 """
 from .config import ACTIVATIONS, RMW_POLICIES, TIMINGS, HardwareConfig
+from .report import Report
+from .resources import memory_bits, resources
+from .engine import simulate, schedule_flags
+from .export import export_rtl, load_rtl
 
-__all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS"]
+__all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "simulate", "schedule_flags", "Report",
+           "resources", "memory_bits", "export_rtl", "load_rtl"]
 __version__ = "0.1.0"
