@@ -234,7 +234,7 @@ def nearest(candidates: Iterable[int], target: float, k: int = 2) -> list[int]:
     Examples
     --------
     >>> nearest([1, 2, 4, 8, 16], 5)
-    [4, 8]
+    [2, 4]
     """
     cands = sorted(set(candidates))
     best = sorted(cands, key=lambda c: (abs(c - target), c))[:k]

@@ -200,7 +200,7 @@ def clash_report(pattern: Pattern, z: int) -> ClashReport:
     >>> from adjmat import Pattern
     >>> rep = clash_report(Pattern([0, 2, 1, 3], [0, 0, 1, 1], p=4, n=2), 2)
     >>> rep.clash_clocks, rep.stall_clocks, rep.max_load_hist.tolist()
-    (1, 1, [0, 1, 1])
+    (2, 2, [0, 0, 2])
     """
     where = "clash_report"
     pattern = _require_pattern(where, pattern)

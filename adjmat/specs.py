@@ -177,7 +177,7 @@ class NetSpec:
     >>> net.fi, net.W, net.cycles, net.cycle
     ((64, 32), (4096, 1024), (32, 32), 32)
     >>> round(net.overall_density, 4)
-    0.0735
+    0.0758
     """
 
     config: tuple[int, ...]
@@ -273,7 +273,7 @@ class NetSpec:
         Examples
         --------
         >>> NetSpec.valid_cycles((1024, 64, 32), (4, 16), hardware=True)
-        [1, 2, 4, 8, 16, 32]
+        [16, 32]
         """
         base = NetSpec(config, fo)
         g = 0
