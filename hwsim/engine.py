@@ -34,6 +34,7 @@ __all__ = ["simulate", "schedule_flags", "MODES"]
 
 MODES = ("train", "infer")
 _RMW_CODES = {"count": _kernels.RMW_COUNT, "forward": _kernels.RMW_FORWARD, "stall": _kernels.RMW_STALL}
+_FIXED_DEGREE_KINDS = ("fc", "basic", "clash_free", "rtl")  # kinds whose degrees are exactly fo and fi
 _CHUNK = 4096  # junction cycles per kernel call in every_cycle mode (progress granularity)
 MAC_CONVENTION = ("one edge operation = one edge processed by one unit: an FF multiply-accumulate, a BP "
                   "delta multiply-accumulate (2 multipliers) or an UP weight update; a training input costs "
@@ -147,10 +148,13 @@ def _validate(netspec, patterns, config, inputs, mode, allow_unbalanced, every_c
         if pat.W != js.W:
             raise _fail_patterns(f"{tag} must have W = p*fo = {js.p}*{js.fo} = {js.W} edges; received "
                                  f"W={pat.W}.")
-        if pat.fo is not None and pat.fo != js.fo:
-            raise _fail_patterns(f"{tag} must have out-degree fo={js.fo}; received fo={pat.fo}.")
-        if pat.fi is not None and pat.fi != js.fi:
-            raise _fail_patterns(f"{tag} must have in-degree fi={js.fi}; received fi={pat.fi}.")
+        if pat.kind in _FIXED_DEGREE_KINDS:
+            for name, degs, want in (("out", pat.out_degrees(), js.fo), ("in", pat.in_degrees(), js.fi)):
+                if degs.min() != want or degs.max() != want:
+                    raise _fail_patterns(
+                        f"{tag} is kind={pat.kind!r}, so every {name}-degree must be "
+                        f"{'fo' if name == 'out' else 'fi'}={want}; received {name}-degrees "
+                        f"{int(degs.min())}..{int(degs.max())}. Regenerate it with adjmat.generate.")
     return netspec, patterns, inputs, mode, allow_unbalanced, every_cycle, progress
 
 
@@ -234,7 +238,9 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConf
     netspec : adjmat.NetSpec
         Layer sizes, out-degrees and per-junction parallelism z (required).
     patterns : sequence of adjmat.Pattern
-        One pattern per junction, matching ``netspec`` in p, n, W and (when they are fixed) fo and fi.
+        One pattern per junction, matching ``netspec`` in p, n and W.  Kinds with fixed degrees ("fc",
+        "basic", "clash_free", "rtl") must have exactly fo and fi; kinds whose degrees vary ("random", "usn",
+        "erdos_renyi", "custom") are accepted and the variation is listed in ``Report.hardware_violations``.
     config : HardwareConfig, optional
         Clock, timing mode, PROCTIME, ports, RMW policy, widths; default ``HardwareConfig()``.
     inputs : int
@@ -402,7 +408,9 @@ def _build_report(netspec, patterns, config, inputs, mode, every_cycle, red, lat
                    "meta": {k: v for k, v in pat.meta.items() if k in ("z", "type", "dither")}}
                   for pat in patterns],
         mode=mode, inputs=inputs, method="every_cycle" if every_cycle else "segments",
-        hardware_violations=list(netspec.hardware_violations()),
+        hardware_violations=list(netspec.hardware_violations()) + [
+            f"junction {i + 1}: in-degrees vary ({int(pat.in_degrees().min())}..{int(pat.in_degrees().max())}), "
+            f"so the right neurons finishing per clock vary" for i, pat in enumerate(patterns) if pat.fi is None],
         total_clocks=total_clocks, junction_cycles=red["total_cycles"], cpc=cpc,
         latency_cycles=2 * L + 1 if train else L + 1, latency_clocks=latency[0], latency_clocks_min=latency[1],
         latency_s=latency[0] / config.f_clk,
