@@ -1,0 +1,174 @@
+"""The fixed-point number format of the FPGA build (hardware.md §6), as used by :func:`hwsim.train` and
+:func:`hwsim.infer` with ``numerics="fixed"``.
+
+Every quantity is an integer *code*; its value is ``code * 2**-frac``.  The formats, all taken from a
+:class:`hwsim.HardwareConfig` ``cfg``:
+
+Working word (weights, biases, pre-activations, activations, derivatives, deltas)
+    Signed two's complement of ``cfg.width = 1 + cfg.int_bits + cfg.frac_bits`` bits (FPGA build: 10 = 1 + 2 + 7).
+    ``frac = cfg.frac_bits``; codes in ``[lo, hi] = [-2**(width-1), 2**(width-1) - 1]``, i.e. values in
+    ``[-4, 4 - 1/128]`` for the FPGA build.
+Input word (layer-0 activations)
+    Unsigned fraction of ``cfg.input_width`` bits (FPGA build: 8): codes ``0 .. 2**input_width - 1``, value
+    ``code / 2**input_width``.  A real input ``x`` in [0, 1] becomes ``min(floor(x * 2**input_width + 1/2),
+    2**input_width - 1)``; a ``uint8`` pixel ``q`` means the value ``q / 256``.
+
+Rounding and saturation (one rule everywhere)
+    ``rshift(v, s) = floor(v / 2**s + 1/2)`` -- an arithmetic right shift after adding half an LSB (round half
+    up, toward +inf), written ``(v + 2**(s-1)) >> s`` for ``s >= 1``.  ``sat(v) = min(max(v, lo), hi)``.
+    Real values (initial weights, table entries) are quantised the same way: ``sat(floor(v * 2**frac + 1/2))``.
+
+Feed-forward (per edge, then per right neuron)
+    product ``p_j = sat(rshift(a_left * w_j, frac_a))`` where ``frac_a`` is the fraction width of the left layer
+    (``input_width`` in junction 1, ``frac_bits`` after it): the multiplier rescales to the working format.
+    Adder tree: ``s = sat(sum_j p_j + b)``.  The tree carries ``ceil(log2 fi)`` guard bits, so the sum of the
+    ``fi`` products is exact; the result (plus the bias) saturates to the working word.
+Activation
+    Sigmoid: two lookup tables of ``cfg.lut_size`` entries over ``[-d, d)``, ``d = cfg.lut_domain``, step
+    ``h = 2d / lut_size``.  Entry ``k`` covers ``[-d + k h, -d + (k+1) h)`` and holds the quantised
+    ``sigmoid(c_k)`` and ``sigmoid(c_k) * (1 - sigmoid(c_k))`` at the centre ``c_k = -d + (k + 1/2) h``.  The
+    pre-activation code ``s`` addresses entry ``k = floor((s + D) * lut_size / (2 D))`` with
+    ``D = d * 2**frac`` (an integer: ``cfg.lut_domain * 2**cfg.frac_bits`` must be whole), clamped to
+    ``[0, lut_size - 1]``.  With the FPGA build's saturated 10-bit pre-activation (|s| < 4) and d = 8 only
+    the middle half of the table is ever addressed.  ReLU: ``a = max(s, 0)``; ``a' = sat(2**frac)`` (one) when
+    ``s > 0`` else 0.
+Output delta
+    ``delta_L = sat(a - y * sat(2**frac))`` for one-hot ``y`` (hardware.md §1: cross-entropy).
+Back-propagation (junctions 2..L, per edge; two multipliers per lane)
+    ``c_j = sat(rshift(sat(rshift(delta_right * w_j, frac)) * a'_left, frac))``, accumulated into the left
+    neuron's partial delta by a read-modify-write: ``delta_left = sat(delta_left + c_j)`` in natural edge
+    order (the delta memory holds working words, so every write saturates).
+Update (eta = 2**-k, an arithmetic shift with rounding)
+    ``w_j = sat(w_j - sat(rshift(a_left * delta_right, frac_a + k)))`` -- one rounding: the multiplier's
+    full product is shifted by its rescale and the learning-rate shift together;
+    ``b = sat(b - rshift(delta_right, k))``.
+Prediction
+    The index of the largest output pre-activation ``s`` (first on ties).  The activation is monotone, so this
+    is the argmax of the outputs whenever they are not tied by the table's rounding.
+
+Examples
+--------
+>>> from hwsim import HardwareConfig
+>>> from hwsim.fixedpoint import quantize, to_real
+>>> cfg = HardwareConfig()
+>>> quantize([0.5, -0.01, 9.0], cfg).tolist()
+[64, -1, 511]
+>>> to_real(quantize([0.3], cfg), cfg).tolist()
+[0.296875]
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from adjmat._validation import SpecError
+
+__all__ = ["code_range", "quantize", "quantize_inputs", "to_real", "sigmoid_tables", "lut_scale"]
+
+
+def code_range(config) -> tuple[int, int]:
+    """``(lo, hi)``: the smallest and largest code of the working word.
+
+    Examples
+    --------
+    >>> from hwsim import HardwareConfig
+    >>> code_range(HardwareConfig())
+    (-512, 511)
+    """
+    return -(1 << (config.width - 1)), (1 << (config.width - 1)) - 1
+
+
+def quantize(values: Any, config) -> np.ndarray:
+    """Real values to working-word codes: ``sat(floor(v * 2**frac_bits + 1/2))`` as int32.
+
+    Examples
+    --------
+    >>> from hwsim import HardwareConfig
+    >>> quantize([1.0, -4.5, 0.0039], HardwareConfig()).tolist()
+    [128, -512, 0]
+    """
+    lo, hi = code_range(config)
+    v = np.floor(np.asarray(values, dtype=np.float64) * 2.0 ** config.frac_bits + 0.5)
+    return np.clip(v, lo, hi).astype(np.int32)
+
+
+def quantize_inputs(x: np.ndarray, config) -> np.ndarray:
+    """Inputs to unsigned ``input_width``-bit fraction codes (int32).
+
+    ``uint8`` arrays are pixel values ``q`` meaning ``q / 256``; real arrays hold values in [0, 1].  Either
+    becomes ``min(floor(value * 2**input_width + 1/2), 2**input_width - 1)``.
+
+    Examples
+    --------
+    >>> from hwsim import HardwareConfig
+    >>> quantize_inputs(np.array([[0, 128, 255]], dtype=np.uint8), HardwareConfig()).tolist()
+    [[0, 128, 255]]
+    >>> quantize_inputs(np.array([[0.0, 0.5, 1.0]]), HardwareConfig()).tolist()
+    [[0, 128, 255]]
+    """
+    x = np.asarray(x)
+    iw = config.input_width
+    top = (1 << iw) - 1
+    if x.dtype == np.uint8:  # integer path: q / 256 -> iw bits
+        q = x.astype(np.int32)
+        if iw >= 8:
+            return q << (iw - 8)
+        return np.minimum((q + (1 << (7 - iw))) >> (8 - iw), top)
+    return np.minimum(np.floor(np.asarray(x, dtype=np.float64) * 2.0 ** iw + 0.5), top).astype(np.int32)
+
+
+def to_real(codes: Any, config, frac_bits: int | None = None) -> np.ndarray:
+    """Codes to their real values ``code * 2**-frac_bits`` (float64; default: the working fraction width).
+
+    Examples
+    --------
+    >>> from hwsim import HardwareConfig
+    >>> to_real([128, -3], HardwareConfig()).tolist()
+    [1.0, -0.0234375]
+    """
+    f = config.frac_bits if frac_bits is None else frac_bits
+    return np.asarray(codes, dtype=np.float64) * 2.0 ** -f
+
+
+def lut_scale(config, where: str = "train") -> int:
+    """``D = lut_domain * 2**frac_bits``, the table's half-range in codes; must be a whole number.
+
+    Raises
+    ------
+    adjmat.SpecError
+        When ``config.lut_domain`` is not a multiple of ``2**-frac_bits``.
+
+    Examples
+    --------
+    >>> from hwsim import HardwareConfig
+    >>> lut_scale(HardwareConfig())
+    1024
+    """
+    d = config.lut_domain * 2.0 ** config.frac_bits
+    if d != math.floor(d) or d < 1 or d > 2.0 ** 40:
+        step = 2.0 ** -config.frac_bits
+        raise SpecError(f"{where}: config.lut_domain must be a multiple of 2**-frac_bits = {step:g} (the table "
+                        f"is addressed by the pre-activation code) for numerics='fixed'; received "
+                        f"config.lut_domain={config.lut_domain!r}. Try lut_domain="
+                        f"{max(step, math.floor(config.lut_domain / step) * step):g}.")
+    return int(d)
+
+
+def sigmoid_tables(config) -> tuple[np.ndarray, np.ndarray]:
+    """The sigmoid and sigmoid-derivative lookup tables as working-word codes (two int32 arrays of
+    ``config.lut_size`` entries), evaluated at the entry centres (see the module docstring).
+
+    Examples
+    --------
+    >>> from hwsim import HardwareConfig
+    >>> sig, dsig = sigmoid_tables(HardwareConfig())
+    >>> int(sig[512]), int(dsig[512]), int(sig[0]), int(sig[-1])
+    (64, 32, 0, 128)
+    """
+    n = config.lut_size
+    h = 2.0 * config.lut_domain / n
+    centres = -config.lut_domain + (np.arange(n, dtype=np.float64) + 0.5) * h
+    sig = 1.0 / (1.0 + np.exp(-centres))
+    return quantize(sig, config), quantize(sig * (1.0 - sig), config)

@@ -1,0 +1,767 @@
+"""Functional mode: train and run the network with the real FF/BP/UP values, through the hardware's schedule.
+
+:func:`train` runs batch-1 SGD exactly as the edge-processing accelerator does (hardware.md §1, §2, §5, §6):
+each junction walks its edges in natural order (the order of ``pattern.left``); FF multiplies, sums per right
+neuron with the bias and applies the activation; the output delta is ``a - y``; BP (junctions 2..L) accumulates
+``delta_right * w * a'_left`` into the left neuron's partial delta by read-modify-write; UP applies
+``w -= eta * a_left * delta_right`` and ``b -= eta * delta_right``.
+
+Schedule.  Input ``m`` is loaded in junction cycle ``m``; junction ``i`` runs its FF in cycle ``m + i`` and its
+BP/UP in cycle ``m + 2L + 1 - i``.  Within a junction cycle FF and BP read each weight before UP writes it.  So
+with ``pipelined=True`` the FF of junction ``i`` sees weights lacking the updates of the ``2(L - i) + 1``
+previous inputs, while BP uses the weights current in its cycle (every earlier input's update has landed).
+``pipelined=False`` spaces inputs ``2L + 1`` cycles apart: no overlap, plain sequential SGD.
+
+Loss.  The output layer has the same activation as the hidden layers.  With sigmoid outputs ``delta_L = a - y``
+is the exact gradient of the summed per-output binary cross-entropy with respect to the output
+pre-activations (no softmax: the hardware has none).  With ReLU outputs the same ``a - y`` is used (the
+gradient of ``0.5 * ||a - y||**2`` where ``a > 0``).  The prediction is the argmax of the output
+pre-activations (the activation is monotone), first index on ties, over all ``N_L`` outputs (pad outputs
+included; they are trained towards 0).
+
+RMW hazards (``config.rmw``).  BP's write of a partial delta lands ``1 + config.proctime`` clocks after its
+read.  With ``"count"`` a read less than that after an earlier read of the same neuron sees the value before
+that earlier write landed, and the later write overwrites it: the partial sum is lost, as in the hardware
+without forwarding.  The read clock of edge ``j`` is ``j // z`` for clash-free patterns; clashing accesses are
+serialised (``config.ports`` per bank and clock).  ``"forward"`` and ``"stall"`` give exact deltas.
+
+Numerics.  ``"float64"`` and ``"float32"``: exact sigmoid ``1 / (1 + exp(-s))``, derivative ``a (1 - a)``; all
+state and arithmetic in that dtype.  ``"fixed"``: the FPGA build's fixed-point format defined in
+:mod:`hwsim.fixedpoint` (saturating working word of ``config.width`` bits, lookup-table sigmoid, eta as a
+rounding shift), bit-exact.
+
+Weights layout.  Per junction a pair ``(w, b)``: ``w`` float64 of length ``W`` in natural edge order (the
+order of ``pattern.left`` / ``pattern.right``) and ``b`` float64 of length ``n``.  :func:`weights_to_dense`
+turns them into Keras-orientation ``(p, n)`` kernels, :func:`weights_from_dense` back.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from adjmat import NetSpec, Pattern
+from adjmat._validation import SpecError, check_bool, check_choice, check_int, fail, normalize_seed
+
+from . import _fkernels
+from .config import HardwareConfig
+from .fixedpoint import code_range, lut_scale, quantize, quantize_inputs, sigmoid_tables, to_real
+
+__all__ = ["NUMERICS", "ETA_SCHEDULE_FPGA", "FunctionalResult", "InferenceResult", "train", "infer",
+           "initial_weights", "weights_to_dense", "weights_from_dense"]
+
+NUMERICS = ("float64", "float32", "fixed")
+
+#: The learning-rate schedule of the authors' testbench (hardware.md §6): 1/8 for the first 25,000 inputs,
+#: 1/16 for the next 50,000, then 1/32.  Pass as ``eta=ETA_SCHEDULE_FPGA``.
+ETA_SCHEDULE_FPGA = ((25_000, 0.125), (50_000, 0.0625), (None, 0.03125))
+
+Weights = Sequence[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionalResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    weights : tuple of (w, b)
+        Final weights per junction: ``w`` float64 (W,) in natural edge order, ``b`` float64 (n,).  In fixed
+        mode these are the exact real values of the codes.
+    codes : tuple of (w, b) or None
+        Fixed mode: the int32 codes (value = code * 2**-config.frac_bits); None in float modes.
+    predictions : numpy.ndarray
+        int32 (inputs,): the on-chip prediction made for each training input in processing order (its FF
+        ran with the weights of that moment).
+    labels : numpy.ndarray
+        int32 (inputs,): the class of each processed input.
+    epoch_accuracy : tuple of float
+        Fraction of correct on-chip predictions in each epoch.
+    accuracy : float
+        ``epoch_accuracy[-1]``.
+    numerics, pipelined, epochs, inputs, seed
+        As run; ``inputs = epochs * N``; ``seed`` the recorded seed of the initial weights (None when weights
+        were given or a Generator was passed).
+    eta : tuple of (count or None, eta)
+        The learning-rate schedule used.
+    staleness : tuple of int
+        Updates missing from the weights an FF sees, per junction: ``2(L - i) + 1`` pipelined, 0 flushed.
+    rmw_stale_reads : tuple of int
+        Per junction, delta reads that saw a value before an earlier write landed (hazards that lost a partial
+        sum); 0 with ``config.rmw`` "forward" or "stall" and always 0 in junction 1 (no BP).
+    junction_cycles : int
+        Junction cycles simulated (``inputs + 2L`` pipelined, ``(2L + 1) * inputs`` flushed).
+    wall_s : float
+        Wall time of the simulation in seconds (validation and compilation excluded).
+    """
+
+    weights: tuple
+    codes: tuple | None
+    predictions: np.ndarray
+    labels: np.ndarray
+    epoch_accuracy: tuple
+    numerics: str
+    pipelined: bool
+    epochs: int
+    inputs: int
+    seed: int | None
+    eta: tuple
+    staleness: tuple
+    rmw_stale_reads: tuple
+    junction_cycles: int
+    wall_s: float = field(default=0.0)
+
+    @property
+    def accuracy(self) -> float:
+        """Fraction of correct on-chip predictions in the last epoch."""
+        return self.epoch_accuracy[-1]
+
+    def dense(self, patterns: Sequence[Pattern]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The final weights as Keras-orientation ``(p, n)`` kernels and biases (see :func:`weights_to_dense`).
+
+        Examples
+        --------
+        >>> import adjmat, numpy as np
+        >>> from hwsim import HardwareConfig
+        >>> from hwsim.functional import train
+        >>> net = adjmat.NetSpec((8, 4, 2), fo=(2, 2), z=(4, 2))
+        >>> pats = adjmat.generate_network(net, "rtl")
+        >>> x = np.linspace(0, 1, 16).reshape(2, 8); y = np.array([0, 1])
+        >>> res = train(net, pats, HardwareConfig(rmw="forward"), (x, y), seed=0)
+        >>> [k.shape for k, b in res.dense(pats)]
+        [(8, 4), (4, 2)]
+        """
+        return weights_to_dense(patterns, self.weights)
+
+
+@dataclass(frozen=True, eq=False)
+class InferenceResult:
+    """What :func:`infer` returns.
+
+    Attributes
+    ----------
+    predictions : numpy.ndarray
+        int32 (N,): argmax of the output pre-activations (first on ties).
+    outputs : numpy.ndarray
+        float64 (N, N_L): output activations (exact real values of the codes in fixed mode).
+    accuracy : float or None
+        Fraction of correct predictions when labels were given.
+    """
+
+    predictions: np.ndarray
+    outputs: np.ndarray
+    accuracy: float | None
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+def _check_netspec(where: str, netspec: Any) -> NetSpec:
+    if not isinstance(netspec, NetSpec):
+        raise fail(where, "netspec", "an adjmat.NetSpec", netspec,
+                   "Build one with adjmat.NetSpec(config, fo, z).")
+    return netspec
+
+
+def _check_patterns(where: str, netspec: NetSpec, patterns: Any) -> list[Pattern]:
+    if isinstance(patterns, Pattern) or not isinstance(patterns, Sequence):
+        raise fail(where, "patterns", f"a sequence of {netspec.L} adjmat.Pattern (one per junction)",
+                   patterns, "Use adjmat.generate_network(netspec, kind, seed=...).")
+    pats = list(patterns)
+    if len(pats) != netspec.L:
+        raise SpecError(f"{where}: patterns must hold one Pattern per junction of the netspec (L = "
+                        f"{netspec.L}); received {len(pats)} patterns. Use adjmat.generate_network(netspec, ...).")
+    for i, (pat, js) in enumerate(zip(pats, netspec.junctions)):
+        if not isinstance(pat, Pattern):
+            raise fail(where, f"patterns[{i}]", "an adjmat.Pattern", pat)
+        if (pat.p, pat.n, pat.W) != (js.p, js.n, js.W):
+            raise SpecError(f"{where}: patterns[{i}] must match junction {i + 1} of the netspec (p={js.p}, "
+                            f"n={js.n}, W={js.W}); received patterns[{i}] with p={pat.p}, n={pat.n}, W={pat.W}. "
+                            f"Generate the patterns from this netspec.")
+    return pats
+
+
+def _check_config(where: str, config: Any) -> HardwareConfig:
+    if not isinstance(config, HardwareConfig):
+        raise fail(where, "config", "a hwsim.HardwareConfig", config)
+    return config
+
+
+def _check_x(where: str, x: Any, n0: int, name: str = "x") -> np.ndarray:
+    arr = np.asarray(x) if not isinstance(x, np.ndarray) else x
+    if arr.dtype == object or not (arr.dtype == np.uint8 or np.issubdtype(arr.dtype, np.floating)
+                                   or np.issubdtype(arr.dtype, np.integer)) or arr.dtype == np.bool_:
+        raise fail(where, name, "a real array (values in [0, 1]) or a uint8 pixel array", f"array of dtype "
+                   f"{arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] != n0 or arr.shape[0] < 1:
+        hint = ""
+        if arr.ndim == 2 and 0 < arr.shape[1] < n0:
+            pad = n0 - arr.shape[1]
+            hint = f"Pad the inputs with zeros to {n0} columns: np.pad(x, ((0, 0), (0, {pad})))."
+        raise fail(where, name, f"a 2-D array of shape (N, {n0}) with N >= 1 (N_0 = {n0} inputs)",
+                   f"array of shape {arr.shape}", hint or None)
+    if arr.dtype == np.uint8:
+        return arr
+    if np.issubdtype(arr.dtype, np.integer):
+        raise fail(where, name, "real values in [0, 1] or a uint8 pixel array (value q/256)",
+                   f"array of dtype {arr.dtype}", "Convert pixels with x.astype(np.uint8) or x / 255.")
+    arr = np.asarray(arr, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or arr.min() < 0.0 or arr.max() > 1.0:
+        raise fail(where, name, "real values in [0, 1] (the hardware's unsigned input fractions)",
+                   f"array with values in [{arr.min():g}, {arr.max():g}]")
+    return arr
+
+
+def _check_y(where: str, y: Any, n_rows: int, n_out: int, name: str = "y") -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim == 1:
+        if arr.size and not np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
+            raise fail(where, name, f"integer class labels in [0, {n_out}) or one-hot rows of width {n_out}",
+                       f"1-D array of dtype {arr.dtype}")
+        if arr.shape[0] != n_rows:
+            raise SpecError(f"{where}: {name} must have one label per input row (N = {n_rows}); received "
+                            f"{name} with {arr.shape[0]} labels.")
+        if arr.size and (arr.min() < 0 or arr.max() >= n_out):
+            raise fail(where, name, f"class labels in [0, {n_out}) (N_L = {n_out} outputs)",
+                       f"labels in [{arr.min()}, {arr.max()}]")
+        return arr.astype(np.int32)
+    if arr.ndim != 2 or arr.shape[1] != n_out:
+        raise fail(where, name, f"one-hot rows of width {n_out} (N_L) or 1-D integer class labels",
+                   f"array of shape {arr.shape}",
+                   f"Pad one-hot labels with zero columns to {n_out}." if arr.ndim == 2 and arr.shape[1] < n_out
+                   else None)
+    if arr.shape[0] != n_rows:
+        raise SpecError(f"{where}: {name} must have one row per input row (N = {n_rows}); received {name} with "
+                        f"{arr.shape[0]} rows.")
+    if arr.dtype == object:
+        raise fail(where, name, "a numeric one-hot array", "array of dtype object")
+    ones = arr == 1
+    zeros = arr == 0
+    bad = np.flatnonzero(~np.all(ones | zeros, axis=1) | (ones.sum(axis=1) != 1))
+    if bad.size:
+        r = int(bad[0])
+        raise fail(where, name, "one-hot (exactly one 1 per row, 0 elsewhere)",
+                   f"array whose row {r} is {arr[r].tolist()}", f"{bad.size} of {n_rows} rows are not one-hot.")
+    return np.argmax(arr, axis=1).astype(np.int32)
+
+
+def _check_weights(where: str, weights: Any, patterns: list[Pattern], name: str = "weights") -> list:
+    L = len(patterns)
+    if isinstance(weights, (np.ndarray, str)) or not isinstance(weights, Sequence) or len(weights) != L:
+        raise fail(where, name, f"a sequence of {L} pairs (w, b), one per junction (w of length W in natural "
+                   f"edge order, b of length n)", type(weights).__name__ if not isinstance(weights, Sequence)
+                   else f"sequence of length {len(weights)}")
+    out = []
+    for i, (pair, pat) in enumerate(zip(weights, patterns)):
+        if not isinstance(pair, Sequence) or len(pair) != 2:
+            raise fail(where, f"{name}[{i}]", "a pair (w, b)", type(pair).__name__)
+        w = np.asarray(pair[0], dtype=np.float64)
+        b = np.asarray(pair[1], dtype=np.float64)
+        if w.shape != (pat.W,):
+            raise fail(where, f"{name}[{i}][0]", f"a 1-D array of the junction's W = {pat.W} edge weights "
+                       "(natural order)", f"array of shape {w.shape}",
+                       "Convert a (p, n) kernel with hwsim.weights_from_dense." if w.ndim == 2 else None)
+        if b.shape != (pat.n,):
+            raise fail(where, f"{name}[{i}][1]", f"a 1-D array of n = {pat.n} biases", f"array of shape {b.shape}")
+        if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
+            raise fail(where, f"{name}[{i}]", "finite values", "an array with nan or inf")
+        out.append((w.copy(), b.copy()))
+    return out
+
+
+def _is_power_of_two_fraction(eta: float) -> int | None:
+    """k with eta == 2**-k (k >= 0), else None."""
+    if eta <= 0 or eta > 1:
+        return None
+    k = -math.log2(eta)
+    kr = int(round(k))
+    return kr if 2.0 ** -kr == eta else None
+
+
+def _eta_schedule(where: str, eta: Any, config: HardwareConfig, numerics: str) -> tuple:
+    """Normalise ``eta`` into ((count or None, value), ...) with a final open-ended segment."""
+    if eta is None:
+        sched = ((None, config.eta),)
+    elif isinstance(eta, numbers.Real) and not isinstance(eta, (bool, np.bool_)):
+        sched = ((None, float(eta)),)
+    elif isinstance(eta, Sequence) and not isinstance(eta, str) and len(eta) >= 1:
+        sched = []
+        for k, seg in enumerate(eta):
+            ok = isinstance(seg, Sequence) and len(seg) == 2 and isinstance(seg[1], numbers.Real) and (
+                (seg[0] is None and k == len(eta) - 1) or (
+                    isinstance(seg[0], numbers.Integral) and not isinstance(seg[0], bool) and seg[0] >= 1))
+            if not ok:
+                raise fail(where, "eta", "None, a positive number or a schedule of (inputs, eta) pairs ending "
+                           "with (None, eta)", eta, "For example eta=hwsim.ETA_SCHEDULE_FPGA.")
+            sched.append((None if seg[0] is None else int(seg[0]), float(seg[1])))
+        if sched[-1][0] is not None:
+            sched.append((None, sched[-1][1]))
+        sched = tuple(sched)
+    else:
+        raise fail(where, "eta", "None, a positive number or a schedule of (inputs, eta) pairs ending with "
+                   "(None, eta)", eta)
+    for _, value in sched:
+        if not (math.isfinite(value) and value > 0):
+            raise fail(where, "eta", "positive learning rates", eta)
+        if numerics == "fixed" and _is_power_of_two_fraction(value) is None:
+            k = max(0, round(-math.log2(value))) if value > 0 else 0
+            raise fail(where, "eta", "powers of two 2**-k with k >= 0 for numerics='fixed' (applied as an "
+                       "arithmetic shift)", eta, f"Try eta={2.0 ** -k:g}.")
+    return sched
+
+
+def _eta_per_input(sched: tuple, M: int) -> np.ndarray:
+    out = np.empty(M, dtype=np.float64)
+    start = 0
+    for count, value in sched:
+        stop = M if count is None else min(M, start + count)
+        out[start:stop] = value
+        start = stop
+        if start >= M:
+            break
+    return out
+
+
+def _check_progress(where: str, progress: Any) -> Callable[[int, int], None] | None:
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        t0 = time.perf_counter()
+
+        def show(done: int, total: int) -> None:
+            end = "\n" if done >= total else ""
+            print(f"\r{where}: {done}/{total} inputs ({100.0 * done / total:.0f} %), "
+                  f"{time.perf_counter() - t0:.1f} s", end=end, file=sys.stderr, flush=True)
+        return show
+    if callable(progress):
+        return progress
+    raise fail(where, "progress", "True, False or a callable progress(done, total)", progress)
+
+
+# ------------------------------------------------------------------------------------------ layouts
+
+
+def _layout(patterns: list[Pattern], config_sizes: tuple[int, ...]):
+    noff = np.zeros(len(config_sizes) + 1, dtype=np.int64)
+    noff[1:] = np.cumsum(config_sizes)
+    woff = np.zeros(len(patterns) + 1, dtype=np.int64)
+    woff[1:] = np.cumsum([p.W for p in patterns])
+    left = np.ascontiguousarray(np.concatenate([p.left for p in patterns]), dtype=np.int32)
+    right = np.ascontiguousarray(np.concatenate([p.right for p in patterns]), dtype=np.int32)
+    return noff, woff, left, right
+
+
+def _seed_streams(where: str, seed: Any, L: int) -> tuple[list[np.random.Generator], int | None]:
+    if isinstance(seed, np.random.Generator):
+        return list(seed.spawn(L)), None
+    if isinstance(seed, np.random.SeedSequence):
+        root = seed
+    else:
+        _, recorded = normalize_seed(where, seed)
+        root = np.random.SeedSequence(recorded)
+    ent = root.entropy
+    return [np.random.default_rng(s) for s in root.spawn(L)], (int(ent) if isinstance(ent, numbers.Integral)
+                                                               else None)
+
+
+# ------------------------------------------------------------------------------------------ public API
+
+
+def initial_weights(patterns: Sequence[Pattern], *, seed: Any = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Glorot-normal initial weights (real values) and zero biases, one pair per junction.
+
+    Junction ``i`` draws ``W`` values from a normal distribution with ``sigma = sqrt(2 / (fi + fo))``
+    (hardware.md §6; for variable-degree patterns the mean degrees ``W/n`` and ``W/p``) from its own stream,
+    spawned from one ``SeedSequence``, so adding a junction does not change the others.  Fixed-point training
+    quantises these values (:func:`hwsim.fixedpoint.quantize`).
+
+    Parameters
+    ----------
+    patterns : sequence of adjmat.Pattern
+        One per junction.
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
+
+    Returns
+    -------
+    list of (w, b)
+        ``w`` float64 (W,) in natural edge order, ``b`` float64 (n,) zeros.
+
+    Examples
+    --------
+    >>> import adjmat
+    >>> from hwsim.functional import initial_weights
+    >>> pats = adjmat.generate_network(adjmat.NetSpec((1024, 64, 32), (4, 16)), "basic", seed=1)
+    >>> w = initial_weights(pats, seed=0)
+    >>> [round(float(wi.std()), 2) for wi, _ in w]
+    [0.17, 0.2]
+    """
+    where = "initial_weights"
+    if isinstance(patterns, Pattern) or not isinstance(patterns, Sequence) or not all(
+            isinstance(p, Pattern) for p in patterns) or not patterns:
+        raise fail(where, "patterns", "a non-empty sequence of adjmat.Pattern", patterns)
+    return _draw_initial(where, list(patterns), seed)[0]
+
+
+def _draw_initial(where: str, patterns: list[Pattern], seed: Any) -> tuple[list, int | None]:
+    streams, recorded = _seed_streams(where, seed, len(patterns))
+    out = []
+    for pat, rng in zip(patterns, streams):
+        fi, fo = pat.W / pat.n, pat.W / pat.p
+        sigma = math.sqrt(2.0 / (fi + fo))
+        out.append((rng.normal(0.0, sigma, size=pat.W), np.zeros(pat.n)))
+    return out, recorded
+
+
+def weights_to_dense(patterns: Sequence[Pattern], weights: Weights) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Edge-list weights to Keras-orientation kernels: ``kernel[left[j], right[j]] = w[j]``, shape ``(p, n)``.
+
+    Parameters
+    ----------
+    patterns : sequence of adjmat.Pattern
+    weights : sequence of (w, b)
+        As returned by :func:`train` (``w`` of length W in natural order, ``b`` of length n).
+
+    Returns
+    -------
+    list of (kernel, bias)
+        ``kernel`` float64 (p, n), zero off the pattern; ``bias`` float64 (n,).
+
+    Examples
+    --------
+    >>> import adjmat
+    >>> from hwsim.functional import weights_to_dense
+    >>> pat = adjmat.Pattern(left=[0, 2, 1, 2], right=[0, 0, 1, 1], p=3, n=2)
+    >>> k, b = weights_to_dense([pat], [([1.0, 2.0, 3.0, 4.0], [0.5, 0.0])])[0]
+    >>> k.tolist()
+    [[1.0, 0.0], [0.0, 3.0], [2.0, 4.0]]
+    """
+    where = "weights_to_dense"
+    if isinstance(patterns, Pattern) or not isinstance(patterns, Sequence) or not all(
+            isinstance(p, Pattern) for p in patterns):
+        raise fail(where, "patterns", "a sequence of adjmat.Pattern", patterns)
+    pats = list(patterns)
+    ws = _check_weights(where, weights, pats)
+    out = []
+    for pat, (w, b) in zip(pats, ws):
+        kernel = np.zeros((pat.p, pat.n))
+        np.add.at(kernel, (pat.left, pat.right), w)
+        out.append((kernel, b))
+    return out
+
+
+def weights_from_dense(patterns: Sequence[Pattern], dense: Sequence[tuple[np.ndarray, np.ndarray]]) \
+        -> list[tuple[np.ndarray, np.ndarray]]:
+    """Keras-orientation ``(p, n)`` kernels and biases to edge-list weights ``w[j] = kernel[left[j], right[j]]``.
+
+    Raises
+    ------
+    adjmat.SpecError
+        When a kernel has the wrong shape or non-zero entries off the pattern (it belongs to another pattern).
+
+    Examples
+    --------
+    >>> import adjmat, numpy as np
+    >>> from hwsim.functional import weights_from_dense
+    >>> pat = adjmat.Pattern(left=[0, 2, 1, 2], right=[0, 0, 1, 1], p=3, n=2)
+    >>> w, b = weights_from_dense([pat], [(np.array([[1., 0.], [0., 3.], [2., 4.]]), np.zeros(2))])[0]
+    >>> w.tolist()
+    [1.0, 2.0, 3.0, 4.0]
+    """
+    where = "weights_from_dense"
+    if isinstance(patterns, Pattern) or not isinstance(patterns, Sequence) or not all(
+            isinstance(p, Pattern) for p in patterns):
+        raise fail(where, "patterns", "a sequence of adjmat.Pattern", patterns)
+    pats = list(patterns)
+    if not isinstance(dense, Sequence) or len(dense) != len(pats):
+        raise fail(where, "dense", f"a sequence of {len(pats)} pairs (kernel, bias)", dense)
+    out = []
+    for i, (pair, pat) in enumerate(zip(dense, pats)):
+        if not isinstance(pair, Sequence) or len(pair) != 2:
+            raise fail(where, f"dense[{i}]", "a pair (kernel, bias)", type(pair).__name__)
+        kernel = np.asarray(pair[0], dtype=np.float64)
+        bias = np.asarray(pair[1], dtype=np.float64)
+        if kernel.shape != (pat.p, pat.n):
+            hint = "It looks transposed; pass kernel.T." if kernel.shape == (pat.n, pat.p) else None
+            raise fail(where, f"dense[{i}][0]", f"a kernel of shape (p, n) = ({pat.p}, {pat.n})",
+                       f"array of shape {kernel.shape}", hint)
+        if bias.shape != (pat.n,):
+            raise fail(where, f"dense[{i}][1]", f"a bias of shape ({pat.n},)", f"array of shape {bias.shape}")
+        off = kernel.copy()
+        off[pat.left, pat.right] = 0.0
+        nz = np.count_nonzero(off)
+        if nz:
+            raise fail(where, f"dense[{i}][0]", "zero off the pattern (a kernel trained with this pattern)",
+                       f"kernel with {nz} non-zero entries off the pattern")
+        out.append((kernel[pat.left, pat.right].copy(), bias.copy()))
+    return out
+
+
+def _float_inputs(x: np.ndarray, dt) -> tuple[np.ndarray, Any]:
+    """(array, scale) for the float kernels: uint8 pixels stay uint8 with scale 1/256 (no big copy)."""
+    if x.dtype == np.uint8:
+        return np.ascontiguousarray(x), dt(1.0 / 256.0)
+    return np.ascontiguousarray(x, dtype=dt), dt(1.0)
+
+
+def _fixed_inputs(x: np.ndarray, config: HardwareConfig) -> np.ndarray:
+    """Input codes for the fixed kernels: uint8 pixels pass unchanged when input_width is 8."""
+    if x.dtype == np.uint8 and config.input_width == 8:
+        return np.ascontiguousarray(x)
+    return quantize_inputs(x, config)
+
+
+def _fixed_params(where: str, config: HardwareConfig) -> dict:
+    lo, hi = code_range(config)
+    lut_d = lut_scale(config, where)
+    sig, dsig = sigmoid_tables(config)
+    return dict(frac=config.frac_bits, input_frac=config.input_width, lo=lo, hi=hi, lut_sig=sig, lut_dsig=dsig,
+                lut_d=lut_d, one_code=min(1 << config.frac_bits, hi))
+
+
+def train(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig, data: tuple[Any, Any], *,
+          epochs: int = 1, numerics: str = "float64", pipelined: bool = True, eta: Any = None, seed: Any = None,
+          weights: Weights | None = None, progress: bool | Callable[[int, int], None] = False) \
+        -> FunctionalResult:
+    """Train the network with the hardware's real arithmetic and schedule (batch-1 SGD, natural edge order).
+
+    Parameters
+    ----------
+    netspec : adjmat.NetSpec
+        Layer sizes ``config = (N_0, ..., N_L)`` and degrees; ``z`` is needed when ``config.rmw == "count"``.
+    patterns : sequence of adjmat.Pattern
+        One per junction, matching the netspec's ``p``, ``n`` and ``W``.
+    config : hwsim.HardwareConfig
+        Uses ``activation``, ``rmw``, ``proctime``, ``ports``, ``eta_shift`` and, for ``numerics="fixed"``,
+        the number format (``width``, ``int_bits``, ``frac_bits``, ``input_width``, ``lut_size``,
+        ``lut_domain``).
+    data : (x, y)
+        ``x``: (N, N_0) real values in [0, 1], or uint8 pixels meaning ``q / 256`` (pad to N_0 with zeros).
+        ``y``: one-hot (N, N_L) (pad with zero columns) or integer class labels (N,) in [0, N_L).
+    epochs : int
+        Passes over ``data`` in the given order; inputs stream through the pipeline without a drain between
+        epochs.
+    numerics : {"float64", "float32", "fixed"}
+    pipelined : bool
+        True: the hardware's overlapped schedule with delayed updates.  False: flush (plain sequential SGD).
+    eta : None, float or sequence of (inputs, eta)
+        None: ``config.eta`` (``2**-config.eta_shift``).  A schedule such as :data:`ETA_SCHEDULE_FPGA` gives the
+        rate of consecutive runs of inputs; the last pair has ``None`` (all remaining inputs).  Fixed point
+        needs powers of two.
+    seed : None, int, SeedSequence or Generator
+        Draws the initial weights (:func:`initial_weights`) when ``weights`` is None.
+    weights : sequence of (w, b), optional
+        Initial real weights (natural edge order) and biases; quantised in fixed mode.
+    progress : bool or callable
+        True prints a progress line to stderr; a callable receives ``(inputs_done, inputs_total)``.
+
+    Returns
+    -------
+    FunctionalResult
+
+    Raises
+    ------
+    adjmat.SpecError
+        For any invalid argument, naming it, before any work.
+
+    Examples
+    --------
+    >>> import adjmat, numpy as np
+    >>> from hwsim import HardwareConfig
+    >>> from hwsim.functional import train
+    >>> net = adjmat.NetSpec((16, 8, 4), fo=(2, 2), z=(8, 4))
+    >>> pats = adjmat.generate_network(net, "clash_free", seed=0)
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.random((50, 16)), rng.integers(0, 4, 50)
+    >>> res = train(net, pats, HardwareConfig(rmw="forward"), (x, y), epochs=2, seed=1,
+    ...                   numerics="fixed")
+    >>> res.inputs, res.staleness, res.junction_cycles, res.codes[0][0].dtype
+    (100, (3, 1), 104, dtype('int32'))
+
+    On MNIST (784 pixels padded to 1024, labels padded to 32) the FPGA build reaches about 90 % test accuracy
+    in 10-bit fixed point after one epoch; see ``bench/bench_functional.py --mnist``.
+    """
+    where = "train"
+    netspec = _check_netspec(where, netspec)
+    pats = _check_patterns(where, netspec, patterns)
+    config = _check_config(where, config)
+    numerics = check_choice(where, "numerics", numerics, NUMERICS)
+    pipelined = check_bool(where, "pipelined", pipelined)
+    epochs = check_int(where, "epochs", epochs, minimum=1)
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise fail(where, "data", "a pair (x, y) of inputs and labels", type(data).__name__)
+    x = _check_x(where, data[0], netspec.config[0])
+    y = _check_y(where, data[1], x.shape[0], netspec.config[-1])
+    sched = _eta_schedule(where, eta, config, numerics)
+    show = _check_progress(where, progress)
+    count = config.rmw == "count"
+    if count and netspec.z is None:
+        raise SpecError(f"{where}: netspec.z must be set when config.rmw='count' (the read-modify-write hazards "
+                        f"depend on the clock schedule); received netspec.z=None. Give z (for example "
+                        f"adjmat.NetSpec.balanced(config, fo, z1=...)) or use HardwareConfig(rmw='forward') "
+                        f"for exact deltas.")
+    fixed = _fixed_params(where, config) if numerics == "fixed" else None
+    if weights is None:
+        init, recorded = _draw_initial(where, pats, seed)
+    else:
+        init = _check_weights(where, weights, pats)
+        recorded = None
+
+    L = netspec.L
+    N = x.shape[0]
+    M = N * epochs
+    S = 1 if pipelined else 2 * L + 1
+    T = (M - 1) * S + 2 * L + 1
+    R = 2 * L + 2
+    noff, woff, left, right = _layout(pats, netspec.config)
+    total = int(noff[-1])
+    nmax = max(netspec.config)
+    order = np.tile(np.arange(N, dtype=np.int64), epochs)
+    eta_m = _eta_per_input(sched, M)
+    relu = config.activation == "relu"
+    lat = 1 + config.proctime
+    Q = config.ports * lat + 1
+    if count:
+        rtime = np.concatenate([_fkernels.read_times(p.left, int(js.z), config.ports)
+                                for p, js in zip(pats, netspec.junctions)])
+    else:
+        rtime = np.zeros(left.size, dtype=np.int64)
+    pred = np.full(M, -1, dtype=np.int32)
+    stale = np.zeros(L, dtype=np.int64)
+    pend_t = np.zeros((nmax, Q), dtype=np.int64)
+    qhead = np.zeros(nmax, dtype=np.int64)
+    qlen = np.zeros(nmax, dtype=np.int64)
+
+    if fixed is None:
+        dt = np.float64 if numerics == "float64" else np.float32
+        xs, xscale = _float_inputs(x, dt)
+        w = np.ascontiguousarray(np.concatenate([wi for wi, _ in init]), dtype=dt)
+        b = np.ascontiguousarray(np.concatenate([bi for _, bi in init]), dtype=dt)
+        act = np.zeros((R, total), dtype=dt)
+        dact = np.zeros((R, total), dtype=dt)
+        delta = np.zeros((R, total), dtype=dt)
+        s_buf = np.zeros(nmax, dtype=dt)
+        pend_v = np.zeros((nmax, Q), dtype=dt)
+        eta_arr = eta_m.astype(dt)
+        one = dt(1.0)
+
+        def run(t0: int, t1: int) -> None:
+            _fkernels.train_float(t0, t1, S, M, L, xs, xscale, y, order, eta_arr, noff, woff, left, right, w, b,
+                                  relu, count, rtime, lat, act, dact, delta, s_buf, pend_t, pend_v, qhead, qlen, pred,
+                                  stale, one)
+    else:
+        xs = _fixed_inputs(x, config)
+        w = np.concatenate([quantize(wi, config) for wi, _ in init]).astype(np.int32)
+        b = np.concatenate([quantize(bi, config) for _, bi in init]).astype(np.int32)
+        act = np.zeros((R, total), dtype=np.int32)
+        dact = np.zeros((R, total), dtype=np.int32)
+        delta = np.zeros((R, total), dtype=np.int32)
+        s_acc = np.zeros(nmax, dtype=np.int64)
+        s_out = np.zeros(nmax, dtype=np.int64)
+        pend_v = np.zeros((nmax, Q), dtype=np.int32)
+        eta_k = np.array([_is_power_of_two_fraction(e) for e in eta_m], dtype=np.int64)
+
+        def run(t0: int, t1: int) -> None:
+            _fkernels.train_fixed(t0, t1, S, M, L, xs, y, order, eta_k, noff, woff, left, right, w, b, relu,
+                                  count, rtime, lat, act, dact, delta, s_acc, s_out, pend_t, pend_v, qhead, qlen,
+                                  pred, stale, fixed["frac"], fixed["input_frac"], fixed["lo"], fixed["hi"],
+                                  fixed["lut_sig"], fixed["lut_dsig"], fixed["lut_d"], fixed["one_code"])
+
+    chunk = 8192 * S
+    start = time.perf_counter()
+    for t0 in range(0, T, chunk):
+        t1 = min(T, t0 + chunk)
+        run(t0, t1)
+        if show is not None:
+            show(min(M, max(0, (t1 - 2 * L - 1) // S + 1)) if t1 < T else M, M)
+    wall = time.perf_counter() - start
+
+    labels = y[order]
+    correct = pred == labels
+    epoch_acc = tuple(float(correct[e * N:(e + 1) * N].mean()) for e in range(epochs))
+    if fixed is None:
+        wr, br = w.astype(np.float64), b.astype(np.float64)
+        codes = None
+    else:
+        wr, br = to_real(w, config), to_real(b, config)
+        codes = tuple((w[woff[i]:woff[i + 1]].copy(), b[noff[i + 1] - noff[1]:noff[i + 2] - noff[1]].copy())
+                      for i in range(L))
+    final = tuple((wr[woff[i]:woff[i + 1]].copy(), br[noff[i + 1] - noff[1]:noff[i + 2] - noff[1]].copy())
+                  for i in range(L))
+    staleness = tuple((2 * (L - i) + 1) if pipelined else 0 for i in range(1, L + 1))
+    return FunctionalResult(weights=final, codes=codes, predictions=pred, labels=labels, epoch_accuracy=epoch_acc,
+                            numerics=numerics, pipelined=pipelined, epochs=epochs, inputs=M, seed=recorded,
+                            eta=sched, staleness=staleness, rmw_stale_reads=tuple(int(s) for s in stale),
+                            junction_cycles=T, wall_s=wall)
+
+
+def infer(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig, x: Any, *, weights: Weights,
+          numerics: str = "float64", y: Any = None) -> InferenceResult:
+    """Run the feed-forward pass only (the hardware's inference mode) with given weights.
+
+    Parameters
+    ----------
+    netspec, patterns, config
+        As in :func:`train` (``config.activation`` and, for fixed point, the number format are used).
+    x : array_like
+        (N, N_0) real values in [0, 1] or uint8 pixels (``q / 256``).
+    weights : sequence of (w, b)
+        Real weights per junction in natural edge order and biases (for example ``FunctionalResult.weights``
+        or :func:`weights_from_dense` of a Keras model's kernels); quantised in fixed mode.
+    numerics : {"float64", "float32", "fixed"}
+    y : array_like, optional
+        One-hot (N, N_L) or integer labels; gives ``accuracy``.
+
+    Returns
+    -------
+    InferenceResult
+
+    Examples
+    --------
+    >>> import adjmat, numpy as np
+    >>> from hwsim import HardwareConfig
+    >>> from hwsim.functional import infer, initial_weights
+    >>> net = adjmat.NetSpec((16, 8, 4), fo=(2, 2), z=(8, 4))
+    >>> pats = adjmat.generate_network(net, "clash_free", seed=0)
+    >>> w = initial_weights(pats, seed=3)
+    >>> x = np.random.default_rng(0).random((5, 16))
+    >>> out = infer(net, pats, HardwareConfig(), x, weights=w, y=np.zeros(5, dtype=int))
+    >>> out.predictions.shape, out.outputs.shape, 0.0 <= out.accuracy <= 1.0
+    ((5,), (5, 4), True)
+    """
+    where = "infer"
+    netspec = _check_netspec(where, netspec)
+    pats = _check_patterns(where, netspec, patterns)
+    config = _check_config(where, config)
+    numerics = check_choice(where, "numerics", numerics, NUMERICS)
+    xa = _check_x(where, x, netspec.config[0])
+    ya = None if y is None else _check_y(where, y, xa.shape[0], netspec.config[-1])
+    ws = _check_weights(where, weights, pats)
+    L = netspec.L
+    noff, woff, left, right = _layout(pats, netspec.config)
+    relu = config.activation == "relu"
+    N, n_out = xa.shape[0], netspec.config[-1]
+    pred = np.zeros(N, dtype=np.int32)
+    if numerics == "fixed":
+        fx = _fixed_params(where, config)
+        w = np.concatenate([quantize(wi, config) for wi, _ in ws]).astype(np.int32)
+        b = np.concatenate([quantize(bi, config) for _, bi in ws]).astype(np.int32)
+        out = np.zeros((N, n_out), dtype=np.int32)
+        _fkernels.infer_fixed(_fixed_inputs(xa, config), L, noff, woff, left, right, w, b, relu, out, pred,
+                              fx["frac"], fx["input_frac"], fx["lo"], fx["hi"], fx["lut_sig"], fx["lut_dsig"],
+                              fx["lut_d"], fx["one_code"])
+        outputs = to_real(out, config)
+    else:
+        dt = np.float64 if numerics == "float64" else np.float32
+        xs, xscale = _float_inputs(xa, dt)
+        w = np.concatenate([wi for wi, _ in ws]).astype(dt)
+        b = np.concatenate([bi for _, bi in ws]).astype(dt)
+        out = np.zeros((N, n_out), dtype=dt)
+        _fkernels.infer_float(xs, xscale, L, noff, woff, left, right, w, b, relu, dt(1.0), out, pred)
+        outputs = out.astype(np.float64)
+    acc = None if ya is None else float(np.mean(pred == ya))
+    return InferenceResult(predictions=pred, outputs=outputs, accuracy=acc)
