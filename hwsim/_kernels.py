@@ -118,6 +118,7 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
     cnt_dm = np.zeros(zmax, np.int64)
     lastr = np.empty(pmax, np.int64)
     window = proctime + 1
+    shift = ports - 1  # ports is 1 or 2: r // ports == r >> shift
     for k in range(K):
         longest = load_clocks if load[k] else 0
         if load[k]:
@@ -162,7 +163,7 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
                             mx = r + 1
                         # read half of the RMW issues in sub-clock r // ports of this clock
                         l = left[base + m]
-                        tm = T + r // ports
+                        tm = T + (r >> shift)
                         d = tm - lastr[l]
                         if d < md:
                             md = d
@@ -176,16 +177,17 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
                                 rs += delay
                                 tm += delay
                         lastr[l] = tm
-                cost = (mx + ports - 1) // ports
+                cost = (mx + ports - 1) >> shift
                 T += cost
                 bs += cost - 1
                 hist[i, mx] += mult[k]
-                for m in range(zi):
-                    b = bank[base + m]
-                    cnt_ff[b] = 0
-                    cnt_up[b] = 0
-                    cnt_adm[b] = 0
-                    cnt_dm[b] = 0
+                if ff:
+                    cnt_ff[:zi] = 0
+                if up:
+                    cnt_up[:zi] = 0
+                if bp:
+                    cnt_adm[:zi] = 0
+                    cnt_dm[:zi] = 0
                 ns = nstart[no + c]
                 traffic[k, i, WM_READ] += zi
                 traffic[k, i, BM_READ] += ns
