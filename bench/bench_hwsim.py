@@ -16,14 +16,12 @@ What is measured (all in one process, after warming the JIT, except the compile/
   wall time for the same run; it walks far fewer edges, so no edge-event rate is claimed for it;
 - Numba compile time (fresh cache directory, new process) and cached-load time (same cache, new process).
 
-Functional-mode rows come from ``bench/_functional_rows.py`` when that file exists (owned by the functional
-mode): it must define ``rows(quick: bool) -> list[dict]`` with keys ``name``, ``events``, ``seconds`` and
-``note``; each is printed in the same table.
+- functional mode: ``hwsim.functional.train`` (real arithmetic through the same schedule) on the FPGA build,
+  float64 and fixed point; its accuracy and its own numpy baselines are in ``bench/bench_functional.py``.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import subprocess
@@ -134,14 +132,29 @@ def compile_and_cache_times() -> tuple[float, float]:
     return times[0], times[1]
 
 
-def functional_rows(quick: bool) -> list[dict]:
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_functional_rows.py")
-    if not os.path.exists(path):
-        return []
-    spec = importlib.util.spec_from_file_location("_functional_rows", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.rows(quick)
+def functional_rows(inputs: int) -> list[tuple]:
+    """hwsim.functional.train on the FPGA build (pipelined schedule, float64 and 10-bit fixed point).
+
+    Seeded random 8-bit inputs and labels: speed does not depend on the values.  Accuracy on real MNIST and the
+    numpy baselines of the functional mode are in bench/bench_functional.py.
+    """
+    from hwsim.functional import train
+
+    pats = adjmat.generate_network(FPGA, "clash_free", seed=0)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(inputs, FPGA.config[0]), dtype=np.uint8)
+    y = rng.integers(0, 10, size=inputs)
+    per_input = 2 * sum(FPGA.W) + sum(FPGA.W[1:])
+    rows = []
+    for numerics in ("float64", "fixed"):
+        train(FPGA, pats, hwsim.HardwareConfig(), (x[:4], y[:4]), numerics=numerics, seed=0)  # warm the JIT
+        c0, t0 = time.process_time(), time.perf_counter()
+        train(FPGA, pats, hwsim.HardwareConfig(), (x, y), numerics=numerics, seed=0)
+        cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+        ev = inputs * per_input
+        rows.append((f"functional train   FPGA build, clash_free, {numerics}", f"{inputs:,}", ev, wall, cpu,
+                     ev / cpu, "real FF/BP/UP arithmetic"))
+    return rows
 
 
 def main(argv=None) -> int:
@@ -185,10 +198,7 @@ def main(argv=None) -> int:
     rows.append((f"cycle/segments     {cases[0][0]}", f"{epoch:,}", seg.perf["kernel_edge_events"],
                  time.perf_counter() - t0, time.process_time() - c0, None,
                  f"represents {seg.perf['represented_edge_events']:,} events"))
-    for r in functional_rows(args.quick):
-        rows.append((f"functional         {r['name']}", r.get("inputs", ""), r["events"], r["seconds"],
-                     r.get("cpu_seconds", r["seconds"]), r["events"] / r.get("cpu_seconds", r["seconds"]),
-                     r.get("note", "")))
+    rows += functional_rows(epoch // 6)
 
     print(f"\nNumba compile (empty cache, new process): {compile_s:.2f} s; cached load (new process): "
           f"{cached_s:.3f} s\n")

@@ -6,6 +6,8 @@ networks (hardware.md).
   utilisation, stalls, clashes, RMW hazards, memory traffic, resources, weight staleness).
 - :func:`resources`, :func:`memory_bits`: the resource model (hardware.md §7).
 - :func:`export_rtl`, :func:`load_rtl`: per-junction address ROMs for the RTL, and back.
+- :func:`train`, :func:`infer` (:mod:`hwsim.functional`): the real FF/BP/UP arithmetic through the same
+  pipeline schedule, in float or fixed point (:mod:`hwsim.fixedpoint`).
 
 Depends on numpy, numba and :mod:`adjmat` only -- never TensorFlow.
 
@@ -24,7 +26,11 @@ from .report import Report
 from .resources import memory_bits, resources
 from .engine import simulate, schedule_flags
 from .export import export_rtl, load_rtl
+from .functional import (ETA_SCHEDULE_FPGA, NUMERICS, FunctionalResult, InferenceResult, infer, initial_weights,
+                         train, weights_from_dense, weights_to_dense)
 
 __all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "simulate", "schedule_flags", "Report",
-           "resources", "memory_bits", "export_rtl", "load_rtl"]
+           "resources", "memory_bits", "export_rtl", "load_rtl", "train", "infer", "initial_weights",
+           "weights_to_dense", "weights_from_dense", "FunctionalResult", "InferenceResult", "NUMERICS",
+           "ETA_SCHEDULE_FPGA"]
 __version__ = "0.1.0"

@@ -34,7 +34,7 @@ NO_REVISIT = np.int64(1) << np.int64(40)
 
 @njit(cache=True)
 def _read_banks(bank, base, zi, cnt, mx):
-    """One read per lane of clock ``base // zi`` into the banks counted by ``cnt`` (int64 (z,), updated in
+    """One read per lane of clock ``base // zi`` into the banks counted by ``cnt`` (int32 (z,), updated in
     place); returns the running most-loaded-bank count ``max(mx, max cnt)``."""
     for m in range(zi):
         b = bank[base + m]
@@ -112,10 +112,10 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
             zmax = z[i]
         if p[i] > pmax:
             pmax = p[i]
-    cnt_ff = np.zeros(zmax, np.int64)
-    cnt_up = np.zeros(zmax, np.int64)
-    cnt_adm = np.zeros(zmax, np.int64)
-    cnt_dm = np.zeros(zmax, np.int64)
+    cnt_ff = np.zeros(zmax, np.int32)
+    cnt_up = np.zeros(zmax, np.int32)
+    cnt_adm = np.zeros(zmax, np.int32)
+    cnt_dm = np.zeros(zmax, np.int32)
     lastr = np.empty(pmax, np.int64)
     window = proctime + 1
     shift = ports - 1  # ports is 1 or 2: r // ports == r >> shift
@@ -137,6 +137,8 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
             if bp:
                 for l in range(p[i]):
                     lastr[l] = -NO_REVISIT
+            am_ff = am_up = adm_r = dm_rr = dm_rw = wm_r = wm_w = bm_r = bm_w = 0
+            am_w = adm_w = dm_r = dm_clr = dm_out = 0
             T = 0
             md = NO_REVISIT
             hz = 0
@@ -188,28 +190,44 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
                 if bp:
                     cnt_adm[:zi] = 0
                     cnt_dm[:zi] = 0
+                # memory traffic of this clock (kept in registers, stored once per junction cycle)
                 ns = nstart[no + c]
-                traffic[k, i, WM_READ] += zi
-                traffic[k, i, BM_READ] += ns
+                wm_r += zi
+                bm_r += ns
                 if ff:
-                    traffic[k, i, AM_READ_FF] += zi
+                    am_ff += zi
                     if not last:
-                        traffic[k, i, AM_WRITE] += ns
-                        traffic[k, i, ADM_WRITE] += ns
+                        am_w += ns
+                        adm_w += ns
                     elif train:
-                        traffic[k, i, DM_OUT_WRITE] += ns
+                        dm_out += ns
                 if up:
-                    traffic[k, i, AM_READ_UP] += zi
-                    traffic[k, i, WM_WRITE] += zi
-                    traffic[k, i, BM_WRITE] += ns
+                    am_up += zi
+                    wm_w += zi
+                    bm_w += ns
                 if bp:
-                    traffic[k, i, ADM_READ] += zi
-                    traffic[k, i, DM_RMW_READ] += zi
-                    traffic[k, i, DM_RMW_WRITE] += zi
+                    adm_r += zi
+                    dm_rr += zi
+                    dm_rw += zi
                 if bp or up:
-                    traffic[k, i, DM_READ] += ns
+                    dm_r += ns
                     if not last:
-                        traffic[k, i, DM_CLEAR] += ns
+                        dm_clr += ns
+            tr = traffic[k, i]
+            tr[AM_READ_FF] += am_ff
+            tr[AM_READ_UP] += am_up
+            tr[ADM_READ] += adm_r
+            tr[DM_RMW_READ] += dm_rr
+            tr[DM_RMW_WRITE] += dm_rw
+            tr[WM_READ] += wm_r
+            tr[WM_WRITE] += wm_w
+            tr[BM_READ] += bm_r
+            tr[BM_WRITE] += bm_w
+            tr[AM_WRITE] += am_w
+            tr[ADM_WRITE] += adm_w
+            tr[DM_READ] += dm_r
+            tr[DM_CLEAR] += dm_clr
+            tr[DM_OUT_WRITE] += dm_out
             W = C[i] * zi
             if ff:
                 edges[k, i, 0] = W
