@@ -116,7 +116,11 @@ def export_rtl(patterns: Pattern | Sequence[Pattern], z: int | Sequence[int], ou
     True
     """
     pats, zs = _as_lists(patterns, z)
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise fail("export_rtl", "out_dir", "a folder path (str or os.PathLike)", out_dir)
     out_dir = os.fspath(out_dir)
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise fail("export_rtl", "out_dir", "a folder (it exists and is not one)", out_dir)
     os.makedirs(out_dir, exist_ok=True)
     written: list[str] = []
     entries = []

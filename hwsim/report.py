@@ -86,9 +86,14 @@ class Report:
     max_load_hist : list of tuple of int
         Per junction: ``hist[k]`` = clocks whose most loaded bank had k accesses.
     rmw_hazards, rmw_stale : tuple of int
-        Delta-memory revisits within ``1 + proctime`` clocks; of those, reads that got a stale value.
+        Delta-memory reads issued while the write-back of the same left neuron's previous read was still
+        pending (fewer than ``1 + proctime`` clocks earlier); of those, reads that got a stale value
+        (all of them with ``rmw="count"``, none with ``"forward"`` or ``"stall"``).  With ``"stall"`` a stall
+        delays the rest of the clock, so later reads of that clock are no longer pending: the hazard count
+        then counts the stalls' causes, not every read of the unremedied schedule.
     rmw_min_distance : tuple of int or None
-        Shortest delta-memory revisit distance in clocks (None: no left neuron revisited, e.g. junction 1).
+        Shortest delta-memory revisit distance in clocks, measured as issued, before the read's own RMW stall
+        (None: no left neuron revisited, e.g. junction 1, which has no BP).
     traffic : dict of tuple of int
         Accesses of the whole run per kind (:data:`TRAFFIC_KINDS`) and junction.
     traffic_per_input : dict of tuple of int or None

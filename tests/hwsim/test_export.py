@@ -109,6 +109,11 @@ def test_bad_input_names_the_parameter(tmp_path):
         export_rtl(pat, 0, tmp_path)
     with pytest.raises(SpecError, match=r"export_rtl: patterns\[0\] must be an adjmat.Pattern"):
         export_rtl([np.arange(4)], 2, tmp_path)
+    with pytest.raises(SpecError, match="export_rtl: out_dir must be a folder path"):
+        export_rtl(pat, 32, 5)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SpecError, match="export_rtl: out_dir must be a folder"):
+        export_rtl(pat, 32, tmp_path / "file")
     with pytest.raises(SpecError, match="load_rtl: out_dir must hold a manifest.json"):
         load_rtl(tmp_path / "nowhere")
     (tmp_path / "manifest.json").write_text('{"format": "other"}')
