@@ -141,11 +141,20 @@ def _rmw_drain(mem, pend_v, qhead, qlen):
 def _ff_float(left, right, w, b, a_in, s_out, a_out, da_out, relu, one):
     """One junction's feed-forward: products in natural order, per-neuron sums plus bias, activation."""
     n = s_out.size
-    for r in range(n):
-        s_out[r] = 0
-    for j in range(left.size):
-        s_out[right[j]] += w[j] * a_in[left[j]]
     zero = one - one
+    for r in range(n):
+        s_out[r] = zero
+    acc = zero
+    cur = right[0] if left.size else 0
+    for j in range(left.size):  # sum in natural order, kept in a register while the right neuron is the same
+        r = right[j]
+        if r != cur:
+            s_out[cur] += acc
+            acc = zero
+            cur = r
+        acc += w[j] * a_in[left[j]]
+    if left.size:
+        s_out[cur] += acc
     for r in range(n):
         s = s_out[r] + b[r]
         s_out[r] = s
@@ -332,9 +341,17 @@ def _ff_fixed(left, right, w, b, a_in, frac_in, lo, hi, s_acc, s_out, a_out, da_
     n = s_out.size
     for r in range(n):
         s_acc[r] = 0
+    acc = np.int64(0)
+    cur = right[0] if left.size else 0
     for j in range(left.size):
-        p = _rshift(np.int64(a_in[left[j]]) * np.int64(w[j]), frac_in)
-        s_acc[right[j]] += _sat(p, lo, hi)
+        r = right[j]
+        if r != cur:
+            s_acc[cur] += acc
+            acc = 0
+            cur = r
+        acc += _sat(_rshift(np.int64(a_in[left[j]]) * np.int64(w[j]), frac_in), lo, hi)
+    if left.size:
+        s_acc[cur] += acc
     for r in range(n):
         s = _sat(s_acc[r] + np.int64(b[r]), lo, hi)
         s_out[r] = s
