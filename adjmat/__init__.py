@@ -17,11 +17,13 @@ from .pattern import Pattern
 from .generators import KINDS, generate, generate_network
 from .checks import CheckReport, ClashReport, PatternError, check, clash_report, is_clash_free, \
     is_clash_free_adjacency
-# counts, metrics: see below
+from .counts import count_clash_free, usn_model_space
+from .metrics import scatter
 
 
 __all__ = [
     "SpecError", "PatternError", "JunctionSpec", "NetSpec", "Pattern", "KINDS", "generate", "generate_network",
     "check", "CheckReport", "is_clash_free", "is_clash_free_adjacency", "clash_report", "ClashReport",
+    "count_clash_free", "usn_model_space", "scatter",
 ]
 __version__ = "0.1.0"

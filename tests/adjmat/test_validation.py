@@ -21,6 +21,9 @@ PUBLIC = [
     ("is_clash_free", adjmat.is_clash_free, dict(pattern=PAT, z=4)),
     ("clash_report", adjmat.clash_report, dict(pattern=PAT, z=4)),
     ("is_clash_free_adjacency", adjmat.is_clash_free_adjacency, dict(pattern_or_matrix=PAT, z=4)),
+    ("count_clash_free", adjmat.count_clash_free, dict(p=12, n=12, fo=2, z=4, type=2, dither=True)),
+    ("usn_model_space", adjmat.usn_model_space, dict(nin=20, nout=10, density=0.3)),
+    ("scatter", adjmat.scatter, dict(patterns=[PAT, adjmat.generate("rtl", 8, 4, fo=2)], windows=4, stride=2)),
     ("Pattern", adjmat.Pattern, dict(left=[0, 1], right=[0, 1], p=2, n=2, kind="custom", seed=None, meta=None)),
 ]
 BAD_VALUES = [-3, "bad", 2.5, object()]
