@@ -863,7 +863,8 @@ def build(name: str, *, data_dir: str | os.PathLike | None = None, source: str |
         The folder (or archive, for cifar10) holding the raw files.  Default search: mnist -- ``<data_dir>/mnist``
         then the repository's shipped ``datasets/mnist``; fashion-mnist -- ``<data_dir>/fashion-mnist``,
         ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``), ``~/.keras/datasets/
-        fashion-mnist``; cifar10 -- ``<data_dir>/cifar10``.  Not used by digits and morse.
+        fashion-mnist``; cifar10 -- ``<data_dir>/cifar10``.  mnist-pca200 passes it on to the mnist build when
+        ``<data_dir>/mnist.npz`` is missing.  Refused for digits and morse.
     seed : None, int, SeedSequence or Generator
         Randomness of "digits" (the split) and "morse" (everything).  Default 0, so a build gives the same bytes on
         every machine; the other builders are deterministic and ignore it.

@@ -5,9 +5,9 @@ PREDEFSPARSE_DATA).
 """
 import gzip
 import hashlib
-import io
 import json
 import os
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -74,7 +74,15 @@ def write_npz(path, **arrays):
 def mnist_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("data")
     datasets.build("mnist", data_dir=folder)
-    return folder
+    yield folder
+    shutil.rmtree(folder)  # ~270 MB; pytest would keep it for three sessions
+
+
+@pytest.fixture
+def big_tmp(tmp_path):
+    """tmp_path, emptied afterwards (for builds of full-size datasets)."""
+    yield tmp_path
+    shutil.rmtree(tmp_path)
 
 
 def test_shipped_mnist_files_are_the_published_ones():
@@ -107,7 +115,8 @@ def test_mnist_builder_reproduces_the_published_counts(mnist_dir):
     assert note["md5"] == hashlib.md5((mnist_dir / "mnist.npz").read_bytes()).hexdigest()
 
 
-def test_mnist_build_is_byte_reproducible(mnist_dir, tmp_path):
+def test_mnist_build_is_byte_reproducible(mnist_dir, big_tmp):
+    tmp_path = big_tmp
     again = datasets.build("mnist", data_dir=tmp_path, source=SHIPPED_MNIST)
     assert Path(again).read_bytes() == (mnist_dir / "mnist.npz").read_bytes()
     assert oct(os.stat(again).st_mode & 0o777) != oct(0o600)  # readable like any other file
@@ -153,7 +162,8 @@ def test_mnist_pca200_is_centred_with_the_train_mean(mnist_dir):
 
 # ------------------------------------------------------------------------------------------------ others
 @pytest.mark.skipif(not FASHION.is_dir(), reason="Fashion-MNIST raw files not on this machine")
-def test_fashion_mnist_from_source_and_keras_cache(tmp_path, monkeypatch):
+def test_fashion_mnist_from_source_and_keras_cache(big_tmp, monkeypatch):
+    tmp_path = big_tmp
     path = datasets.build("fashion-mnist", data_dir=tmp_path, source=FASHION)
     xtr, ytr, xva, yva, xte, yte = datasets.load(path)
     assert xtr.shape == (50000, 784) and xte.shape == (10000, 784)
@@ -204,7 +214,8 @@ def test_digits_seeded_stratified_split(tmp_path):
     assert json.loads((tmp_path / "a" / "digits.provenance.json").read_text())["seed"] == 3
 
 
-def test_morse_builds_published_and_custom_files(tmp_path):
+def test_morse_builds_published_and_custom_files(big_tmp):
+    tmp_path = big_tmp
     path = datasets.build("morse", data_dir=tmp_path)
     assert Path(path).name == "morse.npz"
     d = datasets.info(path)
