@@ -260,6 +260,22 @@ def test_rmw_count_serialises_clashing_accesses():
     assert not np.array_equal(two.weights[0][0], exact.weights[0][0])
 
 
+@pytest.mark.parametrize("kind", ["random", "basic", "clash_free", "rtl"])
+@pytest.mark.parametrize("ports,proctime", [(1, 1), (1, 2), (2, 2), (1, 4)])
+def test_rmw_stale_reads_agree_with_cycle_engine(kind, ports, proctime):
+    """The functional hazard model and the cycle-level engine (hwsim.engine, written separately) count the
+    same stale delta reads, clashing patterns (serialised accesses) included."""
+    from hwsim.engine import simulate
+    net = adjmat.NetSpec((64, 32, 16), (4, 8), (16, 16))
+    pats = adjmat.generate_network(net, kind, seed=3) if kind != "rtl" else adjmat.generate_network(net, "rtl")
+    x = np.random.default_rng(0).random((5, 64))
+    cfg = HardwareConfig(rmw="count", ports=ports, proctime=proctime)
+    res = train(net, pats, cfg, (x, np.zeros(5, dtype=int)), seed=0)
+    report = simulate(net, pats, cfg, inputs=5).to_dict()
+    assert list(res.rmw_stale_reads) == list(report["rmw_stale"])
+    assert res.rmw_stale_reads[1] > 0
+
+
 # --------------------------------------------------------------------------------------------- inference
 
 
