@@ -273,7 +273,8 @@ def test_rmw_stale_reads_agree_with_cycle_engine(kind, ports, proctime):
     res = train(net, pats, cfg, (x, np.zeros(5, dtype=int)), seed=0)
     report = simulate(net, pats, cfg, inputs=5).to_dict()
     assert list(res.rmw_stale_reads) == list(report["rmw_stale"])
-    assert res.rmw_stale_reads[1] > 0
+    # rtl revisits every D = 32/16 = 2 clocks: stale exactly when 1 + proctime > 2
+    assert (res.rmw_stale_reads[1] > 0) == (kind != "rtl" or proctime >= 2)
 
 
 # --------------------------------------------------------------------------------------------- inference
