@@ -1,0 +1,103 @@
+"""Model builders: patterns, seeds, initial weights, front-end shapes, one real training step."""
+import keras
+import numpy as np
+import pytest
+
+from adjmat import SpecError
+from predefsparse import SparseDense, datasets, models
+
+
+def _sparse(model):
+    return [layer for layer in model.layers if isinstance(layer, SparseDense)]
+
+
+def test_mlp_patterns_and_defaults():
+    model = models.mlp((800, 100, 10), fo=(50, 10), seed=0, l2=8e-5)
+    layers = _sparse(model)
+    assert [layer.name for layer in layers] == ["junction1", "junction2"]
+    pats = [layer.pattern for layer in layers]
+    assert pats == models.patterns((800, 100, 10), fo=(50, 10), seed=0)
+    assert [(p.W, p.fo, p.fi, p.z, p.kind) for p in pats] == [(40000, 50, 400, 400, "clash_free"),
+                                                               (1000, 10, 100, 100, "clash_free")]
+    assert model.input_shape == (None, 800) and model.output_shape == (None, 10)
+    assert layers[-1].activation is keras.activations.softmax and layers[0].activation is keras.activations.relu
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layers[0].bias), np.full(100, 0.1, np.float32))
+    # L2 present on the kernels, none on the biases
+    assert len(model.losses) == 2
+    # He-normal from real degrees: variance 2 / fi = 2 / 400 on the present edges
+    kernel = keras.ops.convert_to_numpy(layers[0].kernel)[pats[0].to_mask()]
+    assert np.var(kernel) == pytest.approx(2 / 400, rel=0.05)  # 40,000 draws: relative std ~0.7 %
+
+
+def test_mlp_seed_reproducible_and_distinct():
+    a = models.mlp((20, 8, 4), fo=(2, 4), kind="usn", seed=5)
+    b = models.mlp((20, 8, 4), fo=(2, 4), kind="usn", seed=5)
+    c = models.mlp((20, 8, 4), fo=(2, 4), kind="usn", seed=6)
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(u, v)
+    assert _sparse(a)[0].pattern != _sparse(c)[0].pattern
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+
+
+def test_mlp_densities_fc_and_z():
+    model = models.mlp((40, 20, 10), densities=(0.25, 0.5), kind="usn", seed=0)
+    assert [layer.pattern.W for layer in _sparse(model)] == [200, 100]
+    fc = models.mlp((784, 112, 10), kind="fc")
+    assert [layer.pattern.W for layer in _sparse(fc)] == [87808, 1120]
+    cf = models.mlp((64, 16, 8), fo=(4, 8), z=(16, 8), seed=0)
+    assert [layer.pattern.z for layer in _sparse(cf)] == [16, 8]
+    dens = models.mlp((64, 16, 8), densities=(0.25, 1.0), seed=0)  # clash_free from densities: z = fi
+    assert [layer.pattern.z for layer in _sparse(dens)] == [16, 16]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(config=(20, 8, 4), fo=(2, 4), densities=(0.5, 0.5)), "fo or densities, not both"),
+    (dict(config=(20, 8, 4), fo=(2,)), "fo must be a sequence of 2 integers"),
+    (dict(config=(20, 8, 4)), "needs fo or densities"),
+    (dict(config=(20,), fo=(2,)), "at least two layer sizes"),
+    (dict(config=(20, 8, 4), fo=(2, 4), kind="dense"), "kind must be one of"),
+    (dict(config=(20, 8, 4), densities=(0.5, 1.5)), "densities must be"),
+    (dict(config=(20, 8, 4), fo=(3, 4)), "junction 1"),
+    (dict(config=(20, 8, 4), fo=(2, 4), kind="fc"), "fo must be config"),
+    (dict(config=(20, 8, 4), fo=(2, 4), l2=-1.0), "l2 must be"),
+])
+def test_mlp_validation(kwargs, match):
+    with pytest.raises(SpecError, match=match):
+        models.mlp(**kwargs)
+
+
+@pytest.mark.parametrize("front", ["deep", "shallow"])
+def test_cifar_front_ends_flatten_to_4000(front):
+    model = models.cifar(front, (4000, 500, 10), fo=(50, 10), seed=0)
+    assert model.get_layer("junction1").pattern.p == 4000
+    assert model.get_layer("junction1").pattern.W == 200000
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    if front == "deep":
+        assert [c.filters for c in convs] == [60, 60, 125, 125, 250, 250]
+        assert len([lay for lay in model.layers if isinstance(lay, keras.layers.Dropout)]) == 3
+    else:
+        assert [(c.filters, c.kernel_size) for c in convs] == [(250, (5, 5))]
+    y = model.predict(np.zeros((2, 32, 32, 3), np.float32), verbose=0)
+    assert y.shape == (2, 10)
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_cifar_checks_head_width():
+    with pytest.raises(SpecError, match="flattened width 4000"):
+        models.cifar("shallow", (1000, 100, 10), fo=(10, 10))
+    with pytest.raises(SpecError, match="front must be one of"):
+        models.cifar("medium")
+
+
+def test_conv_gru_trains_on_mnist_rows():
+    xtr, ytr = datasets.load("mnist")[:2]
+    x = xtr[:256].reshape(-1, 28, 28)
+    model = models.conv_gru((128, 128, 10), fo=(32, 10), seed=0)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    hist = model.fit(x, ytr[:256], batch_size=64, epochs=1, verbose=0, shuffle=False)
+    assert np.isfinite(hist.history["loss"][0])
+    layer = model.get_layer("junction1")
+    mask = layer.pattern.to_mask()
+    assert np.all(keras.ops.convert_to_numpy(layer.kernel)[~mask] == 0)
+    with pytest.raises(SpecError, match="is even"):
+        models.conv_gru((127, 128, 10), fo=(32, 10))
