@@ -29,7 +29,8 @@ _FORMAT = "adjmat.Pattern/1"
 def atomic_write(path: str | os.PathLike, write) -> str:
     """Write a file atomically: ``write(fileobj)`` into a temp file in the same folder, then rename.
 
-    Returns the final path as a string.
+    The file gets the usual permissions (0666 less the umask), as ``open`` would give it.  Returns the final
+    path as a string.
 
     Examples
     --------
@@ -48,6 +49,9 @@ def atomic_write(path: str | os.PathLike, write) -> str:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        mask = os.umask(0)  # mkstemp makes the file private (0600); give it the usual permissions
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -22,6 +22,7 @@ _LAZY = {
     "models": "predefsparse.models",
     "datasets": "predefsparse.datasets",
     "preprocess": "predefsparse.preprocess",
+    "morse": "predefsparse.morse",
     "layers": "predefsparse.layers",
     "training": "predefsparse.training",
 }

@@ -386,15 +386,7 @@ def save(path: str | os.PathLike, xtr: np.ndarray, ytr: np.ndarray, xva: np.ndar
     compress = check_bool(where, "compress", compress)
     arrays = {k: np.asarray(v) for k, v in zip(KEYS, (xtr, ytr, xva, yva, xte, yte))}
     _validate(where, arrays, None)
-    return _readable(atomic_write(Path(path).expanduser(), lambda f: _write_npz(f, arrays, compress)))
-
-
-def _readable(path: str | os.PathLike) -> str:
-    """Give a freshly written file the usual permissions (atomic_write's temp file is private, 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-    return os.fspath(path)
+    return atomic_write(Path(path).expanduser(), lambda f: _write_npz(f, arrays, compress))
 
 
 def _provenance_path(path: Path) -> Path:
@@ -929,7 +921,7 @@ def build(name: str, *, data_dir: str | os.PathLike | None = None, source: str |
     started = time.perf_counter()
     arrays, prov = builder(_Context(name, data_dir, source, rng, seed, options))
     _validate(where, arrays, f"the {name!r} build")
-    _readable(atomic_write(path, lambda f: _write_npz(f, arrays, compress)))
+    atomic_write(path, lambda f: _write_npz(f, arrays, compress))
     elapsed = time.perf_counter() - started
     from predefsparse import __version__
     note = {
@@ -945,6 +937,5 @@ def build(name: str, *, data_dir: str | os.PathLike | None = None, source: str |
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "versions": {"predefsparse": __version__, "numpy": np.__version__, "python": sys.version.split()[0]},
     }
-    _readable(atomic_write(_provenance_path(path),
-                           lambda f: f.write((json.dumps(note, indent=1) + "\n").encode("utf-8"))))
+    atomic_write(_provenance_path(path), lambda f: f.write((json.dumps(note, indent=1) + "\n").encode("utf-8")))
     return str(path)

@@ -120,3 +120,13 @@ def test_scipy_products_match_dense():
     paths = (b.to_scipy() @ a.to_scipy()).toarray()
     assert np.array_equal(paths, (a.to_mask().astype(int) @ b.to_mask().astype(int)).T)
     assert sp.issparse(a.to_scipy())
+
+
+def test_saved_file_has_usual_permissions(tmp_path):
+    import stat
+    mask = os.umask(0o022)
+    try:
+        path = generate("rtl", 8, 4, fo=2).save(tmp_path / "perm.npz")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
