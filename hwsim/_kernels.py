@@ -37,11 +37,10 @@ def _read_banks(bank, base, zi, cnt, mx):
     """One read per lane of clock ``base // zi`` into the banks counted by ``cnt`` (int32 (z,), updated in
     place); returns the running most-loaded-bank count ``max(mx, max cnt)``."""
     for m in range(zi):
-        b = bank[base + m]
+        b = np.uintp(bank[base + m])  # unsigned index: no negative-index wraparound check
         v = cnt[b] + 1
         cnt[b] = v
-        if v > mx:
-            mx = v
+        mx = max(mx, v)
     return mx
 
 
@@ -139,6 +138,8 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
                     lastr[l] = -NO_REVISIT
             am_ff = am_up = adm_r = dm_rr = dm_rw = wm_r = wm_w = bm_r = bm_w = 0
             am_w = adm_w = dm_r = dm_clr = dm_out = 0
+            hrow = hist[i]
+            mk = mult[k]
             T = 0
             md = NO_REVISIT
             hz = 0
@@ -154,17 +155,15 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
                     mx = _read_banks(bank, base, zi, cnt_up, mx)
                 if bp:
                     for m in range(zi):
-                        b = bank[base + m]
+                        b = np.uintp(bank[base + m])
                         v = cnt_adm[b] + 1
                         cnt_adm[b] = v
-                        if v > mx:
-                            mx = v
+                        mx = max(mx, v)
                         r = cnt_dm[b]
                         cnt_dm[b] = r + 1
-                        if r + 1 > mx:
-                            mx = r + 1
+                        mx = max(mx, r + 1)
                         # read half of the RMW issues in sub-clock r // ports of this clock
-                        l = left[base + m]
+                        l = np.uintp(left[base + m])
                         tm = T + (r >> shift)
                         d = tm - lastr[l]
                         if d < md:
@@ -182,14 +181,18 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
                 cost = (mx + ports - 1) >> shift
                 T += cost
                 bs += cost - 1
-                hist[i, mx] += mult[k]
+                hrow[np.uintp(mx)] += mk
+                # clear the bank counters for the next clock
                 if ff:
-                    cnt_ff[:zi] = 0
+                    for b in range(zi):
+                        cnt_ff[b] = 0
                 if up:
-                    cnt_up[:zi] = 0
+                    for b in range(zi):
+                        cnt_up[b] = 0
                 if bp:
-                    cnt_adm[:zi] = 0
-                    cnt_dm[:zi] = 0
+                    for b in range(zi):
+                        cnt_adm[b] = 0
+                        cnt_dm[b] = 0
                 # memory traffic of this clock (kept in registers, stored once per junction cycle)
                 ns = nstart[no + c]
                 wm_r += zi
