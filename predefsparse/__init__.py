@@ -1,7 +1,9 @@
 """predefsparse: train and deploy hardware-oriented pre-defined sparse neural networks (Keras 3).
 
 Keras and TensorFlow load lazily, on first use of a name that needs them, so ``predefsparse pattern`` and
-``predefsparse simulate`` start fast.
+``predefsparse simulate`` start fast.  The Keras layers still register themselves as soon as Keras is loaded
+(whether it was imported before or after ``predefsparse``), so ``keras.models.load_model`` needs no
+``custom_objects`` after ``import predefsparse``.
 
 Examples
 --------
@@ -10,6 +12,10 @@ Examples
 '0.1.0'
 """
 import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
 
 __version__ = "0.1.0"
 
@@ -43,3 +49,47 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
+
+
+# ---------------------------------------------------------------------------------------- layer registration
+def _register_layers() -> None:
+    try:
+        importlib.import_module("predefsparse.layers")
+    except Exception as err:  # never break the user's `import keras`
+        warnings.warn(f"predefsparse: could not register the Keras layers ({err}); import "
+                      f"predefsparse.layers explicitly to see the error.", stacklevel=3)
+
+
+class _RegisterWhenKerasLoads(importlib.abc.MetaPathFinder):
+    """Import hook: when the ``keras`` module has finished executing, import :mod:`predefsparse.layers` (which
+    registers ``SparseDense`` as a serialisable Keras object) and remove the hook.  Specs asked for without an
+    import (``importlib.util.find_spec("keras")``, as TensorFlow does) leave it in place."""
+
+    _busy = False
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "keras" or self._busy:
+            return None
+        self._busy = True
+        try:
+            spec = importlib.util.find_spec("keras")
+        finally:
+            self._busy = False
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_register(module):
+            exec_module(module)
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)
+            _register_layers()
+
+        spec.loader.exec_module = exec_then_register
+        return spec
+
+
+if "keras" in sys.modules:
+    _register_layers()
+elif not any(type(f).__name__ == "_RegisterWhenKerasLoads" for f in sys.meta_path):
+    sys.meta_path.insert(0, _RegisterWhenKerasLoads())
