@@ -25,11 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
+
+from _machine import machine_info  # bench/_machine.py (scripts run from bench/)
 
 SIZES = (10 ** 3, 10 ** 4, 10 ** 5, 10 ** 6)
 FO = 8
@@ -102,24 +103,6 @@ def _child(payload: dict) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _machine() -> str:
-    import numba
-    import numpy
-    import scipy
-    import adjmat
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return (f"machine: {cores} cores usable ({os.cpu_count()} online), {cpu}; load average {load}\n"
-            f"versions: Python {platform.python_version()}, numpy {numpy.__version__}, scipy {scipy.__version__}"
-            f", numba {numba.__version__}, adjmat {adjmat.__version__}")
-
-
 def _fmt(x, spec):
     """``format(x, spec)``, or "n/a" right-aligned to the same width."""
     width = int(spec.split(".")[0])
@@ -140,7 +123,7 @@ def main(argv=None) -> int:
         return 0
 
     t_start = time.perf_counter()
-    print(_machine())
+    print(machine_info(("numpy", "scipy", "numba", "adjmat")))
     print(f"idle interpreter with numpy + adjmat imported and kernels warm: "
           f"{_child_idle()['rss_mb']:.0f} MB max RSS (subtracted below)")
     print(f"workload: p = n = N, fo = {FO} (W = {FO}N), density = fo/N, clash_free z = N/125 (D = 125); "

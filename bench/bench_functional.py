@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
+
+from _machine import machine_info  # bench/_machine.py (scripts run from bench/)
 
 import numba
 import numpy as np
@@ -132,8 +133,7 @@ def speed(args) -> None:
     infer(net, pats, cfg, x8, weights=cnt.weights, numerics="fixed")
     rows.append(("hwsim.infer fixed (FF only)", args.inputs, time.perf_counter() - t0, "FF events only"))
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cpus, "
-          f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}")
+    print(machine_info(("numpy", "numba", "hwsim")))
     print(f"network: FPGA build {FPGA['config']}, fo {FPGA['fo']}, z {FPGA['z']}; {events} edge events per "
           f"training input (FF + BP + UP)")
     head = f"{'mode':44s} {'inputs':>7s} {'wall s':>8s} {'inputs/s':>10s} {'edge ev/s':>10s} {'vs dense':>9s}  note"

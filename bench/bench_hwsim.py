@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
+
+from _machine import machine_info  # bench/_machine.py (scripts run from bench/)
 
 import numpy as np
 
@@ -105,20 +106,6 @@ def python_cycle_loop(netspec, patterns, config, inputs):
 
 
 # ------------------------------------------------------------------ helpers
-def machine_info() -> list[str]:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    import numba
-    return [f"machine : {platform.machine()} {cpu}, {os.cpu_count()} logical CPUs (kernels run on one core)",
-            f"system  : {platform.system()} {platform.release()}",
-            f"versions: Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
-            f"hwsim {hwsim.__version__}, adjmat {adjmat.__version__}"]
-
-
 def compile_and_cache_times() -> tuple[float, float]:
     """First-call time in a new process with an empty Numba cache (compile), then with that cache (load)."""
     code = ("import time, adjmat, hwsim\n"
@@ -175,7 +162,7 @@ def main(argv=None) -> int:
     epoch = 6000 if args.quick else 60000
     py_inputs = 10 if args.quick else 100
 
-    print("\n".join(machine_info()))
+    print(machine_info(("numpy", "numba", "hwsim", "adjmat"), note="kernels run on one core"))
     compile_s, cached_s = compile_and_cache_times()
 
     rows = []
