@@ -154,7 +154,9 @@ activity_regularizer, kernel_constraint, bias_constraint
         Parallelism for ``"clash_free"`` (required there) and ``"rtl"``.
     seed : None, int, SeedSequence or numpy Generator
         Seed of the pattern generator.  ``None`` draws one at construction and records it in ``get_config``,
-        so the layer can be rebuilt identically.  Never touches global random state.
+        so the layer can be rebuilt identically.  Never touches global random state.  The kernel initializer
+        has its own seed: pass a seeded one (``HeNormal(seed=1)``) for reproducible weights, as
+        :func:`predefsparse.models.mlp` does.
     pattern_options : dict, optional
         Kind-specific generator options (``{"type": 3, "dither": True}`` for ``"clash_free"``, ``{"epsilon":
         11}`` for ``"erdos_renyi"``).
@@ -433,6 +435,25 @@ activity_regularizer, kernel_constraint, bias_constraint
             if np.any(kernel[~mask]):
                 kernel = np.where(mask, kernel, 0).astype(kernel.dtype)
                 self._kernel.assign(kernel)
+
+    def _assign_pattern(self, pattern: adjmat.Pattern, kernel) -> None:
+        """Replace the pattern (same p, n and W: the weight shapes are fixed) and the kernel in place.
+
+        For dynamic-sparsity callbacks (:class:`predefsparse.set.SETCallback`); the caller resets the optimizer
+        state of changed cells.
+        """
+        desc = self._description
+        if not self.built or (pattern.p, pattern.n, pattern.W) != (desc["p"], desc["n"], desc["W"]):
+            raise ValueError(f"SparseDense {self.name!r}: a replacement pattern must keep p, n and W "
+                             f"({desc['p']}, {desc['n']}, {desc['W']}); received ({pattern.p}, {pattern.n}, "
+                             f"{pattern.W}).")
+        mask = pattern.to_mask()
+        self.left.assign(pattern.left)
+        self.right.assign(pattern.right)
+        self.mask.assign(mask.astype(self.mask.dtype))
+        self._kernel.assign(np.where(mask, np.asarray(kernel), 0).astype(self._kernel.dtype))
+        self._pattern_obj = pattern
+        self._description = _describe(pattern)
 
     def load_own_variables(self, store):
         super().load_own_variables(store)

@@ -304,7 +304,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         split (valtest 1, 2) or the validation split (valtest 0); the KL uses the dataset's real classes.
     input_pad, output_pad : int, optional
         Zero-pad x / y (2-D only) to this width; by default to the model's input / output width when the data
-        is narrower.  y is padded to the OUTPUT width (the original used the input width).
+        is narrower and the model's input / output is flat.  y is padded to the OUTPUT width (the original used
+        the input width).  Images or sequences are not reshaped: do that in a preprocess function.
     preprocesses : sequence of str or callables
         Normalisers ``(xtr, xva, xte) -> (xtr, xva, xte)`` applied in order with statistics from train only;
         names go through :func:`predefsparse.preprocess.get`.
@@ -387,8 +388,10 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     steps = _resolve_preprocesses(where, preprocesses, ytr)
     for _, fn in steps:
         xtr, xva, xte = fn(xtr, xva, xte)
-    in_width = model.input_shape[-1] if isinstance(model.input_shape, tuple) else None
-    out_width = model.output_shape[-1] if isinstance(model.output_shape, tuple) else None
+    # auto-padding only for flat (2-D) inputs / outputs of single-input, single-output models
+    in_shape, out_shape = model.input_shape, model.output_shape
+    in_width = in_shape[-1] if isinstance(in_shape, tuple) and len(in_shape) == 2 else None
+    out_width = out_shape[-1] if isinstance(out_shape, tuple) and len(out_shape) == 2 else None
     x_pad = input_pad if input_pad is not None else (in_width if xtr.ndim == 2 and in_width else None)
     y_pad = output_pad if output_pad is not None else out_width
     xtr, xva, xte = (_pad(where, "input_pad", a, x_pad) for a in (xtr, xva, xte))
