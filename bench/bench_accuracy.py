@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
+from _machine import machine_info  # noqa: E402  bench/_machine.py (scripts run from bench/)
 
-import predefsparse  # noqa: E402
 from predefsparse.training import sim_net  # noqa: E402
 
 RUNS = [
@@ -64,12 +62,10 @@ def main(argv=None) -> int:
                              out=folder, overwrite=True, verbose=args.verbose, epoch_step=5, **kwargs)
         rows.append((name, records, published, time.perf_counter() - t0))
 
-    import tensorflow as tf
     print()
     print(f"# bench_accuracy: MNIST, {args.epochs} epochs, Adam 1e-3 (decay 1e-5/step), batch 256, train+val, "
           f"test once, seed {args.seed}")
-    print(f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, keras "
-          f"{keras.__version__}, tensorflow {tf.__version__}, predefsparse {predefsparse.__version__}")
+    print(machine_info(("numpy", "keras", "tensorflow", "predefsparse")))
     print(f"| {'net':<32} | {'weights':>7} | {'density':>7} | {'L2':>7} | {'test acc':>8} | {'published':>9} "
           f"| {'diff (pp)':>9} | {'wall s':>7} |")
     print(f"|{'-' * 34}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 10}|{'-' * 11}|{'-' * 11}|{'-' * 9}|")
