@@ -440,7 +440,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         if optimizer is not None or getattr(model, "optimizer", None) is None:
             model.compile(optimizer=optimizer if optimizer is not None else default_optimizer(), loss=loss,
                           metrics=list(metrics))
-        records = {"format": RECORDS_FORMAT, "status": "running", **facts, **extra, "settings": settings,
+        records = {"format": RECORDS_FORMAT, "status": "running", **facts, "seed": seed, **extra,
+                   "settings": settings,
                    "optimizer": keras.saving.serialize_keras_object(model.optimizer),
                    "model_name": model.name,
                    "samples": {"fit": int(len(xfit)), "eval": int(len(xeval)), "eval_split": eval_split},

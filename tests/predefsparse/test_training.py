@@ -149,7 +149,8 @@ def test_sim_net_records_and_default_folder(mnist_small, tmp_path, monkeypatch):
     records, model = sim_net(dataset=mnist_small, epochs=1, verbose=0, seed=3)
     name = results_name((800, 100, 10), (50, 10), 8e-5, "clash_free", seed=3)
     assert (tmp_path / "results" / name / "records.json").is_file()
-    assert records["weights"] == 41000 and records["l2"] == 8e-5 and records["settings"]["seed"] == 3
+    assert records["weights"] == 41000 and records["l2"] == 8e-5 and records["seed"] == 3
+    assert [j["seed"] for j in records["junctions"]] == [3, 3] and records["z"] == [400, 100]
     assert records["densities"] == [0.5, 1.0] and round(records["overall_density"], 3) == 0.506
     assert records["optimizer"]["config"]["learning_rate"]["class_name"] == "InverseTimeDecay"
     assert records["settings"]["batch_size"] == 256 and records["settings"]["valtest"] == 1
