@@ -111,7 +111,7 @@ def _plot(path: str, rep: hwsim.Report | None, sweep: list[dict[str, Any]] | Non
     import matplotlib.pyplot as plt
     import numpy as np
 
-    panels = (2 if rep is not None else 0) + (1 if sweep else 0)
+    panels = (3 if rep is not None else 0) + (1 if sweep else 0)
     fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.8), squeeze=False)
     axes = list(axes[0])
     if rep is not None:
@@ -119,15 +119,22 @@ def _plot(path: str, rep: hwsim.Report | None, sweep: list[dict[str, Any]] | Non
         x = np.arange(1, rep.L + 1)
         for k, unit in enumerate(("ff", "bp", "up")):
             ax.bar(x + (k - 1) * 0.27, rep.utilisation[unit], width=0.27, label=unit.upper())
-        ax.set(xlabel="junction", ylabel="utilisation", ylim=(0, 1.05), xticks=x,
+        ax.set(xlabel="junction", ylabel="utilisation", ylim=(0, 1.25), xticks=x,
                title=f"utilisation ({rep.config['timing']} timing)")
-        ax.legend()
+        ax.legend(loc="upper center", ncol=3, fontsize=8)
         ax = axes.pop(0)
         ax.bar(x - 0.2, rep.bank_stall_clocks, width=0.4, label="bank clashes")
         ax.bar(x + 0.2, rep.rmw_stall_clocks, width=0.4, label="RMW stalls")
         ax.set(xlabel="junction", ylabel="stall clocks", xticks=x, title=f"stalls over {rep.inputs:,} inputs")
         ax.set_ylim(bottom=0, top=max(1, max(rep.bank_stall_clocks), max(rep.rmw_stall_clocks)) * 1.1)
         ax.legend()
+        ax = axes.pop(0)  # read-modify-write hazards: reads that would see a partial delta not yet written back
+        ax.bar(x - 0.2, rep.rmw_hazards, width=0.4, label="RMW hazards")
+        ax.bar(x + 0.2, rep.rmw_stale, width=0.4, label=f"stale reads (rmw={rep.config['rmw']})")
+        ax.set(xlabel="junction", ylabel="delta-memory reads", xticks=x,
+               title=f"RMW hazards over {rep.inputs:,} inputs")
+        ax.set_ylim(bottom=0, top=max(1, max(rep.rmw_hazards), max(rep.rmw_stale)) * 1.3)
+        ax.legend(loc="upper left", fontsize=8)
     if sweep:
         ax = axes.pop(0)
         done = [r for r in sweep if "cpc" in r]
