@@ -276,7 +276,7 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
               preprocesses: Any = (), seed: Any = 0, out: str | os.PathLike | None = None,
               resume: bool = False, overwrite: bool = False, verbose: Any = "auto",
               data_dir: str | os.PathLike | None = None, callbacks: Sequence[Any] = (),
-              extra_records: dict | None = None) -> tuple[dict, keras.Model]:
+              extra_records: dict | None = None, steps_per_execution: int = 32) -> tuple[dict, keras.Model]:
     """Train ``model`` on a dataset with the semantics of the original ``run_model`` and write a results folder.
 
     Parameters
@@ -327,6 +327,11 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         finds epoch k's checkpoint already written when k is a checkpoint epoch).
     extra_records : dict, optional
         Facts added to the records (``sim_net`` stores its arguments here).
+    steps_per_execution : int
+        Training steps per compiled call when ``run_model`` compiles the model (default 32).  The mask lives
+        inside the graph, so nothing has to run on the host between batches: several steps per call cut the
+        per-step dispatch cost (bench/bench_layer.py measures it).  The arithmetic is the same; Keras
+        callbacks' batch hooks then fire once per call.  Use 1 to mimic a per-batch loop.
 
     Returns
     -------
@@ -353,6 +358,7 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         raise fail(where, "model", "a keras.Model", type(model).__name__)
     valtest = check_choice(where, "valtest", valtest, (0, 1, 2))
     batch_size = check_int(where, "batch_size", batch_size, minimum=1)
+    steps_per_execution = check_int(where, "steps_per_execution", steps_per_execution, minimum=1)
     epochs = check_int(where, "epochs", epochs, minimum=1)
     epoch_step = check_int(where, "epoch_step", epoch_step, minimum=1)
     input_pad = check_int(where, "input_pad", input_pad, minimum=1, allow_none=True)
@@ -403,7 +409,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     xeval, yeval, eval_split = (xva, yva, "val") if valtest == 0 else (xte, yte, "test")
 
     settings = {"dataset": data_name, "valtest": valtest, "batch_size": batch_size, "epochs": epochs,
-                "epoch_step": epoch_step, "seed": seed, "input_pad": x_pad, "output_pad": y_pad,
+                "epoch_step": epoch_step, "steps_per_execution": steps_per_execution, "seed": seed,
+                "input_pad": x_pad, "output_pad": y_pad,
                 "preprocesses": [name for name, _ in steps],
                 "preds_compare": compare_path if compare_path else preds_compare}
 
@@ -439,7 +446,7 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     else:
         if optimizer is not None or getattr(model, "optimizer", None) is None:
             model.compile(optimizer=optimizer if optimizer is not None else default_optimizer(), loss=loss,
-                          metrics=list(metrics))
+                          metrics=list(metrics), steps_per_execution=steps_per_execution)
         records = {"format": RECORDS_FORMAT, "status": "running", **facts, "seed": seed, **extra,
                    "settings": settings,
                    "optimizer": keras.saving.serialize_keras_object(model.optimizer),
@@ -514,7 +521,7 @@ def sim_net(config: Sequence[int] = (800, 100, 10), fo: Sequence[int] | None = (
             decay: float = 1e-5, preprocesses: Any = (), input_pad: int | None = None,
             output_pad: int | None = None, out: str | os.PathLike | None = None, resume: bool = False,
             overwrite: bool = False, verbose: Any = "auto", data_dir: str | os.PathLike | None = None,
-            **options) -> tuple[dict, keras.Model]:
+            steps_per_execution: int = 32, **options) -> tuple[dict, keras.Model]:
     """Build a sparse MLP (:func:`predefsparse.models.mlp`) and train it with the original's settings.
 
     ReLU hidden layers, softmax output, He-normal kernels from real degrees, biases 0.1, L2 ``l2_val`` on the
@@ -528,7 +535,7 @@ def sim_net(config: Sequence[int] = (800, 100, 10), fo: Sequence[int] | None = (
     l2_val : float
         L2 factor (0 for none).
     dataset, preds_compare, valtest, epoch_step, preprocesses, input_pad, output_pad, out, resume, overwrite, \
-verbose, data_dir
+verbose, data_dir, steps_per_execution
         As :func:`run_model`.
     seed : int or None
         One seed for the patterns, the initial weights and the data order (None draws one; it is recorded).
@@ -573,4 +580,5 @@ verbose, data_dir
                      preprocesses=preprocesses,
                      seed=seed, out=out if out is not None else os.path.join("results", results_name(
                          facts["config"], fo if densities is None else None, l2_val, kind, z, seed, densities)),
-                     resume=resume, overwrite=overwrite, verbose=verbose, data_dir=data_dir, extra_records=extra)
+                     resume=resume, overwrite=overwrite, verbose=verbose, data_dir=data_dir, extra_records=extra,
+                     steps_per_execution=steps_per_execution)

@@ -9,11 +9,13 @@ import pytest
 import adjmat
 import hwsim
 from predefsparse import SparseDense
-from predefsparse.datasets import default_data_dir, read_idx
+from predefsparse.datasets import read_idx
+
+SHIPPED_MNIST = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "datasets", "mnist")
 
 
 def mnist_subset(n_train, n_test):
-    folder = os.path.join(default_data_dir(), "mnist")
+    folder = SHIPPED_MNIST
     x = read_idx(os.path.join(folder, "train-images-idx3-ubyte.gz"))[:n_train].reshape(n_train, -1)
     y = read_idx(os.path.join(folder, "train-labels-idx1-ubyte.gz"))[:n_train]
     xt = read_idx(os.path.join(folder, "t10k-images-idx3-ubyte.gz"))[:n_test].reshape(n_test, -1)

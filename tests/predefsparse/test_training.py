@@ -120,6 +120,17 @@ def test_same_seed_reproduces(mnist_small, tmp_path):
     assert a["history"] == b["history"] and a["test"] == b["test"]
 
 
+def test_steps_per_execution_changes_speed_not_results(mnist_small, tmp_path):
+    one, m1 = run_model(_net(), mnist_small, epochs=2, batch_size=128, out=tmp_path / "a", verbose=0,
+                        steps_per_execution=1)
+    many, m32 = run_model(_net(), mnist_small, epochs=2, batch_size=128, out=tmp_path / "b", verbose=0,
+                          steps_per_execution=32)
+    assert one["settings"]["steps_per_execution"] == 1 and many["settings"]["steps_per_execution"] == 32
+    for a, b in zip(m1.get_weights(), m32.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+    assert one["test"]["accuracy"] == pytest.approx(many["test"]["accuracy"], abs=0.002)
+
+
 def test_preds_compare_records_clipped_kl(mnist_small, tmp_path):
     std, _ = sim_net((784, 32, 10), fo=None, kind="fc", l2_val=1e-4, dataset=mnist_small, epochs=1,
                      batch_size=128, preds_compare=1, out=tmp_path / "fc", verbose=0)
@@ -167,6 +178,7 @@ def test_preprocesses_by_name(mnist_small, tmp_path):
     (dict(epochs=0), "epochs must be a positive integer"),
     (dict(epoch_step=0), "epoch_step must be"),
     (dict(batch_size=-1), "batch_size must be"),
+    (dict(steps_per_execution=0), "steps_per_execution must be a positive integer"),
     (dict(preds_compare=2), "preds_compare must be"),
     (dict(input_pad=700), "input_pad must be at least the data width 784"),
     (dict(resume=True, overwrite=True), "exclude each other"),
