@@ -116,7 +116,9 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
         divide p).
     seed : None, int, SeedSequence or Generator
         Randomness; the same int gives identical arrays.  ``None`` draws a seed and records it in
-        ``pattern.seed``.
+        ``pattern.seed``; a spawned ``SeedSequence`` is recorded as its entropy in ``pattern.seed`` and its
+        spawn key in ``pattern.meta["spawn_key"]``, so ``SeedSequence(pattern.seed, spawn_key=key)``
+        regenerates the pattern.
     **options
         Kind-specific options (see ``kind``); unknown ones are refused.
 
@@ -152,6 +154,9 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
                         + (f"valid options: {', '.join(sorted(allowed))}." if allowed else "it takes none."))
     z = _check_z(where, p, z)
     meta: dict[str, Any] = {} if z is None else {"z": z}
+    if isinstance(seed, np.random.SeedSequence) and seed.spawn_key and kind not in ("fc", "rtl"):
+        # a child stream: seed + spawn key reproduce it (SeedSequence(seed, spawn_key=...))
+        meta["spawn_key"] = [int(k) for k in seed.spawn_key]
 
     if kind in ("fc", "rtl", "basic", "clash_free"):
         if kind == "fc":
@@ -255,29 +260,24 @@ def generate_network(netspec: NetSpec, kind: str, seed: Any = None, **options) -
         raise fail(where, "netspec", "an adjmat.NetSpec", type(netspec).__name__)
     check_choice(where, "kind", kind, KINDS)
     if isinstance(seed, np.random.Generator):
-        streams = [(child, None) for child in seed.spawn(netspec.L)]
+        streams = seed.spawn(netspec.L)
     else:
-        if seed is None or isinstance(seed, np.random.SeedSequence):
-            root = seed if seed is not None else np.random.SeedSequence()
+        if seed is None:
+            root = np.random.SeedSequence()
+        elif isinstance(seed, np.random.SeedSequence):
+            root = seed
         else:
             normalize_seed(where, seed)  # validates
             root = np.random.SeedSequence(int(seed))
-        streams = [(child, root.entropy) for child in root.spawn(netspec.L)]
+        streams = root.spawn(netspec.L)
     patterns = []
-    for i, (stream, root_entropy) in enumerate(streams):
+    for i, stream in enumerate(streams):
         p, n = netspec.config[i], netspec.config[i + 1]
         z = None if netspec.z is None else netspec.z[i]
-        fo = netspec.fo[i]
         if kind == "erdos_renyi":
-            pat = generate(kind, p, n, density=fo / n, z=z, seed=stream, **options)
+            patterns.append(generate(kind, p, n, density=netspec.fo[i] / n, z=z, seed=stream, **options))
         elif kind == "fc":
-            pat = generate(kind, p, n, z=z, seed=stream, **options)
+            patterns.append(generate(kind, p, n, z=z, seed=stream, **options))
         else:
-            pat = generate(kind, p, n, fo=fo, z=z, seed=stream, **options)
-        if root_entropy is not None and pat.kind not in ("fc", "rtl"):
-            meta = dict(pat.meta)
-            meta["spawn_key"] = list(stream.spawn_key)
-            pat = Pattern._trusted(pat.left, pat.right, p, n, pat.kind, int(root_entropy), meta)
-        patterns.append(pat)
+            patterns.append(generate(kind, p, n, fo=netspec.fo[i], z=z, seed=stream, **options))
     return patterns
-

@@ -39,7 +39,13 @@ def default_z(config: Sequence[int], fo: Sequence[int]) -> tuple[int, ...]:
 
 
 def _seed_streams(where: str, seed: Any) -> tuple[np.random.SeedSequence, np.random.SeedSequence, int | None]:
-    """(pattern stream, weight stream, recorded seed) from one seed."""
+    """(pattern root, weight stream, recorded seed) from one seed.
+
+    The pattern root is the seed's own ``SeedSequence``: junction i draws from ``root.spawn(L)[i]``, exactly as
+    :func:`adjmat.generate_network` does, so a model built with ``seed=s`` has the patterns a hardware
+    designer gets from ``adjmat.generate_network(netspec, kind, seed=s)``.  Initial weights and dropout draw from
+    the child with spawn key ``WEIGHT_STREAM``, far from any junction's key.
+    """
     if isinstance(seed, np.random.SeedSequence):
         root, recorded = seed, None
     elif isinstance(seed, np.random.Generator):
@@ -47,8 +53,11 @@ def _seed_streams(where: str, seed: Any) -> tuple[np.random.SeedSequence, np.ran
     else:
         _, recorded = normalize_seed(where, seed)
         root = np.random.SeedSequence(recorded)
-    pattern_ss, weight_ss = root.spawn(2)
-    return pattern_ss, weight_ss, recorded
+    weight_ss = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (WEIGHT_STREAM,))
+    return root, weight_ss, recorded
+
+
+WEIGHT_STREAM = 2 ** 31  # spawn key of the initial-weight stream (junction patterns use keys 0 .. L-1)
 
 
 def _junction_args(where: str, config, fo, densities, kind, z):

@@ -275,3 +275,13 @@ def test_no_dense_matrix_for_large_patterns():
         pat = generate("usn", 10**6, 10**6, fo=2, seed=0)
     assert pat.W == 2 * 10**6
     assert pat.left.nbytes == 4 * pat.W
+
+
+@pytest.mark.parametrize("kind,kw", [("usn", dict(density=0.2)), ("clash_free", dict(fo=2, z=4, type=1)),
+                                     ("random", dict(fo=2)), ("basic", dict(fo=2))])
+def test_child_stream_recorded_and_reproducible(kind, kw):
+    child = np.random.SeedSequence(99).spawn(3)[2]
+    pat = generate(kind, 16, 8, seed=child, **kw)
+    assert pat.seed == 99 and pat.meta["spawn_key"] == [2]
+    again = generate(kind, 16, 8, seed=np.random.SeedSequence(pat.seed, spawn_key=pat.meta["spawn_key"]), **kw)
+    assert again == pat

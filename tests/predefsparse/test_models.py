@@ -3,6 +3,7 @@ import keras
 import numpy as np
 import pytest
 
+import adjmat
 from adjmat import SpecError
 from predefsparse import SparseDense, datasets, models
 
@@ -101,3 +102,19 @@ def test_conv_gru_trains_on_mnist_rows():
     assert np.all(keras.ops.convert_to_numpy(layer.kernel)[~mask] == 0)
     with pytest.raises(SpecError, match="is even"):
         models.conv_gru((127, 128, 10), fo=(32, 10))
+
+
+@pytest.mark.parametrize("kind", ["clash_free", "usn", "basic", "random", "rtl"])
+def test_same_seed_same_patterns_as_the_hardware_designer(kind):
+    # issue 2's promise: adjmat/hwsim users and Keras users get the same pattern from the same arguments and seed
+    net = adjmat.NetSpec((64, 32, 16), (4, 8), (16, 16))
+    hardware = adjmat.generate_network(net, kind, seed=5)
+    model = models.mlp(net.config, fo=net.fo, kind=kind, z=net.z, seed=5)
+    keras_patterns = [layer.pattern for layer in model.layers if isinstance(layer, SparseDense)]
+    assert keras_patterns == hardware
+    for pat in keras_patterns:  # the recorded provenance regenerates each one
+        if pat.seed is not None:
+            ss = np.random.SeedSequence(pat.seed, spawn_key=tuple(pat.meta["spawn_key"]))
+            assert adjmat.generate(kind, pat.p, pat.n, fo=pat.fo if kind != "random" else None,
+                                   density=pat.density if kind == "random" else None, z=pat.z, seed=ss,
+                                   **{k: pat.meta[k] for k in ("type", "dither") if k in pat.meta}) == pat
