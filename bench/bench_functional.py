@@ -21,14 +21,12 @@ Timings on a shared machine are noisy; the ratios matter more than the absolute 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 from _machine import machine_info  # bench/_machine.py (scripts run from bench/)
 
-import numba
 import numpy as np
 
 import adjmat

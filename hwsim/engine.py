@@ -26,6 +26,7 @@ from adjmat import NetSpec, Pattern
 from adjmat._validation import SpecError, check_bool, check_choice, check_int, fail
 
 from . import _kernels
+from ._checks import check_config, check_netspec, check_patterns
 from .config import HardwareConfig
 from .report import Report, UNITS, TRAFFIC_KINDS, MEMORY_OF_KIND
 from .resources import resources
@@ -34,7 +35,6 @@ __all__ = ["simulate", "schedule_flags", "MODES"]
 
 MODES = ("train", "infer")
 _RMW_CODES = {"count": _kernels.RMW_COUNT, "forward": _kernels.RMW_FORWARD, "stall": _kernels.RMW_STALL}
-_FIXED_DEGREE_KINDS = ("fc", "basic", "clash_free", "rtl")  # kinds whose degrees are exactly fo and fi
 _CHUNK = 4096  # junction cycles per kernel call in every_cycle mode (progress granularity)
 MAC_CONVENTION = ("one edge operation = one edge processed by one unit: an FF multiply-accumulate, a BP "
                   "delta multiply-accumulate (2 multipliers) or an UP weight update; a training input costs "
@@ -96,28 +96,16 @@ def _segments(inputs: int, L: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
     return cuts[:-1], np.diff(cuts)
 
 
-def _fail_patterns(msg: str) -> SpecError:
-    return SpecError("simulate: " + msg)
-
-
 def _validate(netspec, patterns, config, inputs, mode, allow_unbalanced, every_cycle, progress):
     where = "simulate"
-    if not isinstance(netspec, NetSpec):
-        raise fail(where, "netspec", "an adjmat.NetSpec", type(netspec).__name__,
-                   "Build one with adjmat.NetSpec(config, fo, z) or NetSpec.balanced(config, fo, z1=...).")
-    if netspec.z is None:
-        raise fail(where, "netspec.z", "one parallelism z per junction", None,
-                   f"Try adjmat.NetSpec.balanced({netspec.config}, {netspec.fo}, z1=...) ; valid cycles C: "
-                   f"{NetSpec.valid_cycles(netspec.config, netspec.fo)}.")
-    if not isinstance(config, HardwareConfig):
-        raise fail(where, "config", "an hwsim.HardwareConfig", type(config).__name__)
+    netspec = check_netspec(where, netspec)
+    config = check_config(where, config)
     inputs = check_int(where, "inputs", inputs, minimum=1)
     mode = check_choice(where, "mode", mode, MODES)
     allow_unbalanced = check_bool(where, "allow_unbalanced", allow_unbalanced)
     every_cycle = check_bool(where, "every_cycle", every_cycle)
     if not (progress is None or isinstance(progress, (bool, np.bool_)) or callable(progress)):
         raise fail(where, "progress", "None, a bool or a callable(done, total)", progress)
-    L = netspec.L
     if netspec.cycle is None and not allow_unbalanced:
         try:
             suggestion = NetSpec.balanced(netspec.config, netspec.fo, z1=netspec.z[0])
@@ -128,33 +116,7 @@ def _validate(netspec, patterns, config, inputs, mode, allow_unbalanced, every_c
                         f"received z={netspec.z}, so C = W/z = {netspec.W}/{netspec.z} = {netspec.cycles}. "
                         f"Pass allow_unbalanced=True to simulate it anyway (the slowest junction sets every "
                         f"cycle), or rebalance: {hint}.")
-    if isinstance(patterns, Pattern):
-        patterns = [patterns]
-    try:
-        patterns = list(patterns)
-    except TypeError:
-        raise fail(where, "patterns", f"a sequence of {L} adjmat.Pattern (one per junction)",
-                   type(patterns).__name__) from None
-    if len(patterns) != L:
-        raise fail(where, "patterns", f"a sequence of {L} adjmat.Pattern (one per junction of config "
-                   f"{netspec.config})", f"<{len(patterns)} item(s)>")
-    for i, (pat, js) in enumerate(zip(patterns, netspec.junctions)):
-        tag = f"patterns[{i}] (junction {i + 1})"
-        if not isinstance(pat, Pattern):
-            raise _fail_patterns(f"{tag} must be an adjmat.Pattern; received {type(pat).__name__}.")
-        if (pat.p, pat.n) != (js.p, js.n):
-            raise _fail_patterns(f"{tag} must join p={js.p} to n={js.n} neurons as netspec.config says; "
-                                 f"received p={pat.p}, n={pat.n}.")
-        if pat.W != js.W:
-            raise _fail_patterns(f"{tag} must have W = p*fo = {js.p}*{js.fo} = {js.W} edges; received "
-                                 f"W={pat.W}.")
-        if pat.kind in _FIXED_DEGREE_KINDS:
-            for name, degs, want in (("out", pat.out_degrees(), js.fo), ("in", pat.in_degrees(), js.fi)):
-                if degs.min() != want or degs.max() != want:
-                    raise _fail_patterns(
-                        f"{tag} is kind={pat.kind!r}, so every {name}-degree must be "
-                        f"{'fo' if name == 'out' else 'fi'}={want}; received {name}-degrees "
-                        f"{int(degs.min())}..{int(degs.max())}. Regenerate it with adjmat.generate.")
+    patterns = check_patterns(where, netspec, patterns)
     return netspec, patterns, inputs, mode, allow_unbalanced, every_cycle, progress
 
 

@@ -22,7 +22,7 @@ import csv
 import io
 import json
 import os
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 

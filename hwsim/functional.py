@@ -49,6 +49,7 @@ from adjmat import NetSpec, Pattern
 from adjmat._validation import SpecError, check_bool, check_choice, check_int, fail, normalize_seed
 
 from . import _fkernels
+from ._checks import check_config, check_netspec, check_patterns
 from .config import HardwareConfig
 from .fixedpoint import code_range, lut_scale, quantize, quantize_inputs, sigmoid_tables, to_real
 
@@ -159,37 +160,6 @@ class InferenceResult:
 
 
 # ------------------------------------------------------------------------------------------ validation
-
-
-def _check_netspec(where: str, netspec: Any) -> NetSpec:
-    if not isinstance(netspec, NetSpec):
-        raise fail(where, "netspec", "an adjmat.NetSpec", netspec,
-                   "Build one with adjmat.NetSpec(config, fo, z).")
-    return netspec
-
-
-def _check_patterns(where: str, netspec: NetSpec, patterns: Any) -> list[Pattern]:
-    if isinstance(patterns, Pattern) or not isinstance(patterns, Sequence):
-        raise fail(where, "patterns", f"a sequence of {netspec.L} adjmat.Pattern (one per junction)",
-                   patterns, "Use adjmat.generate_network(netspec, kind, seed=...).")
-    pats = list(patterns)
-    if len(pats) != netspec.L:
-        raise SpecError(f"{where}: patterns must hold one Pattern per junction of the netspec (L = "
-                        f"{netspec.L}); received {len(pats)} patterns. Use adjmat.generate_network(netspec, ...).")
-    for i, (pat, js) in enumerate(zip(pats, netspec.junctions)):
-        if not isinstance(pat, Pattern):
-            raise fail(where, f"patterns[{i}]", "an adjmat.Pattern", pat)
-        if (pat.p, pat.n, pat.W) != (js.p, js.n, js.W):
-            raise SpecError(f"{where}: patterns[{i}] must match junction {i + 1} of the netspec (p={js.p}, "
-                            f"n={js.n}, W={js.W}); received patterns[{i}] with p={pat.p}, n={pat.n}, W={pat.W}. "
-                            f"Generate the patterns from this netspec.")
-    return pats
-
-
-def _check_config(where: str, config: Any) -> HardwareConfig:
-    if not isinstance(config, HardwareConfig):
-        raise fail(where, "config", "a hwsim.HardwareConfig", config)
-    return config
 
 
 def _check_x(where: str, x: Any, n0: int, name: str = "x") -> np.ndarray:
@@ -587,9 +557,9 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig,
     float64 (``python bench/bench_functional.py --mnist`` prints the full table).
     """
     where = "train"
-    netspec = _check_netspec(where, netspec)
-    pats = _check_patterns(where, netspec, patterns)
-    config = _check_config(where, config)
+    netspec = check_netspec(where, netspec, require_z=False)
+    pats = check_patterns(where, netspec, patterns)
+    config = check_config(where, config)
     numerics = check_choice(where, "numerics", numerics, NUMERICS)
     pipelined = check_bool(where, "pipelined", pipelined)
     epochs = check_int(where, "epochs", epochs, minimum=1)
@@ -735,9 +705,9 @@ def infer(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig,
     ((5,), (5, 4), True)
     """
     where = "infer"
-    netspec = _check_netspec(where, netspec)
-    pats = _check_patterns(where, netspec, patterns)
-    config = _check_config(where, config)
+    netspec = check_netspec(where, netspec, require_z=False)
+    pats = check_patterns(where, netspec, patterns)
+    config = check_config(where, config)
     numerics = check_choice(where, "numerics", numerics, NUMERICS)
     xa = _check_x(where, x, netspec.config[0])
     ya = None if y is None else _check_y(where, y, xa.shape[0], netspec.config[-1])

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from adjmat import NetSpec
-from adjmat._validation import fail
 
+from ._checks import check_config, check_netspec
 from .config import HardwareConfig
 
 __all__ = ["resources", "memory_bits", "DSP_PER_MULTIPLIER"]
@@ -22,13 +22,8 @@ def _ceil_div(a: int, b: int) -> int:
 
 
 def _check(where: str, netspec: Any, config: Any) -> None:
-    if not isinstance(netspec, NetSpec):
-        raise fail(where, "netspec", "an adjmat.NetSpec", type(netspec).__name__)
-    if netspec.z is None:
-        raise fail(where, "netspec.z", "one parallelism z per junction", None,
-                   "Use adjmat.NetSpec.balanced(config, fo, z1=...).")
-    if not isinstance(config, HardwareConfig):
-        raise fail(where, "config", "an hwsim.HardwareConfig", type(config).__name__)
+    check_netspec(where, netspec)
+    check_config(where, config)
 
 
 def memory_bits(netspec: NetSpec, config: HardwareConfig | None = None) -> dict[str, float]:

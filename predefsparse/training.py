@@ -25,7 +25,6 @@ import math
 import os
 import platform
 import shutil
-import sys
 import time
 from typing import Any, Callable, Sequence
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 import adjmat
-from adjmat import Pattern, SpecError, generate
+from adjmat import SpecError, generate
 
 
 # ---------------------------------------------------------------- independent validity checks (patterns.md §4)
@@ -36,10 +36,8 @@ def assert_sweeps(pat):
 
 
 def sweep_starts(pat, z):
-    """Start address of each lane in each sweep, shape (fo, z); and the lane's address per clock."""
-    p, D = pat.p, pat.p // z
-    addr = (pat.left // z).reshape(-1, D, z)  # (sweep, clock, lane)
-    return addr
+    """Address of every lane in every clock of every sweep, shape (sweeps, D, z)."""
+    return (pat.left // z).reshape(-1, pat.p // z, z)
 
 
 @st.composite

@@ -6,7 +6,6 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, strategies as st
 
-import adjmat
 from adjmat import Pattern, SpecError, generate
 
 KINDS_KW = [("fc", {}), ("random", dict(density=0.3)), ("basic", dict(fo=2)), ("usn", dict(density=0.27)),

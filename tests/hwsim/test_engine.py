@@ -17,10 +17,9 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import adjmat
-import hwsim
 from adjmat import NetSpec, SpecError, clash_report, generate, generate_network
 from hwsim import HardwareConfig, simulate
 

@@ -430,14 +430,15 @@ def test_bad_weights_shape_and_patterns(small):
                                                r"W = 16 edge weights"):
         train(net, pats, cfg, (x, y), weights=[w0[0], (np.zeros((8, 4)), np.zeros(4))])
     other = adjmat.generate("basic", 16, 8, fo=4, seed=0)
-    with pytest.raises(adjmat.SpecError, match=r"train: patterns\[0\] must match junction 1 of the netspec "
-                                               r"\(p=16, n=8, W=32\); received patterns\[0\] with p=16, n=8, W=64"):
+    with pytest.raises(adjmat.SpecError, match=r"train: patterns\[0\] \(junction 1\) must have W = p\*fo = "
+                                               r"16\*2 = 32 edges; received W=64"):
         train(net, [other, pats[1]], cfg, (x, y))
-    with pytest.raises(adjmat.SpecError, match=r"train: patterns must hold one Pattern per junction"):
+    with pytest.raises(adjmat.SpecError, match=r"train: patterns must be a sequence of 2 adjmat.Pattern \(one per "
+                                               r"junction"):
         train(net, pats[:1], cfg, (x, y))
     with pytest.raises(adjmat.SpecError, match=r"train: patterns must be a sequence of 2 adjmat.Pattern"):
         train(net, pats[0], cfg, (x, y))
-    with pytest.raises(adjmat.SpecError, match=r"train: config must be a hwsim.HardwareConfig"):
+    with pytest.raises(adjmat.SpecError, match=r"train: config must be an hwsim.HardwareConfig"):
         train(net, pats, {"rmw": "forward"}, (x, y))
     with pytest.raises(adjmat.SpecError, match=r"train: netspec must be an adjmat.NetSpec"):
         train((16, 8, 4), pats, cfg, (x, y))

@@ -1,9 +1,7 @@
 """`predefsparse pattern` through main(argv) and as an installed console script."""
-import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 import adjmat
