@@ -44,6 +44,9 @@ class SpecError(ValueError):
     """
 
 
+SpecError.__module__ = "adjmat"  # tracebacks read adjmat.SpecError, the public name
+
+
 def fail(where: str, param: str, expected: str, value: Any, hint: str | None = None) -> SpecError:
     """Build (not raise) a :class:`SpecError` in the house message shape.
 
