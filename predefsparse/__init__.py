@@ -11,6 +11,7 @@ Examples
 >>> predefsparse.__version__
 '0.1.0'
 """
+import builtins
 import importlib
 import importlib.abc
 import importlib.util
@@ -29,6 +30,8 @@ _LAZY = {
     "datasets": "predefsparse.datasets",
     "preprocess": "predefsparse.preprocess",
     "morse": "predefsparse.morse",
+    "SETCallback": "predefsparse.evolution",
+    "evolution": "predefsparse.evolution",
     "layers": "predefsparse.layers",
     "training": "predefsparse.training",
 }
@@ -48,7 +51,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(builtins.set(globals()) | builtins.set(_LAZY))  # a submodule may shadow a builtin name
 
 
 # ---------------------------------------------------------------------------------------- layer registration

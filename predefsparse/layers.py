@@ -439,7 +439,7 @@ activity_regularizer, kernel_constraint, bias_constraint
     def _assign_pattern(self, pattern: adjmat.Pattern, kernel) -> None:
         """Replace the pattern (same p, n and W: the weight shapes are fixed) and the kernel in place.
 
-        For dynamic-sparsity callbacks (:class:`predefsparse.set.SETCallback`); the caller resets the optimizer
+        For dynamic-sparsity callbacks (:class:`predefsparse.evolution.SETCallback`); the caller resets the optimizer
         state of changed cells.
         """
         desc = self._description

@@ -33,3 +33,18 @@ def test_unknown_name():
     import predefsparse
     with pytest.raises(AttributeError, match="no attribute 'Dense'"):
         predefsparse.Dense
+
+
+def test_dir_after_every_submodule_is_imported():
+    # a submodule named like a builtin once shadowed `set` inside the package and broke dir(predefsparse)
+    import importlib
+    import pkgutil
+
+    import predefsparse
+    for info in pkgutil.walk_packages(predefsparse.__path__, "predefsparse."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    names = dir(predefsparse)
+    assert {"SparseDense", "sim_net", "run_model", "SETCallback"} <= set(names)
+    import builtins
+    assert not set(vars(predefsparse)) & {n for n in dir(builtins) if not n.startswith("_")}

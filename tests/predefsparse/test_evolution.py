@@ -6,7 +6,7 @@ import pytest
 import adjmat
 from adjmat import SpecError
 from predefsparse import datasets, models
-from predefsparse.set import SETCallback, evolve
+from predefsparse.evolution import SETCallback, evolve
 
 
 def test_evolve_step_rules():
