@@ -14,6 +14,8 @@ from hypothesis import assume, given, settings, strategies as st
 from adjmat import SpecError, generate
 from adjmat.counts import count_clash_free, usn_model_space
 
+from .strategies import clash_free_specs
+
 
 # ---------------------------------------------------------------- independent construction and enumeration
 def sweep_options(p, z, type_, dither):
@@ -178,18 +180,7 @@ def test_spec_example_type1_by_whole_enumeration():
 
 
 # ---------------------------------------------------------------- the closed forms of each regime
-@st.composite
-def divisible_specs(draw):
-    z = draw(st.integers(1, 64))
-    D = draw(st.integers(1, 40))
-    p = z * D
-    fi = draw(st.sampled_from([d for d in range(1, p + 1) if p % d == 0]))
-    fo = draw(st.integers(1, 8))
-    assume((p * fo) % fi == 0 and fo <= p * fo // fi)
-    return p, p * fo // fi, fo, z, fi
-
-
-@given(spec=divisible_specs(), dither=st.booleans())
+@given(spec=clash_free_specs(max_z=64, max_depth=40, max_fo=8), dither=st.booleans())
 def test_closed_forms_of_the_spec_and_the_lead(spec, dither):
     p, n, fo, z, fi = spec
     D = p // z

@@ -9,6 +9,8 @@ from hypothesis import assume, given, strategies as st
 import adjmat
 from adjmat import SpecError, generate
 
+from .strategies import clash_free_specs
+
 
 # ---------------------------------------------------------------- independent validity checks (patterns.md §4)
 def edges_set(pat):
@@ -40,24 +42,10 @@ def sweep_starts(pat, z):
     return (pat.left // z).reshape(-1, pat.p // z, z)
 
 
-@st.composite
-def clash_free_specs(draw):
-    z = draw(st.integers(1, 8))
-    D = draw(st.integers(1, 6))
-    p = z * D
-    fi = draw(st.sampled_from([d for d in range(1, p + 1) if p % d == 0]))
-    fo = draw(st.integers(1, 6))
-    # n = p*fo/fi must be whole and fo <= n
-    n = p * fo // fi
-    assume(p * fo % fi == 0 and fo <= n)
-    return p, n, fo, z
-
-
 @given(spec=clash_free_specs(), type_=st.sampled_from([1, 2, 3]), dither=st.booleans(), seed=st.integers(0, 2**32))
 def test_clash_free_is_valid(spec, type_, dither, seed):
-    p, n, fo, z = spec
+    p, n, fo, z, fi = spec
     pat = generate("clash_free", p, n, fo=fo, z=z, seed=seed, type=type_, dither=dither)
-    fi = p * fo // n
     assert pat.W == p * fo == n * fi
     assert_natural_order(pat, fi)                                   # condition 1
     assert np.all(np.bincount(pat.left, minlength=p) == fo)         # condition 2
