@@ -1,11 +1,10 @@
 """`predefsparse pattern` through main(argv) and as an installed console script."""
-import subprocess
-import sys
 
 import pytest
 
 import adjmat
 from predefsparse.cli import main
+from tests.fresh_python import run_fresh
 
 
 def test_pattern_summary_and_outputs(tmp_path, capsys):
@@ -45,14 +44,10 @@ def test_console_script_does_not_import_tensorflow():
     code = ("import sys; from predefsparse.cli import main; "
             "rc = main(['pattern', 'usn', '--p', '64', '--n', '32', '--density', '0.1', '--seed', '1']); "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'tf imported'; sys.exit(rc)")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
-    assert "pattern   usn  p=64  n=32  W=205" in res.stdout
+    assert "pattern   usn  p=64  n=32  W=205" in run_fresh(code)
 
 
 @pytest.mark.parametrize("module", ["adjmat", "hwsim"])
 def test_import_without_tensorflow(module):
     code = f"import sys, {module}; bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; print(bad)"
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.strip() == "[]"
+    assert run_fresh(code) == "[]"

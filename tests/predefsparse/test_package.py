@@ -1,8 +1,7 @@
 """The predefsparse package: lazy names, and SparseDense registered whenever Keras loads, in any import order."""
-import subprocess
-import sys
-
 import pytest
+
+from tests.fresh_python import run_fresh
 
 
 @pytest.mark.parametrize("imports", [
@@ -11,12 +10,10 @@ import pytest
     "import predefsparse\nimport tensorflow\nimport keras",
 ])
 def test_layer_registered_in_any_import_order(imports):
-    code = (f"{imports}\nimport sys\n"
+    code = (f"{imports}\n"
             "cls = keras.saving.get_registered_object('predefsparse>SparseDense')\n"
             "print(cls.__module__, cls.__name__)\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.strip() == "predefsparse.layers SparseDense"
+    assert run_fresh(code) == "predefsparse.layers SparseDense"
 
 
 def test_import_is_light_until_a_keras_name_is_used():
@@ -24,9 +21,7 @@ def test_import_is_light_until_a_keras_name_is_used():
             "light = 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
             "predefsparse.SparseDense\n"
             "print(light, 'keras' in sys.modules)\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.strip() == "True True"
+    assert run_fresh(code) == "True True"
 
 
 def test_unknown_name():
