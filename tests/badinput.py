@@ -1,0 +1,66 @@
+"""The bad-input meta-test's vocabulary: a :class:`Case` is one bad call of one public entry point.
+
+Each package keeps its cases in ``tests/<package>/bad_inputs.py`` as ``CASES`` (a list of :class:`Case`) and
+``EXEMPT`` (public names that take no user input worth checking, each with the reason).  ``tests/test_bad_inputs.py``
+walks ``__all__`` of adjmat, hwsim and predefsparse (and of every public submodule listed there) and fails when a
+public callable has neither a case nor an exemption; ``bench/bench_bad_inputs.py`` prints the counts per entry
+point.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import types
+from typing import Any, Callable, Iterable
+
+PACKAGES = ("adjmat", "hwsim", "predefsparse")
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One bad call.
+
+    name: the public name the call enters through, as listed by :func:`public_callables` (``"adjmat.generate"``,
+    ``"predefsparse.models.mlp"``, ``"predefsparse.cli"`` for the command line).
+    call: runs the bad call.
+    mentions: strings that must all appear in the error message (the parameter or flag, the value...).
+    error: the exception type expected (``adjmat.SpecError`` unless said otherwise; for the command line the
+    case's ``call`` returns the exit status and stderr itself, see ``cli_case``).
+    accepted: for a value that is *valid* though it looks odd: a predicate on the call's return value that must
+    hold ("accepted and correct").
+    """
+
+    name: str
+    label: str
+    call: Callable[[], Any]
+    mentions: tuple[str, ...] = ()
+    error: type | None = None
+    accepted: Callable[[Any], bool] | None = None
+
+
+def _module_all(module: types.ModuleType) -> Iterable[str]:
+    return getattr(module, "__all__", [])
+
+
+def public_callables() -> dict[str, Any]:
+    """``{qualified name: object}`` for every public function and class reachable from the packages' ``__all__``
+    (one level of public submodules included).  Exceptions are left out (they are raised, not called)."""
+    out: dict[str, Any] = {}
+    for pkg_name in PACKAGES:
+        pkg = importlib.import_module(pkg_name)
+        for name in _module_all(pkg):
+            obj = getattr(pkg, name)
+            if isinstance(obj, types.ModuleType):
+                for sub in _module_all(obj):
+                    _add(out, f"{pkg_name}.{name}.{sub}", getattr(obj, sub))
+            else:
+                _add(out, f"{pkg_name}.{name}", obj)
+    return out
+
+
+def _add(out: dict[str, Any], qualname: str, obj: Any) -> None:
+    if inspect.isclass(obj) and issubclass(obj, BaseException):
+        return
+    if callable(obj):
+        out[qualname] = obj
