@@ -22,6 +22,8 @@ COMMANDS = {
     "simulate": "predefsparse.cli.simulate",
     "run": "predefsparse.cli.run",
     "data": "predefsparse.cli.data",
+    "design": "predefsparse.cli.design",
+    "sweep": "predefsparse.cli.sweep",
 }
 
 
