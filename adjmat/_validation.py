@@ -15,6 +15,7 @@ import numpy as np
 
 __all__ = [
     "SpecError",
+    "DivergenceError",
     "fail",
     "check_int",
     "check_float",
@@ -48,6 +49,23 @@ class SpecError(ValueError):
 
 
 SpecError.__module__ = "adjmat"  # tracebacks read adjmat.SpecError, the public name
+
+
+class DivergenceError(ArithmeticError):
+    """Training diverged: a loss, weight or activation became non-finite (NaN or infinity).
+
+    Raised by the Keras driver (``predefsparse.run_model``) and by the functional simulator (``hwsim.train``);
+    the message says what diverged, where (epoch and step, or junction and input) and suggests a smaller
+    learning rate.  Shared here so both packages raise the same type.
+
+    Examples
+    --------
+    >>> issubclass(DivergenceError, ArithmeticError)
+    True
+    """
+
+
+DivergenceError.__module__ = "adjmat"
 
 
 def fail(where: str, param: str, expected: str, value: Any, hint: str | None = None) -> SpecError:
