@@ -2,7 +2,7 @@
 
 :class:`SETCallback` evolves the connection patterns between epochs while the edge count of every layer stays
 exactly the same (the layers keep their weight shapes; only ``left``, ``right``, ``mask`` and kernel values
-change).  Rules (training.md §5), with the choices the paper leaves open made explicit:
+change).  Rules (docs/training.md §5), with the choices the paper leaves open made explicit:
 
 - after each epoch, in each evolved layer: remove the ``floor(zeta * #positive)`` positive weights closest to
   zero and the ``floor(zeta * #negative)`` negative weights closest to zero (exact zeros are neither and are
@@ -45,8 +45,8 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: np.ra
         Weight of each edge, in ``pattern`` edge order (length W).
     zeta : float
         Fraction of the positive and of the negative weights to remove, in [0, 1).
-    rng : numpy.random.Generator
-        Randomness for the regrown cells.
+    rng : numpy.random.Generator, int, SeedSequence or None
+        Randomness for the regrown cells (a Generator is used as given and advances; anything else is a seed).
 
     Returns
     -------
@@ -66,8 +66,23 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: np.ra
     >>> new.W == pat.W, int(changed.sum()) == 2 * (int(0.3 * (w > 0).sum()) + int(0.3 * (w < 0).sum()))
     (True, True)
     """
+    where = "evolve"
+    if not isinstance(pattern, adjmat.Pattern):
+        raise fail(where, "pattern", "an adjmat.Pattern", type(pattern).__name__)
     p, n, W = pattern.p, pattern.n, pattern.W
-    weights = np.asarray(weights, dtype=np.float64)
+    try:
+        weights = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise fail(where, "weights", f"a length-{W} array of real numbers (one per edge)",
+                   type(weights).__name__) from None
+    if weights.shape != (W,):
+        raise fail(where, "weights", f"a length-{W} array (one weight per edge, in pattern order)",
+                   f"array of shape {weights.shape}")
+    if not np.all(np.isfinite(weights)):
+        raise fail(where, "weights", "finite numbers", f"array with {int(np.sum(~np.isfinite(weights)))} "
+                   f"non-finite values", "Training diverged before the evolution step?")
+    zeta = check_float(where, "zeta", zeta, low=0.0, high=1.0, high_open=True)
+    rng, _ = normalize_seed(where, rng)
     left = pattern.left.astype(np.int64)
     right = pattern.right.astype(np.int64)
     pos = np.flatnonzero(weights > 0)
@@ -115,22 +130,43 @@ def _slots(model, layer) -> list:
     return [v for v in optimizer.variables if tuple(v.shape) == tuple(layer.kernel.shape) and tag in v.path]
 
 
+def _degree_summary(pattern: adjmat.Pattern) -> dict:
+    """Per-input (left neuron) out-degree summary of ``pattern``: min, max, mean, std and the inputs left with
+    no edge (JSON-safe numbers)."""
+    deg = pattern.out_degrees()
+    return {"min": int(deg.min()), "max": int(deg.max()), "mean": float(deg.mean()), "std": float(deg.std()),
+            "unconnected": int(np.count_nonzero(deg == 0))}
+
+
 class SETCallback(keras.callbacks.Callback):
     """Evolve the patterns of SparseDense layers after every epoch (sparse evolutionary training).
+
+    The rules are those of :func:`evolve` (docs/training.md §5): the edge count of every layer stays exact, the
+    positive and the negative weights closest to zero are removed (``floor(zeta * count)`` of each sign), the same
+    number of edges regrow at empty cells (never a just-removed one) with weight 0 and zero optimizer state.
+
+    The callback records what it did: :attr:`history` holds one entry per evolved layer and epoch, and
+    :meth:`history_for_records` returns the whole record (settings, initial and per-epoch degree summaries) as
+    JSON-safe data.  The final patterns are the layers' own (``layer.pattern``; :meth:`patterns` gathers them).
 
     Parameters
     ----------
     zeta : float
-        Fraction of positive and of negative weights replaced each epoch (0.3 in the paper).
+        Fraction of positive and of negative weights replaced each epoch (0.3 in the paper), in [0, 1).
     layers : sequence of str, optional
         Names of the SparseDense layers to evolve; default all of them.
-    seed : None or int
-        Seed of the regrowth (recorded in :attr:`seed`).
+    seed : None, int, SeedSequence or Generator
+        Seed of the regrowth; an int (or the one drawn for ``None``) is recorded in :attr:`seed`.
 
     Attributes
     ----------
     history : list of dict
-        One entry per evolution: epoch, layer, removed (= regrown) edge count.
+        One entry per evolution step of one layer: ``epoch`` (1-based), ``layer``, ``removed`` and ``added``
+        (equal: the count is exact), ``removed_positive``, ``removed_negative``, ``replaced`` (= ``removed``),
+        ``W`` and ``out_degree`` (the per-input degree summary after the step: ``min``, ``max``, ``mean``,
+        ``std``, ``unconnected``).
+    initial : dict
+        Layer name -> per-input degree summary of the pattern before the first evolution.
 
     Examples
     --------
@@ -143,16 +179,21 @@ class SETCallback(keras.callbacks.Callback):
     >>> _ = model.fit(x, y, epochs=2, verbose=0, callbacks=[cb])
     >>> len(cb.history), model.get_layer("junction1").pattern.kind
     (2, 'set')
+    >>> step = cb.history[-1]
+    >>> step["removed"] == step["added"], sorted(step["out_degree"])
+    (True, ['max', 'mean', 'min', 'std', 'unconnected'])
     """
 
     def __init__(self, zeta: float = 0.3, layers: Sequence[str] | None = None, seed: Any = 0):
         super().__init__()
         self.zeta = check_float("SETCallback", "zeta", zeta, low=0.0, high=1.0, high_open=True)
-        if layers is not None and (isinstance(layers, str) or not all(isinstance(v, str) for v in layers)):
+        if layers is not None and (isinstance(layers, str) or not isinstance(layers, Sequence)
+                                   or not all(isinstance(v, str) for v in layers)):
             raise fail("SETCallback", "layers", "a list of layer names or None", layers)
         self.layer_names = None if layers is None else list(layers)
         self._rng, self.seed = normalize_seed("SETCallback", seed)
         self.history: list[dict] = []
+        self.initial: dict[str, dict] = {}
 
     def _layers(self) -> list[SparseDense]:
         found = [layer for layer in self.model._flatten_layers(include_self=False)
@@ -163,14 +204,20 @@ class SETCallback(keras.callbacks.Callback):
         missing = [name for name in self.layer_names if name not in by_name]
         if missing:
             raise fail("SETCallback", "layers", "names of SparseDense layers of the model (" +
-                       ", ".join(by_name) + ")", self.layer_names)
+                       ", ".join(by_name) + ")", self.layer_names, f"Not found: {', '.join(missing)}.")
         return [by_name[name] for name in self.layer_names]
+
+    def on_train_begin(self, logs=None):
+        for layer in self._layers():
+            self.initial.setdefault(layer.name, _degree_summary(layer.pattern))
 
     def on_epoch_end(self, epoch, logs=None):
         for layer in self._layers():
             pattern = layer.pattern
             kernel = np.asarray(ops.convert_to_numpy(layer.kernel))
-            new, values, changed = evolve(pattern, kernel[pattern.left, pattern.right], self.zeta, self._rng)
+            old = kernel[pattern.left, pattern.right]
+            new, values, changed = evolve(pattern, old, self.zeta, self._rng)
+            removed = changed[pattern.left, pattern.right]  # edges of the old pattern that are gone
             new_kernel = np.zeros_like(kernel)
             new_kernel[new.left, new.right] = values
             layer._assign_pattern(new, new_kernel)
@@ -178,4 +225,54 @@ class SETCallback(keras.callbacks.Callback):
                 value = np.asarray(ops.convert_to_numpy(slot))
                 value[changed] = 0
                 slot.assign(value)
-            self.history.append({"epoch": epoch + 1, "layer": layer.name, "replaced": int(changed.sum()) // 2})
+            k = int(removed.sum())
+            self.history.append({
+                "epoch": epoch + 1, "layer": layer.name, "removed": k, "added": int(changed.sum()) - k,
+                "removed_positive": int(np.count_nonzero(old[removed] > 0)),
+                "removed_negative": int(np.count_nonzero(old[removed] < 0)),
+                "replaced": k, "W": new.W, "out_degree": _degree_summary(new)})
+
+    def patterns(self) -> dict[str, adjmat.Pattern]:
+        """The current (after training: final) pattern of every evolved layer, by layer name.
+
+        Returns
+        -------
+        dict of str to adjmat.Pattern
+
+        Examples
+        --------
+        >>> from predefsparse import models
+        >>> cb = SETCallback(seed=0)
+        >>> cb.set_model(models.mlp((8, 4, 2), fo=(2, 2), kind="usn", seed=0))
+        >>> {name: pat.W for name, pat in cb.patterns().items()}
+        {'junction1': 16, 'junction2': 8}
+        """
+        return {layer.name: layer.pattern for layer in self._layers()}
+
+    def history_for_records(self) -> dict:
+        """What the training records keep about the evolution (JSON-safe: str, int, float, list, dict).
+
+        Returns
+        -------
+        dict
+            ``rule`` ("SET"), ``zeta``, ``seed`` (None when a Generator was given), ``layers`` (the evolved
+            layers' names, None before the callback saw a model and no names were given), ``epochs`` (evolution
+            steps taken), ``initial`` (per-input degree summary per layer before the first step) and ``history``
+            (:attr:`history`).
+
+        Examples
+        --------
+        >>> import json
+        >>> cb = SETCallback(zeta=0.2, seed=3)
+        >>> rec = cb.history_for_records()
+        >>> rec["zeta"], rec["seed"], rec["epochs"], json.loads(json.dumps(rec)) == rec
+        (0.2, 3, 0, True)
+        """
+        names = self.layer_names
+        if names is None and self.model is not None:
+            names = [layer.name for layer in self._layers()]
+        return {"rule": "SET", "zeta": float(self.zeta), "seed": self.seed,
+                "layers": None if names is None else list(names),
+                "epochs": len({h["epoch"] for h in self.history}),
+                "initial": {name: dict(summary) for name, summary in self.initial.items()},
+                "history": [{**h, "out_degree": dict(h["out_degree"])} for h in self.history]}

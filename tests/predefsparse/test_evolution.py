@@ -1,4 +1,6 @@
 """SET (sparse evolutionary training): the evolution step and the callback on a real MNIST run."""
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -55,6 +57,20 @@ def test_set_callback_on_mnist(tmp_path):
     after = layer.pattern
     assert after.W == before.W and after != before and after.kind == "set" and after.meta["set_steps"] == 2
     assert [h["epoch"] for h in cb.history] == [1, 2] and all(h["replaced"] > 0 for h in cb.history)
+    # the record: removed == added (exact count), split by sign, and the per-input degree summary of the result
+    for h in cb.history:
+        assert h["layer"] == "junction1" and h["removed"] == h["added"] == h["replaced"] > 0
+        assert h["removed_positive"] + h["removed_negative"] == h["removed"] and h["W"] == before.W
+    deg = after.out_degrees()
+    assert cb.history[-1]["out_degree"] == {"min": int(deg.min()), "max": int(deg.max()),
+                                            "mean": float(deg.mean()), "std": float(deg.std()),
+                                            "unconnected": int((deg == 0).sum())}
+    assert cb.initial["junction1"]["mean"] == pytest.approx(before.W / 784)
+    assert cb.patterns() == {"junction1": after}
+    record = cb.history_for_records()
+    assert json.loads(json.dumps(record)) == record
+    assert (record["zeta"], record["seed"], record["layers"], record["epochs"]) == (0.3, 0, ["junction1"], 2)
+    assert record["history"] == cb.history
     mask = after.to_mask()
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.mask), mask.astype("float32"))
     assert np.all(keras.ops.convert_to_numpy(layer.kernel)[~mask] == 0)
@@ -75,3 +91,24 @@ def test_set_callback_on_mnist(tmp_path):
 def test_set_callback_validation(kwargs, match):
     with pytest.raises(SpecError, match=match):
         SETCallback(**kwargs)
+
+
+@pytest.mark.parametrize("args, match", [
+    (("not a pattern", np.zeros(3), 0.3, 0), "pattern must be an adjmat.Pattern"),
+    ((None, np.zeros(6), 0.3, 0), "weights must be a length-12 array"),
+    ((None, np.full(12, np.nan), 0.3, 0), "weights must be finite"),
+    ((None, np.ones(12), 1.0, 0), "zeta must be"),
+    ((None, np.ones(12), 0.3, -1), "seed must be"),
+])
+def test_evolve_validation(args, match):
+    pattern = adjmat.generate("usn", 6, 4, density=0.5, seed=0) if args[0] is None else args[0]
+    with pytest.raises(SpecError, match=match):
+        evolve(pattern, *args[1:])
+
+
+def test_evolve_same_seed_same_step():
+    pat = adjmat.generate("usn", 30, 20, density=0.2, seed=0)
+    w = np.random.default_rng(1).normal(size=pat.W)
+    a = evolve(pat, w, 0.3, 7)
+    b = evolve(pat, w, 0.3, np.random.default_rng(7))
+    assert a[0] == b[0] and np.array_equal(a[1], b[1]) and np.array_equal(a[2], b[2])
