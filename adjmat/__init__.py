@@ -14,7 +14,8 @@ Examples
 from ._validation import SpecError
 from .specs import JunctionSpec, NetSpec
 from .pattern import Pattern
-from .generators import KINDS, generate, generate_network
+from .kinds import KINDS, Kind, get_kind, kind_names, register_kind, unregister_kind
+from .generators import generate, generate_network
 from .checks import CheckReport, ClashReport, PatternError, check, clash_report, is_clash_free, \
     is_clash_free_adjacency
 from .counts import count_clash_free, usn_model_space
@@ -22,7 +23,8 @@ from .metrics import scatter
 
 
 __all__ = [
-    "SpecError", "PatternError", "JunctionSpec", "NetSpec", "Pattern", "KINDS", "generate", "generate_network",
+    "SpecError", "PatternError", "JunctionSpec", "NetSpec", "Pattern", "KINDS", "Kind", "register_kind",
+    "unregister_kind", "get_kind", "kind_names", "generate", "generate_network",
     "check", "CheckReport", "is_clash_free", "is_clash_free_adjacency", "clash_report", "ClashReport",
     "count_clash_free", "usn_model_space", "scatter",
 ]

@@ -22,7 +22,7 @@ def fill_type2(starts, banks, D, z, out):
             t = starts[s, m]
             b = banks[s, m]
             j = base + m
-            for c in range(D):
+            for _c in range(D):
                 out[j] = t * z + b
                 j += z
                 t += 1

@@ -9,7 +9,7 @@ The helpers return the normalised value so callers can write ``p = check_int("ge
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -22,9 +22,12 @@ __all__ = [
     "check_choice",
     "check_bool",
     "check_int_tuple",
+    "check_size",
+    "MAX_SIZE",
     "normalize_seed",
     "divisors",
     "nearest",
+    "near_divisors",
     "memory_limit",
     "available_memory",
     "check_memory",
@@ -190,6 +193,10 @@ def check_int_tuple(where: str, param: str, value: Any, *, length: int | None = 
             raise fail(where, param, "comma-separated integers", raw) from None
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
         value = (value,)
+    if not isinstance(value, (Sequence, np.ndarray)):
+        # a set, a dict or its keys, an iterator: no order to trust (a set of layer sizes would be reordered)
+        raise fail(where, param, "an ordered sequence of integers (a list, tuple or comma-separated string)",
+                   raw, "Sets and dicts have no reliable order; pass a list or tuple.")
     try:
         items = tuple(value)
     except TypeError:
@@ -205,6 +212,29 @@ def check_int_tuple(where: str, param: str, value: Any, *, length: int | None = 
             raise fail(where, param, f"a sequence of {bound} (item {k} is {v!r})", raw)
         out.append(int(v))
     return tuple(out)
+
+
+MAX_SIZE = 2 ** 31 - 1
+"""Largest layer size: neuron indices are stored as int32."""
+
+
+def check_size(where: str, param: str, value: Any) -> int:
+    """A layer size: a positive int no larger than :data:`MAX_SIZE` (indices are int32), else SpecError.
+
+    Examples
+    --------
+    >>> check_size("generate", "p", 1024)
+    1024
+    >>> try:
+    ...     check_size("generate", "p", 2**33)
+    ... except SpecError as err:
+    ...     print(str(err)[:60])
+    generate: p must be a positive integer <= 2147483647 (neuron
+    """
+    value = check_int(where, param, value, minimum=1)
+    if value > MAX_SIZE:
+        raise fail(where, param, f"a positive integer <= {MAX_SIZE} (neuron indices are int32)", value)
+    return value
 
 
 def normalize_seed(where: str, seed: Any) -> tuple[np.random.Generator, int | None]:
@@ -250,6 +280,31 @@ def divisors(x: int) -> list[int]:
                 large.append(x // d)
         d += 1
     return small + large[::-1]
+
+
+def near_divisors(x: int, target: float, k: int = 2, budget: int = 100_000) -> list[int]:
+    """Up to ``k`` divisors of ``x`` nearest to ``target``, found with bounded work (for error hints).
+
+    Looks outward from ``target`` for at most ``budget`` candidates (and always includes 1 and ``x``), so a
+    hint never stalls on a huge ``x``; it may therefore miss a closer divisor beyond the search window.
+
+    Examples
+    --------
+    >>> near_divisors(12, 5)
+    [4, 6]
+    >>> near_divisors(10**18 + 1, 7)   # answers at once (a full factoring would take minutes)
+    [1, 101]
+    """
+    x = int(x)
+    t = max(1, int(round(target)))
+    found = {1, x}
+    for step in range(budget):
+        for d in (t - step, t + step):
+            if 1 <= d <= x and x % d == 0:
+                found.add(d)
+        if len([d for d in found if d not in (1, x)]) >= k or t - step < 1 and t + step > x:
+            break
+    return nearest(found, target, k)
 
 
 def nearest(candidates: Iterable[int], target: float, k: int = 2) -> list[int]:

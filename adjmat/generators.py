@@ -1,39 +1,38 @@
-"""Seeded O(W) generators of connection patterns (patterns.md §3, §4).
+"""Seeded O(W) generators of connection patterns (docs/patterns.md §3, §4).
 
-One entry point, :func:`generate`, and :func:`generate_network` for a whole :class:`~adjmat.NetSpec`.
-Every generator takes ``seed`` (None, int, ``SeedSequence`` or ``Generator``), never touches numpy's global
-random state, and costs O(W) time and memory: nothing builds a ``p x n`` matrix.
+One entry point, :func:`generate`, and :func:`generate_network` for a whole network.  Both dispatch through the
+registry of kinds (:mod:`adjmat.kinds`): this module holds only the rules every kind shares (sizes, edge count,
+``z``, options, memory, seed); each kind's own rules live in its builder and its registry entry.  Every
+generator takes ``seed`` (None, int, ``SeedSequence`` or ``Generator``), never touches numpy's global random
+state, and costs O(W) time and memory: nothing builds a ``p x n`` matrix.
 """
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-from . import _kernels
-from ._validation import SpecError, check_bool, check_choice, check_float, check_int, divisors, fail, nearest, \
-    normalize_seed
+from ._seeds import junction_streams
+from ._validation import SpecError, check_float, check_int, check_int_tuple, check_memory, check_size, divisors, \
+    fail, near_divisors, normalize_seed
+from .kinds import KINDS, Kind, epsilon_density, get_kind
 from .pattern import Pattern
 from .specs import JunctionSpec, NetSpec
 
 __all__ = ["KINDS", "generate", "generate_network"]
 
-KINDS = ("fc", "random", "basic", "usn", "clash_free", "rtl", "erdos_renyi")
-_OPTIONS = {"clash_free": {"type", "dither"}, "erdos_renyi": {"epsilon"}}
+
+def _check_z(where: str, p: int, z) -> int | None:
+    z = check_int(where, "z", z, minimum=1, allow_none=True)
+    if z is not None and p % z:
+        raise SpecError(f"{where}: z ({z}) must divide p ({p}) so that every bank has depth p/z; "
+                        f"try z={' or z='.join(map(str, near_divisors(p, z)))}.")
+    return z
 
 
-def _natural_right(n: int, fi: int) -> np.ndarray:
-    """``right[j] = j // fi`` as int32."""
-    return np.repeat(np.arange(n, dtype=np.int32), fi)
-
-
-def _right_from_degrees(indeg: np.ndarray) -> np.ndarray:
-    return np.repeat(np.arange(indeg.size, dtype=np.int32), indeg)
-
-
-def _edge_count(where: str, kind: str, p: int, n: int, fo, density) -> int:
-    """W for the variable-degree kinds (random, usn): p*fo, or round(density*p*n)."""
+def _variable_edge_count(where: str, kind: str, p: int, n: int, fo, density) -> int:
+    """W for variable-degree kinds sized by fo or density: p*fo, or round(density*p*n)."""
     if fo is not None and density is not None:
         raise SpecError(f"{where}: give fo or density for kind={kind!r}, not both; received fo={fo!r}, "
                         f"density={density!r}.")
@@ -51,38 +50,47 @@ def _edge_count(where: str, kind: str, p: int, n: int, fo, density) -> int:
     return W
 
 
-def _check_z(where: str, p: int, z) -> int | None:
-    z = check_int(where, "z", z, minimum=1, allow_none=True)
-    if z is not None and p % z:
-        raise SpecError(f"{where}: z ({z}) must divide p ({p}) so that every bank has depth p/z; "
-                        f"try z={' or z='.join(map(str, nearest(divisors(p), z)))}.")
-    return z
+def _size(where: str, kind: Kind, p: int, n: int, fo, density, z, options: dict, epsilon_given: bool
+          ) -> tuple[int | None, int | None, float, float, dict]:
+    """``(fo, W, density, expected W, meta)`` of a request, by the kind's ``sized_by`` and ``fixed_degrees``.
 
-
-def _clash_free(where, spec: JunctionSpec, rng, type_: int, dither: bool) -> np.ndarray:
-    p, z, fo, fi = spec.p, spec.z, spec.fo, spec.fi
-    if p % fi:
-        good_fo = [f for f in range(1, spec.n + 1) if (p * f) % spec.n == 0 and p % (p * f // spec.n) == 0]
-        hint = "try " + " or ".join(f"fo={f} (fi={p * f // spec.n})" for f in nearest(good_fo, fo)) + "."
-        raise SpecError(f"{where}: clash_free needs fi ({fi}) to divide p ({p}) so that no right neuron "
-                        f"straddles a sweep (validity condition 2: no repeated edge); {hint}")
-    D = p // z
-    sweeps = fo if type_ != 3 else 1
-    if dither:
-        banks = rng.permuted(np.broadcast_to(np.arange(z, dtype=np.int64), (sweeps, z)), axis=1)
-    else:
-        banks = np.broadcast_to(np.arange(z, dtype=np.int64), (sweeps, z)).copy()
-    out = np.empty(spec.W, dtype=np.int32)
-    if type_ == 1:
-        perms = rng.permuted(np.broadcast_to(np.arange(D, dtype=np.int32), (fo * z, D)), axis=1)
-        _kernels.fill_type1(np.ascontiguousarray(perms), banks, D, z, out)
-    else:
-        starts = rng.integers(0, D, size=(sweeps, z), dtype=np.int64)
-        if type_ == 3:
-            starts = np.repeat(starts, fo, axis=0)
-            banks = np.repeat(banks, fo, axis=0)
-        _kernels.fill_type2(starts, banks, D, z, out)
-    return out
+    ``fo`` is exact for fixed-degree kinds (None for variable ones sized by density); ``W`` is the edge count
+    (None for kinds sized by a cell probability, whose builder draws it; the expected count is then what the
+    memory estimate uses); ``density`` is the cell probability for those kinds.  ``options`` loses
+    ``epsilon`` when the kind is sized by it.
+    """
+    name, sized = kind.name, kind.sized_by
+    if not sized:  # the kind fixes W itself (fc)
+        if fo is not None and fo != n or density is not None and density != 1:
+            raise SpecError(f"{where}: kind={name!r} is fully connected: fo must be n ({n}) and density 1; "
+                            f"received fo={fo!r}, density={density!r}.")
+        return n, p * n, 1.0, p * n, {}
+    for param, value in (("fo", fo), ("density", density)):
+        if value is not None and param not in sized:
+            raise SpecError(f"{where}: kind={name!r} takes {' or '.join(sized)}, not {param}; received "
+                            f"{param}={value!r}.")
+    if "epsilon" in sized:  # a cell probability: density, or epsilon*(p+n)/(p*n)
+        if density is not None:
+            if epsilon_given:
+                raise SpecError(f"{where}: kind={name!r} takes density or epsilon, not both; received "
+                                f"density={density!r}, epsilon={options['epsilon']!r}.")
+            prob = check_float(where, "density", density, low=0.0, high=1.0, low_open=True)
+            meta: dict[str, Any] = {}
+        else:
+            prob, meta = epsilon_density(where, p, n, options["epsilon"])
+        del options["epsilon"]
+        return None, None, prob, prob * p * n, meta
+    if kind.fixed_degrees:
+        if fo is None and density is None:
+            raise SpecError(f"{where}: kind={name!r} needs fo (edges per left neuron) or density; received "
+                            f"neither.")
+        try:
+            spec = JunctionSpec(p, n, fo=fo, density=density, z=z)
+        except SpecError as err:
+            raise SpecError(f"{where}: kind={name!r}: " + str(err).split(": ", 1)[1]) from None
+        return spec.fo, spec.W, spec.density, spec.W, {}
+    W = _variable_edge_count(where, name, p, n, fo, density)
+    return (W // p if fo is not None else None), W, W / (p * n), W, {}
 
 
 def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float | None = None,
@@ -91,7 +99,9 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
 
     Parameters
     ----------
-    kind : {"fc", "random", "basic", "usn", "clash_free", "rtl", "erdos_renyi"}
+    kind : str
+        A registered kind (:func:`adjmat.kind_names`; docs/kinds.md).  The built-in ones:
+
         - ``"fc"``: fully connected (fo = n).
         - ``"random"``: W distinct cells drawn uniformly; degrees vary (Dey's "random").
         - ``"basic"``: exactly fo and fi; a stream of uniformly random sweeps (permutations of the left layer)
@@ -99,33 +109,41 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
         - ``"usn"``: W = round(density*p*n) edges (or p*fo), left degrees floor/ceil(W/p) and right degrees
           floor/ceil(W/n) -- within +/-1 on BOTH sides -- no repeated edges; which neurons get the extra edge is
           random.  Same construction as ``"basic"``.
-        - ``"clash_free"``: the interleaver of patterns.md §4; options ``type`` (1, 2 default, 3) and ``dither``
-          (False default).  Needs z | p and fi | p (else :class:`SpecError` naming the condition).
+        - ``"clash_free"``: the interleaver of docs/patterns.md §4; options ``type`` (1, 2 default, 3) and
+          ``dither`` (False default).  Needs z | p and fi | p (else :class:`SpecError` naming the condition).
         - ``"rtl"``: the published FPGA pattern, edge j -> left ``j mod p``; deterministic, clash-free for every
           z dividing p.
         - ``"erdos_renyi"``: each cell independently with probability ``density``, or (default) SET's
           ``epsilon*(p+n)/(p*n)`` with option ``epsilon`` (default 20), clipped at 1 with a warning.
     p, n : int
-        Left and right layer sizes.
+        Left and right layer sizes (at most 2**31 - 1: indices are int32).
     fo : int, optional
         Out-degree (edges per left neuron).
     density : float, optional
         Junction density in (0, 1]; for fixed-degree kinds it must give a whole fo.
     z : int, optional
-        Degree of parallelism (required by ``"clash_free"``; recorded in ``meta`` for the others and must
-        divide p).
+        Degree of parallelism (required by kinds that need it, such as ``"clash_free"``; recorded in ``meta``
+        for the others and must divide p).
     seed : None, int, SeedSequence or Generator
         Randomness; the same int gives identical arrays.  ``None`` draws a seed and records it in
         ``pattern.seed``; a spawned ``SeedSequence`` is recorded as its entropy in ``pattern.seed`` and its
         spawn key in ``pattern.meta["spawn_key"]``, so ``SeedSequence(pattern.seed, spawn_key=key)``
         regenerates the pattern.
     **options
-        Kind-specific options (see ``kind``); unknown ones are refused.
+        Kind-specific options (``adjmat.get_kind(kind).options`` lists them with their defaults); unknown
+        ones are refused.
 
     Returns
     -------
     Pattern
         Edges in natural order; for fixed-degree kinds ``right[j] == j // fi``.
+
+    Raises
+    ------
+    SpecError
+        On any bad value, and before any work when the estimated memory (edges times the kind's bytes per
+        edge, temporaries included) exceeds :func:`adjmat._validation.memory_limit` (environment variable
+        ``PREDEFSPARSE_MAX_MEMORY``).
 
     Notes
     -----
@@ -144,107 +162,82 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
     (235, 236)
     """
     where = "generate"
-    kind = check_choice(where, "kind", kind, KINDS)
-    p = check_int(where, "p", p, minimum=1)
-    n = check_int(where, "n", n, minimum=1)
-    allowed = _OPTIONS.get(kind, set())
-    unknown = set(options) - allowed
+    kind_ = get_kind(kind, where)
+    p = check_size(where, "p", p)
+    n = check_size(where, "n", n)
+    unknown = set(options) - set(kind_.options)
     if unknown:
-        raise SpecError(f"{where}: unknown option(s) {', '.join(sorted(unknown))} for kind={kind!r}; "
-                        + (f"valid options: {', '.join(sorted(allowed))}." if allowed else "it takes none."))
+        allowed = sorted(kind_.options)
+        raise SpecError(f"{where}: unknown option(s) {', '.join(sorted(unknown))} for kind={kind_.name!r}; "
+                        + (f"valid options: {', '.join(allowed)}." if allowed else "it takes none."))
+    opts = {**kind_.options, **options}
     z = _check_z(where, p, z)
-    meta: dict[str, Any] = {} if z is None else {"z": z}
-    if isinstance(seed, np.random.SeedSequence) and seed.spawn_key and kind not in ("fc", "rtl"):
+    if kind_.needs_z and z is None:
+        valid = divisors(p)
+        raise SpecError(f"{where}: kind={kind_.name!r} needs z (edges per clock, must divide p={p}); "
+                        f"received z=None; valid z: {', '.join(map(str, valid[:12]))}"
+                        + (" ..." if len(valid) > 12 else "") + ".")
+    rng, recorded = normalize_seed(where, seed)  # validates the seed for every kind
+    fo, W, prob, expected, meta = _size(where, kind_, p, n, fo, density, z, opts, "epsilon" in options)
+    check_memory(where, kind_.memory(p, n, expected),
+                 f"a {kind_.name} pattern of {p}x{n} with {'about ' if W is None else ''}{expected:.4g} edges")
+    if z is not None:
+        meta["z"] = z
+    if not kind_.seeded:
+        recorded = None
+    elif isinstance(seed, np.random.SeedSequence) and seed.spawn_key:
         # a child stream: seed + spawn key reproduce it (SeedSequence(seed, spawn_key=...))
         meta["spawn_key"] = [int(k) for k in seed.spawn_key]
-
-    if kind in ("fc", "rtl", "basic", "clash_free"):
-        if kind == "fc":
-            if fo is not None and fo != n or density is not None and density != 1:
-                raise SpecError(f"{where}: kind='fc' is fully connected: fo must be n ({n}) and density 1; "
-                                f"received fo={fo!r}, density={density!r}.")
-            fo = n
-        if fo is None and density is None:
-            raise SpecError(f"{where}: kind={kind!r} needs fo (edges per left neuron) or density; received "
-                            f"neither.")
-        try:
-            spec = JunctionSpec(p, n, fo=fo, density=density, z=z)
-        except SpecError as err:
-            raise SpecError(f"{where}: kind={kind!r}: " + str(err).split(": ", 1)[1]) from None
-        right = _natural_right(n, spec.fi)
-        if kind in ("fc", "rtl"):
-            left = (np.arange(spec.W, dtype=np.int64) % p).astype(np.int32)
-            return Pattern._trusted(left, right, p, n, kind, None, meta)
-        rng, recorded = normalize_seed(where, seed)
-        if kind == "basic":
-            left = np.empty(spec.W, dtype=np.int32)
-            _kernels.sweep_stream(p, np.full(n, spec.fi, dtype=np.int64), rng, left)
-            return Pattern._trusted(left, right, p, n, kind, recorded, meta)
-        # clash_free
-        type_ = options.get("type", 2)
-        if type_ not in (1, 2, 3) or isinstance(type_, bool):
-            raise fail(where, "type", "1, 2 or 3 (address map of patterns.md §4)", type_)
-        dither = check_bool(where, "dither", options.get("dither", False))
-        if z is None:
-            valid = [d for d in divisors(p)]
-            raise SpecError(f"{where}: kind='clash_free' needs z (edges per clock, must divide p={p}); "
-                            f"received z=None; valid z: {', '.join(map(str, valid[:12]))}"
-                            + (" ..." if len(valid) > 12 else "") + ".")
-        left = _clash_free(where, spec, rng, type_, dither)
-        meta.update({"type": int(type_), "dither": dither})
-        return Pattern._trusted(left, right, p, n, kind, recorded, meta)
-
-    if kind == "erdos_renyi":
-        if fo is not None:
-            raise SpecError(f"{where}: kind='erdos_renyi' takes density (cell probability) or option epsilon, "
-                            f"not fo; received fo={fo!r}.")
-        if density is not None and "epsilon" in options:
-            raise SpecError(f"{where}: kind='erdos_renyi' takes density or epsilon, not both; received "
-                            f"density={density!r}, epsilon={options['epsilon']!r}.")
-        if density is not None:
-            prob = check_float(where, "density", density, low=0.0, high=1.0, low_open=True)
-        else:
-            eps = check_float(where, "epsilon", options.get("epsilon", 20), low=0.0, low_open=True)
-            prob = eps * (p + n) / (p * n)
-            meta["epsilon"] = eps
-            if prob > 1:
-                warnings.warn(f"generate: erdos_renyi density epsilon*(p+n)/(p*n) = {eps:g}*({p}+{n})/({p}*{n})"
-                              f" = {prob:.4g} exceeds 1; clipped to 1 (fully connected).", stacklevel=2)
-                meta["clipped_from"] = prob
-                prob = 1.0
-        meta["probability"] = prob
-        rng, recorded = normalize_seed(where, seed)
-        W = int(rng.binomial(p * n, prob))
-        return _random_cells("erdos_renyi", p, n, W, rng, recorded, meta)
-
-    W = _edge_count(where, kind, p, n, fo, density)
-    rng, recorded = normalize_seed(where, seed)
-    if kind == "random":
-        return _random_cells("random", p, n, W, rng, recorded, meta)
-    # usn
-    q, extra = divmod(W, n)
-    indeg = np.full(n, q, dtype=np.int64)
-    if extra:
-        indeg[rng.choice(n, size=extra, replace=False)] += 1
-    left = np.empty(W, dtype=np.int32)
-    _kernels.sweep_stream(p, indeg, rng, left)
-    return Pattern._trusted(left, _right_from_degrees(indeg), p, n, "usn", recorded, meta)
+    pat = kind_.builder(p, n, fo=fo, W=W, density=prob, z=z, rng=rng, **opts)
+    if not isinstance(pat, Pattern) or (pat.p, pat.n) != (p, n):
+        raise TypeError(f"{where}: the builder of kind {kind_.name!r} must return an adjmat.Pattern of "
+                        f"p={p}, n={n}; it returned {pat!r:.100}.")
+    return pat._with(kind_.name, recorded, {**meta, **{k: v for k, v in pat.meta.items() if k not in meta}})
 
 
-def _random_cells(kind: str, p: int, n: int, W: int, rng, recorded, meta) -> Pattern:
-    """W distinct cells of the n x p grid, uniformly, in natural order (left ascending within a right)."""
-    cells = np.sort(rng.choice(p * n, size=W, replace=False).astype(np.int64))
-    right = (cells // p).astype(np.int32)
-    left = (cells - right.astype(np.int64) * p).astype(np.int32)
-    return Pattern._trusted(left, right, p, n, kind, recorded, meta)
+def _per_junction(where: str, name: str, value, L: int, check) -> tuple | None:
+    """None, one value for every junction, or an ordered sequence of L values (each passed through check)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        value = [value] * L
+    items = list(value)
+    if len(items) != L:
+        raise fail(where, name, f"one value or an ordered sequence of {L} (one per junction)", value)
+    return tuple(check(v) for v in items)
 
 
-def generate_network(netspec: NetSpec, kind: str, seed: Any = None, **options) -> list[Pattern]:
-    """Generate one pattern per junction of ``netspec``.
+def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, kind: str | None = None,
+                     seed: Any = None, *, fo: Any = None, densities: Any = None, z: Any = None,
+                     **options) -> list[Pattern]:
+    """Generate one pattern per junction of a network, each from its own stream of one seed.
 
-    Each junction draws from its own stream spawned from one ``SeedSequence`` (``SeedSequence.spawn``), so
-    adding a junction does not change the others.  Every pattern records the root seed in ``pattern.seed``
-    and its stream in ``pattern.meta["spawn_key"]``.
+    This is the one place that turns a seed into per-junction streams: junction ``i`` draws from
+    ``SeedSequence(seed, spawn_key=(i,))`` (a first ``SeedSequence(seed).spawn(L)``), so adding a junction does
+    not change the others; every pattern records the root seed in ``pattern.seed`` and its stream in
+    ``pattern.meta["spawn_key"]``.  ``predefsparse.models`` and ``hwsim`` draw their patterns through it.
+
+    Parameters
+    ----------
+    netspec_or_config : NetSpec or sequence of int
+        A :class:`~adjmat.NetSpec` (its ``fo`` and ``z`` are used), or the layer sizes ``(N_0, ..., N_L)``;
+        then give ``fo`` or ``densities`` per junction unless the kind needs neither (``"fc"``, or
+        ``"erdos_renyi"`` sized by ``epsilon``).  The old keyword ``netspec=`` still works (deprecated).
+    kind : str
+        A registered kind (:func:`adjmat.kind_names`).
+    seed : None, int, SeedSequence or Generator
+        One seed for the whole network.  A SeedSequence is not mutated; a Generator gives ``seed.spawn(L)``
+        (advancing its spawn counter; the patterns then record seed None).
+    fo, densities, z : int, float or sequence, optional
+        Per-junction out-degrees, densities and parallelisms for a plain config (one value is used for every
+        junction).  With a NetSpec, ``densities`` may replace its fo for kinds sized by density
+        (``erdos_renyi``: by default a NetSpec's ``fo[i]/n`` is the cell probability).
+    **options
+        Kind options, passed to :func:`generate` for every junction.
+
+    Returns
+    -------
+    list of Pattern
 
     Examples
     --------
@@ -254,30 +247,65 @@ def generate_network(netspec: NetSpec, kind: str, seed: Any = None, **options) -
     [4096, 1024]
     >>> generate_network(net, "clash_free", seed=0)[1] == pats[1]
     True
+    >>> [p.W for p in generate_network((784, 300, 10), "erdos_renyi", seed=0, epsilon=5)][1] > 0
+    True
+    >>> generate_network((8, 4, 2), "usn", seed=1, densities=0.5)[0].W
+    16
     """
     where = "generate_network"
-    if not isinstance(netspec, NetSpec):
-        raise fail(where, "netspec", "an adjmat.NetSpec", type(netspec).__name__)
-    check_choice(where, "kind", kind, KINDS)
-    if isinstance(seed, np.random.Generator):
-        streams = seed.spawn(netspec.L)
+    if "netspec" in options:  # the old keyword, kept for one release
+        warnings.warn("generate_network(netspec=...) is deprecated; pass it first or as netspec_or_config=...",
+                      DeprecationWarning, stacklevel=2)
+        if netspec_or_config is not None:
+            raise SpecError(f"{where}: give netspec_or_config or its old name netspec, not both.")
+        netspec_or_config = options.pop("netspec")
+    kind_ = get_kind(kind, where)
+    if netspec_or_config is None:
+        raise fail(where, "netspec_or_config", "an adjmat.NetSpec or a sequence of layer sizes", None)
+    if isinstance(netspec_or_config, NetSpec):
+        net = netspec_or_config
+        config, L = net.config, net.L
+        if fo is not None:
+            raise SpecError(f"{where}: fo comes from the NetSpec ({net.fo}); received fo={fo!r} too. Pass the "
+                            f"layer sizes {net.config} instead of a NetSpec to choose fo here.")
+        if z is not None:
+            raise SpecError(f"{where}: z comes from the NetSpec ({net.z}); received z={z!r} too.")
+        fos, zs = net.fo, net.z
+        if densities is None and "fo" not in kind_.sized_by and kind_.sized_by:
+            densities = tuple(f / n for f, n in zip(net.fo, config[1:]))   # e.g. erdos_renyi: fo/n
+        if densities is not None:
+            fos = None
+    elif isinstance(netspec_or_config, (str, bytes, Sequence, np.ndarray)):
+        config = check_int_tuple(where, "netspec_or_config", netspec_or_config)
+        if len(config) < 2:
+            raise fail(where, "netspec_or_config", "a NetSpec or at least two layer sizes (N_0, N_1, ...)",
+                       netspec_or_config)
+        L = len(config) - 1
+        fos = _per_junction(where, "fo", fo, L, lambda v: check_int(where, "fo", v, minimum=1))
+        zs = _per_junction(where, "z", z, L, lambda v: check_int(where, "z", v, minimum=1))
     else:
-        if seed is None:
-            root = np.random.SeedSequence()
-        elif isinstance(seed, np.random.SeedSequence):
-            root = seed
-        else:
-            normalize_seed(where, seed)  # validates
-            root = np.random.SeedSequence(int(seed))
-        streams = root.spawn(netspec.L)
+        raise fail(where, "netspec_or_config", "an adjmat.NetSpec or a sequence of layer sizes",
+                   type(netspec_or_config).__name__)
+    densities = _per_junction(where, "densities", densities, L,
+                              lambda v: check_float(where, "densities", v, low=0.0, high=1.0, low_open=True))
+    if fos is not None and densities is not None:
+        raise SpecError(f"{where}: give fo or densities, not both; received fo={fos!r}, densities={densities!r}.")
+    if kind_.sized_by and "epsilon" not in kind_.sized_by and fos is None and densities is None:
+        raise SpecError(f"{where}: kind={kind_.name!r} needs fo or densities (one per junction, or one for all) "
+                        f"with a plain config; received neither for config={config}.")
+    streams, _ = junction_streams(where, seed, L)
     patterns = []
     for i, stream in enumerate(streams):
-        p, n = netspec.config[i], netspec.config[i + 1]
-        z = None if netspec.z is None else netspec.z[i]
-        if kind == "erdos_renyi":
-            patterns.append(generate(kind, p, n, density=netspec.fo[i] / n, z=z, seed=stream, **options))
-        elif kind == "fc":
-            patterns.append(generate(kind, p, n, z=z, seed=stream, **options))
-        else:
-            patterns.append(generate(kind, p, n, fo=netspec.fo[i], z=z, seed=stream, **options))
+        p, n = config[i], config[i + 1]
+        size = {}
+        if kind_.sized_by:
+            if fos is not None:
+                size["fo"] = fos[i]
+            if densities is not None:
+                size["density"] = densities[i]
+        try:
+            patterns.append(generate(kind_.name, p, n, z=None if zs is None else zs[i], seed=stream, **size,
+                                     **options))
+        except SpecError as err:
+            raise SpecError(f"{where}: junction {i + 1} ({p} -> {n}): " + str(err).split(": ", 1)[1]) from None
     return patterns

@@ -1,7 +1,7 @@
 """The :class:`Pattern`: an immutable edge list in processing (natural) order.
 
 Edge ``j`` joins left neuron ``left[j]`` to right neuron ``right[j]``; ``right`` is non-decreasing (natural
-order: the hardware processes edges right neuron by right neuron, patterns.md §2).  Memory is O(W): two int32
+order: the hardware processes edges right neuron by right neuron, docs/patterns.md §2).  Memory is O(W): two int32
 arrays.  Dense views are built only on request (:meth:`Pattern.to_mask`).
 
 Orientation: :meth:`Pattern.to_mask` returns the Keras kernel orientation ``(p, n)`` (inputs x outputs).
@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import SpecError, check_choice, check_int, fail
+from ._validation import SpecError, check_choice, check_int, check_size, fail
 
 __all__ = ["Pattern", "atomic_write"]
 
@@ -60,6 +60,14 @@ def atomic_write(path: str | os.PathLike, write) -> str:
     return path
 
 
+def _frozen(arr: np.ndarray, dtype=np.int32) -> np.ndarray:
+    """A private read-only copy of ``arr`` that owns its buffer: a view on ``bytes``, so its writeable flag can
+    never be set again (``a.flags.writeable = True`` raises ValueError) and no kernel can be fed edited
+    indices."""
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    return np.frombuffer(arr.tobytes(), dtype=dtype)
+
+
 def _as_index_array(where: str, name: str, values: Any, bound: int) -> np.ndarray:
     arr = np.asarray(values)
     if arr.ndim != 1:
@@ -67,12 +75,10 @@ def _as_index_array(where: str, name: str, values: Any, bound: int) -> np.ndarra
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         raise fail(where, name, "an integer array", f"array of dtype {arr.dtype}")
     if arr.size:
-        lo, hi = int(arr.min()), int(arr.max())
+        lo, hi = int(arr.min()), int(arr.max())   # on the original values: nothing wraps before the check
         if lo < 0 or hi >= bound:
             raise fail(where, name, f"indices in [0, {bound})", f"array with values in [{lo}, {hi}]")
-    out = np.array(arr, dtype=np.int32, copy=True)
-    out.flags.writeable = False
-    return out
+    return _frozen(arr)
 
 
 class Pattern:
@@ -106,8 +112,8 @@ class Pattern:
     def __init__(self, left, right, p: int, n: int, kind: str = "custom", seed: int | None = None,
                  meta: Mapping[str, Any] | None = None):
         where = "Pattern"
-        p = check_int(where, "p", p, minimum=1)
-        n = check_int(where, "n", n, minimum=1)
+        p = check_size(where, "p", p)
+        n = check_size(where, "n", n)
         if not isinstance(kind, str) or not kind:
             raise fail(where, "kind", "a non-empty string", kind)
         if seed is not None:
@@ -140,14 +146,20 @@ class Pattern:
                  meta: Mapping[str, Any]) -> "Pattern":
         """Wrap arrays a generator built correctly (int32, natural order) without re-validating them."""
         self = cls.__new__(cls)
-        left = np.ascontiguousarray(left, dtype=np.int32)
-        right = np.ascontiguousarray(right, dtype=np.int32)
-        left.flags.writeable = False
-        right.flags.writeable = False
-        self._left, self._right, self._p, self._n = left, right, int(p), int(n)
+        self._left, self._right, self._p, self._n = _frozen(left), _frozen(right), int(p), int(n)
         self._kind, self._seed, self._meta = kind, seed, MappingProxyType(dict(meta))
         self._cache = {}
         return self
+
+    def _with(self, kind: str, seed: int | None, meta: Mapping[str, Any]) -> "Pattern":
+        """The same edges (arrays shared, they are immutable) with another provenance; ``meta`` is merged over
+        this pattern's meta."""
+        other = type(self).__new__(type(self))
+        other._left, other._right, other._p, other._n = self._left, self._right, self._p, self._n
+        other._kind, other._seed = kind, seed
+        other._meta = MappingProxyType({**self._meta, **meta})
+        other._cache = self._cache
+        return other
 
     # ------------------------------------------------------------------ basic facts
     left = property(lambda self: self._left, doc="Left neuron of each edge (read-only int32, length W).")
@@ -177,9 +189,7 @@ class Pattern:
         [2, 0]
         """
         if "out" not in self._cache:
-            d = np.bincount(self._left, minlength=self._p)
-            d.flags.writeable = False
-            self._cache["out"] = d
+            self._cache["out"] = _frozen(np.bincount(self._left, minlength=self._p), np.int64)
         return self._cache["out"]
 
     def in_degrees(self) -> np.ndarray:
@@ -191,9 +201,7 @@ class Pattern:
         [1, 1]
         """
         if "in" not in self._cache:
-            d = np.bincount(self._right, minlength=self._n)
-            d.flags.writeable = False
-            self._cache["in"] = d
+            self._cache["in"] = _frozen(np.bincount(self._right, minlength=self._n), np.int64)
         return self._cache["in"]
 
     @property
@@ -225,8 +233,7 @@ class Pattern:
         if "indptr" not in self._cache:
             ptr = np.zeros(self._n + 1, dtype=np.int64)
             np.cumsum(self.in_degrees(), out=ptr[1:])
-            ptr.flags.writeable = False
-            self._cache["indptr"] = ptr
+            self._cache["indptr"] = _frozen(ptr, np.int64)
         return self._cache["indptr"]
 
     def to_scipy(self, orientation: str = "np", dtype=np.float32) -> sp.csr_matrix:

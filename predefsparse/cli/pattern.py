@@ -13,18 +13,40 @@ import argparse
 import adjmat
 
 
+def whole_number(text: str) -> int:
+    """An argparse type for sizes: an integer, also written as ``1e8`` or ``1_000_000`` when it is whole.
+
+    Examples
+    --------
+    >>> whole_number("1e8"), whole_number("1024")
+    (100000000, 1024)
+    """
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; received {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"must be a whole number; received {text!r}")
+    return int(value)
+
+
 def add_parser(subparsers) -> None:
     """Register the ``pattern`` sub-command."""
     p = subparsers.add_parser(
         "pattern", help="generate a connection pattern and print degrees, density, clash-freedom, bank loads",
         description="Generate one junction's connection pattern (p left, n right neurons).")
-    p.add_argument("kind", choices=adjmat.KINDS, help="pattern kind")
-    p.add_argument("--p", type=int, required=True, help="left layer size")
-    p.add_argument("--n", type=int, required=True, help="right layer size")
+    kinds = adjmat.kind_names()  # read when the parser is built, so a registered kind appears
+    p.add_argument("kind", choices=kinds, help="pattern kind: " + ", ".join(kinds))
+    p.add_argument("--p", type=whole_number, required=True, help="left layer size (e.g. 1024 or 1e6)")
+    p.add_argument("--n", type=whole_number, required=True, help="right layer size")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--fo", type=int, help="out-degree (edges per left neuron)")
+    g.add_argument("--fo", type=whole_number, help="out-degree (edges per left neuron)")
     g.add_argument("--density", type=float, help="junction density in (0, 1]")
-    p.add_argument("--z", type=int, help="degree of parallelism (banks, edges per clock)")
+    p.add_argument("--z", type=whole_number, help="degree of parallelism (banks, edges per clock)")
     p.add_argument("--seed", type=int, help="random seed (default: drawn and printed)")
     p.add_argument("--type", type=int, choices=(1, 2, 3), help="clash_free address map (default 2)")
     p.add_argument("--dither", action="store_true", help="clash_free: random bank permutation per sweep")

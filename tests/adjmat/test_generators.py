@@ -248,7 +248,10 @@ def test_generate_bad_input(args, kw, pattern):
 
 
 def test_generate_network_bad_input():
-    with pytest.raises(SpecError, match="netspec must be an adjmat.NetSpec; received netspec='tuple'"):
+    with pytest.raises(SpecError, match="netspec_or_config must be an adjmat.NetSpec or a sequence of layer "
+                                        "sizes; received netspec_or_config='dict'"):
+        adjmat.generate_network({"a": 4}, "usn")
+    with pytest.raises(SpecError, match=r"kind='usn' needs fo or densities .* config=\(4, 4\)"):
         adjmat.generate_network((4, 4), "usn")
     with pytest.raises(SpecError, match="kind must be one of"):
         adjmat.generate_network(adjmat.NetSpec((4, 4), (1,)), "dense")
