@@ -1,10 +1,10 @@
 """hwsim: a cycle-level and functional simulator of the edge-processing accelerator for pre-defined sparse
-networks (hardware.md).
+networks (docs/hardware.md).
 
 - :class:`HardwareConfig`: clock, timing mode, PROCTIME, bank ports, RMW policy, number formats.
 - :func:`simulate` -> :class:`Report`: the Numba cycle-level engine (clocks, latency, throughput,
   utilisation, stalls, clashes, RMW hazards, memory traffic, resources, weight staleness).
-- :func:`resources`, :func:`memory_bits`: the resource model (hardware.md §7).
+- :func:`resources`, :func:`memory_bits`: the resource model (docs/hardware.md §7).
 - :func:`export_rtl`, :func:`load_rtl`: per-junction address ROMs for the RTL, and back.
 - :func:`train`, :func:`infer` (:mod:`hwsim.functional`): the real FF/BP/UP arithmetic through the same
   pipeline schedule, in float or fixed point (:mod:`hwsim.fixedpoint`).

@@ -2,14 +2,39 @@
 messages for the design (netspec), the patterns and the hardware configuration."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+import numpy as np
+
+import adjmat
 from adjmat import NetSpec, Pattern
 from adjmat._validation import SpecError, fail
 
 from .config import HardwareConfig
 
-FIXED_DEGREE_KINDS = ("fc", "basic", "clash_free", "rtl")  # kinds whose degrees are exactly fo and fi
+_NO_VALUE = object()
+
+
+def fixed_degrees(kind: str) -> bool:
+    """Whether patterns of ``kind`` have exactly fo and fi (the kind registry's fact); unknown and custom
+    kinds count as variable-degree."""
+    try:
+        return bool(adjmat.get_kind(kind).fixed_degrees)
+    except (SpecError, KeyError, LookupError):
+        return False
+
+
+def hardware_argument(where: str, hardware: Any, config: Any = _NO_VALUE) -> Any:
+    """Resolve ``hardware=`` and its deprecated alias ``config=`` (one release); returns the value given."""
+    if config is _NO_VALUE:
+        return hardware
+    warnings.warn(f"{where}: the keyword config= is deprecated (config means layer sizes elsewhere); pass "
+                  f"hardware=HardwareConfig(...) instead.", DeprecationWarning, stacklevel=3)
+    if hardware is not None:
+        raise SpecError(f"{where}: give the hardware once; received both hardware= and its deprecated alias "
+                        f"config=. Keep hardware=.")
+    return config
 
 
 def check_netspec(where: str, netspec: Any, require_z: bool = True) -> NetSpec:
@@ -24,11 +49,36 @@ def check_netspec(where: str, netspec: Any, require_z: bool = True) -> NetSpec:
     return netspec
 
 
-def check_config(where: str, config: Any) -> HardwareConfig:
-    """``config`` must be an hwsim.HardwareConfig."""
-    if not isinstance(config, HardwareConfig):
-        raise fail(where, "config", "an hwsim.HardwareConfig", type(config).__name__)
-    return config
+def check_hardware(where: str, hardware: Any) -> HardwareConfig:
+    """``hardware`` must be None (the default build) or an hwsim.HardwareConfig."""
+    if hardware is None:
+        return HardwareConfig()
+    if not isinstance(hardware, HardwareConfig):
+        raise fail(where, "hardware", "an hwsim.HardwareConfig (or None for the FPGA build's defaults)",
+                   type(hardware).__name__, "Build one with hwsim.HardwareConfig(timing=..., width=...).")
+    return hardware
+
+
+def check_indices(where: str, tag: str, pat: Pattern) -> None:
+    """Every edge index of ``pat`` lies inside its layers: the kernels index memory with them unchecked.
+
+    A Pattern validates its arrays and keeps them read-only, but a caller can re-enable writing or build one
+    through a private path; this O(W) min/max check turns such an index into a SpecError instead of an
+    out-of-bounds read."""
+    for name, arr, bound in (("left", pat.left, pat.p), ("right", pat.right, pat.n)):
+        if not isinstance(arr, np.ndarray) or arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+            raise SpecError(f"{where}: {tag}.{name} must be a 1-D integer array; received "
+                            f"{type(arr).__name__}.")
+        if arr.size:
+            lo, hi = int(arr.min()), int(arr.max())
+            if lo < 0 or hi >= bound:
+                raise SpecError(f"{where}: {tag}.{name} must hold indices in [0, {bound}) "
+                                f"({'p' if name == 'left' else 'n'}={bound}); received values in [{lo}, {hi}]. "
+                                f"The pattern's arrays were changed after it was built: rebuild it with "
+                                f"adjmat.Pattern or adjmat.generate.")
+    if pat.right.size != pat.left.size:
+        raise SpecError(f"{where}: {tag}.left and .right must have the same length; received "
+                        f"{pat.left.size} and {pat.right.size}.")
 
 
 def check_patterns(where: str, netspec: NetSpec, patterns: Any) -> list[Pattern]:
@@ -55,7 +105,8 @@ def check_patterns(where: str, netspec: NetSpec, patterns: Any) -> list[Pattern]
         if pat.W != js.W:
             raise SpecError(f"{where}: {tag} must have W = p*fo = {js.p}*{js.fo} = {js.W} edges; received "
                             f"W={pat.W}.")
-        if pat.kind in FIXED_DEGREE_KINDS:
+        check_indices(where, tag, pat)
+        if fixed_degrees(pat.kind):
             for name, degs, want in (("out", pat.out_degrees(), js.fo), ("in", pat.in_degrees(), js.fi)):
                 if degs.min() != want or degs.max() != want:
                     raise SpecError(

@@ -11,7 +11,7 @@ Conventions shared by every kernel (the Python layer guarantees them, the kernel
 - Float kernels: ``w``, ``b``, ``act``, ``dact``, ``delta``, ``eta``, ``x`` share one float dtype (float32 or
   float64) and ``one`` is ``1`` of that dtype, so float32 runs compute in float32.
 - Fixed kernels: every value is an int32 code (see :mod:`hwsim.fixedpoint`); arithmetic in int64.
-- The schedule (hardware.md §2): input ``m`` is loaded in junction cycle ``m*S``; junction ``i`` runs FF for it
+- The schedule (docs/hardware.md §2): input ``m`` is loaded in junction cycle ``m*S``; junction ``i`` runs FF for it
   in cycle ``m*S + i`` and BP/UP in cycle ``m*S + 2L + 1 - i``.  ``S = 1`` is the pipelined hardware,
   ``S = 2L + 1`` the flush mode.  Within one junction cycle FF and BP read every weight before UP writes it.
 - RMW hazards (``count`` true): the BP read of edge ``j`` happens at clock ``rtime[j]`` (int64) of the junction
@@ -312,10 +312,15 @@ def _sat(v, lo, hi):
 
 @njit(cache=True)
 def _rshift(v, s):
-    """``floor(v / 2**s + 1/2)``: arithmetic shift right with round-half-up (``s >= 0``)."""
+    """``floor(v / 2**s + 1/2)``: arithmetic shift right with round-half-up (``s >= 0``).
+
+    Written ``((v >> (s - 1)) + 1) >> 1`` (equal, since ``floor(floor(x) / 2) = floor(x / 2)``), so adding the
+    half LSB can never overflow int64, whatever ``v`` and ``s``; shifts beyond 63 bits give 0 exactly."""
     if s <= 0:
         return v
-    return (v + (np.int64(1) << (s - 1))) >> s
+    if s > 64:
+        s = 64
+    return ((v >> (s - 1)) + 1) >> 1
 
 
 @njit(cache=True)
@@ -326,11 +331,12 @@ def _activate_fixed(s, relu, lut_sig, lut_dsig, lut_d, one_code):
             return s, one_code
         return np.int64(0), np.int64(0)
     n = lut_sig.size
-    k = ((s + lut_d) * n) // (2 * lut_d)
-    if k < 0:
+    if s < -lut_d:  # outside the table: first or last entry, without forming (s + lut_d) * n
         k = 0
-    elif k > n - 1:
+    elif s >= lut_d:
         k = n - 1
+    else:  # 0 <= (s + lut_d) * n < 2 * lut_d * n <= 2**62 (fixedpoint.lut_scale)
+        k = min(((s + lut_d) * n) // (2 * lut_d), n - 1)
     return np.int64(lut_sig[k]), np.int64(lut_dsig[k])
 
 

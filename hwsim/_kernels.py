@@ -51,7 +51,7 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
     """Simulate K junction cycles of an L-junction network clock by clock.
 
     In each listed junction cycle every junction whose unit flags are set walks its z_i edges per clock for
-    its C_i clocks.  Per clock and active unit it performs the bank accesses of hardware.md §3 (FF and UP
+    its C_i clocks.  Per clock and active unit it performs the bank accesses of docs/hardware.md §3 (FF and UP
     read the left activation memory, BP reads the derivative memory and read-modify-writes the delta memory,
     all at bank ``left % z``), serialises them (a clock costs ``ceil(max bank load / ports)`` clocks), tracks
     the delta-memory read-modify-write distance per left neuron (hazard when a neuron is read again fewer

@@ -1,4 +1,4 @@
-"""The hardware configuration of the edge-processing accelerator (hardware.md §4-§7).
+"""The hardware configuration of the edge-processing accelerator (docs/hardware.md §4-§7).
 
 One small frozen dataclass, :class:`HardwareConfig`, shared by the cycle-level engine (:mod:`hwsim.engine`) and
 the functional mode (:mod:`hwsim.functional`).  Every field is validated in ``__post_init__`` with the
@@ -12,18 +12,33 @@ from typing import Any
 
 from adjmat._validation import SpecError, check_choice, check_float, check_int
 
-__all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS"]
+__all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "MAX_WIDTH", "MAX_INPUT_WIDTH"]
 
 TIMINGS = ("ideal", "rtl")
 RMW_POLICIES = ("count", "forward", "stall")
 ACTIVATIONS = ("sigmoid", "relu")
+
+#: Widest working word the fixed-point kernels hold exactly: codes live in int32, and the product of two codes
+#: (|a * w| <= 2**31 * 2**31 = 2**62) plus a rounding half-LSB fits int64; the adder tree sums at most fi
+#: saturated products (fi * 2**31 < 2**62 for every fi < 2**31).
+MAX_WIDTH = 32
+#: Widest unsigned input fraction: codes 0 .. 2**input_width - 1 must fit int32.
+MAX_INPUT_WIDTH = 31
+
+
+def _check_width(where: str, name: str, value: Any, minimum: int, maximum: int, why: str) -> int:
+    value = check_int(where, name, value, minimum=minimum)
+    if value > maximum:
+        raise SpecError(f"{where}: {name} must be at most {maximum} bits ({why}); received {name}={value!r}. "
+                        f"Try {name}={maximum}.")
+    return value
 
 
 @dataclass(frozen=True)
 class HardwareConfig:
     """Clock, timing, memory-port and number-format settings of one accelerator build.
 
-    The defaults are the published FPGA MNIST build (hardware.md §6, §8): 15 MHz, 10-bit words with 1 sign,
+    The defaults are the published FPGA MNIST build (docs/hardware.md §6, §8): 15 MHz, 10-bit words with 1 sign,
     2 integer and 7 fraction bits, 8-bit unsigned inputs, sigmoid from 1024-entry tables over [-8, 8),
     eta = 1/8, single-port banks.
 
@@ -44,9 +59,12 @@ class HardwareConfig:
         Policy for delta-memory read-modify-write hazards: only count them, forward the pending value (no
         stale read, no extra clocks) or stall until the write has landed (no stale read, extra clocks).
     width, int_bits, frac_bits : int
-        Working word: ``width = 1 + int_bits + frac_bits`` (sign, integer, fraction bits).
+        Working word: ``width = 1 + int_bits + frac_bits`` (sign, integer, fraction bits); 2 <= width <= 32
+        (:data:`MAX_WIDTH`: the fixed-point kernels hold every code in int32 and every product exactly in
+        int64, so nothing wraps).
     input_width : int
-        Bits of the unsigned input fractions (input-layer activation memory width).
+        Bits of the unsigned input fractions (input-layer activation memory width); 1 <= input_width <= 31
+        (:data:`MAX_INPUT_WIDTH`).
     activation : {"sigmoid", "relu"}
         Hidden and output activation.
     lut_size : int
@@ -103,16 +121,18 @@ class HardwareConfig:
         proctime = check_int(where, "proctime", self.proctime, minimum=0, maximum=64)
         ports = check_choice(where, "ports", check_int(where, "ports", self.ports, minimum=1), (1, 2))
         check_choice(where, "rmw", self.rmw, RMW_POLICIES)
-        width = check_int(where, "width", self.width, minimum=2, maximum=64)
-        int_bits = check_int(where, "int_bits", self.int_bits, minimum=0, maximum=62)
-        frac_bits = check_int(where, "frac_bits", self.frac_bits, minimum=0, maximum=62)
+        width = _check_width(where, "width", self.width, 2, MAX_WIDTH,
+                             "the fixed-point kernels hold codes in int32 and multiply two codes exactly in int64")
+        int_bits = check_int(where, "int_bits", self.int_bits, minimum=0, maximum=MAX_WIDTH - 1)
+        frac_bits = check_int(where, "frac_bits", self.frac_bits, minimum=0, maximum=MAX_WIDTH - 1)
         if width != 1 + int_bits + frac_bits:
             raise SpecError(f"{where}: width must equal 1 + int_bits + frac_bits = 1 + {int_bits} + {frac_bits} "
                             f"= {1 + int_bits + frac_bits}; received width={width!r}. Try "
                             f"width={1 + int_bits + frac_bits} or frac_bits={width - 1 - int_bits}"
                             + (" (1 sign bit + integer bits + fraction bits)." if width - 1 - int_bits >= 0
                                else "."))
-        input_width = check_int(where, "input_width", self.input_width, minimum=1, maximum=32)
+        input_width = _check_width(where, "input_width", self.input_width, 1, MAX_INPUT_WIDTH,
+                                   "unsigned input codes are held in int32")
         check_choice(where, "activation", self.activation, ACTIVATIONS)
         lut_size = check_int(where, "lut_size", self.lut_size, minimum=2, maximum=1 << 24)
         if lut_size & (lut_size - 1):

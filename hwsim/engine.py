@@ -1,9 +1,9 @@
-"""The cycle-level engine: :func:`simulate` walks every edge of FF, BP and UP clock by clock (hardware.md §1-§5).
+"""The cycle-level engine: :func:`simulate` walks every edge of FF, BP and UP clock by clock (docs/hardware.md §1-§5).
 
 How a run of N inputs is simulated
 ----------------------------------
 Junction cycle ``t`` (0-based) of a training run loads input ``t`` and, in junction ``i`` (1-based), runs FF
-for input ``t - i`` and BP/UP for input ``t - (2L + 1 - i)`` whenever those inputs exist (hardware.md §2); an
+for input ``t - i`` and BP/UP for input ``t - (2L + 1 - i)`` whenever those inputs exist (docs/hardware.md §2); an
 inference run only has the FF part.  A junction cycle's clock-level behaviour depends only on which units of
 which junctions are active: bank counters and RMW distances start fresh every junction cycle (the delta
 memory is ping-ponged per input), and the pattern is the same every cycle.  :func:`simulate` therefore cuts
@@ -23,15 +23,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from adjmat import NetSpec, Pattern
-from adjmat._validation import SpecError, check_bool, check_choice, check_int, fail
+from adjmat._validation import SpecError, check_bool, check_choice, check_int, check_memory, fail
 
 from . import _kernels
-from ._checks import check_config, check_netspec, check_patterns
+from ._checks import _NO_VALUE, check_hardware, check_netspec, check_patterns, hardware_argument
 from .config import HardwareConfig
 from .report import Report, UNITS, TRAFFIC_KINDS, MEMORY_OF_KIND
 from .resources import resources
 
-__all__ = ["simulate", "schedule_flags", "MODES"]
+__all__ = ["simulate", "schedule_flags", "count_bound", "MODES"]
 
 MODES = ("train", "infer")
 _RMW_CODES = {"count": _kernels.RMW_COUNT, "forward": _kernels.RMW_FORWARD, "stall": _kernels.RMW_STALL}
@@ -43,7 +43,7 @@ MAC_CONVENTION = ("one edge operation = one edge processed by one unit: an FF mu
 
 
 def schedule_flags(t: np.ndarray, inputs: int, L: int, mode: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """Unit activity of junction cycles ``t`` under the pipeline schedule of hardware.md §2.
+    """Unit activity of junction cycles ``t`` under the pipeline schedule of docs/hardware.md §2.
 
     Parameters
     ----------
@@ -96,10 +96,26 @@ def _segments(inputs: int, L: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
     return cuts[:-1], np.diff(cuts)
 
 
+_INT64_MAX = 2**63 - 1
+
+
+def count_bound(netspec: NetSpec, config: HardwareConfig) -> int:
+    """An upper bound on every counter one junction cycle adds (clocks, edges, accesses, stalls, hazards).
+
+    A junction cycle lasts at most ``load + overhead + sum_i C_i * (3 z_i + 3 (1 + proctime) z_i)`` clocks:
+    every clock of every junction serialises at most three units' z accesses each, and each delta read waits
+    at most ``1 + proctime`` clocks.  Edge and traffic counts per cycle are below ``4 * sum W``.  The bound is
+    loose by design: it only has to keep ``junction cycles * bound`` provably inside int64.
+    """
+    W = sum(netspec.W)
+    load = math.ceil(netspec.config[0] * netspec.fo[0] / netspec.z[0])
+    return load + config.overhead + 3 * (2 + config.proctime) * W + 4 * W + 64
+
+
 def _validate(netspec, patterns, config, inputs, mode, allow_unbalanced, every_cycle, progress):
     where = "simulate"
     netspec = check_netspec(where, netspec)
-    config = check_config(where, config)
+    config = check_hardware(where, config)
     inputs = check_int(where, "inputs", inputs, minimum=1)
     mode = check_choice(where, "mode", mode, MODES)
     allow_unbalanced = check_bool(where, "allow_unbalanced", allow_unbalanced)
@@ -116,8 +132,21 @@ def _validate(netspec, patterns, config, inputs, mode, allow_unbalanced, every_c
                         f"received z={netspec.z}, so C = W/z = {netspec.W}/{netspec.z} = {netspec.cycles}. "
                         f"Pass allow_unbalanced=True to simulate it anyway (the slowest junction sets every "
                         f"cycle), or rebalance: {hint}.")
+    L = netspec.L
+    cycles = inputs + (2 * L if mode == "train" else L)
+    bound = count_bound(netspec, config)
+    if cycles * bound > _INT64_MAX:
+        most = _INT64_MAX // bound - (2 * L if mode == "train" else L)
+        raise SpecError(f"{where}: inputs must be at most {most:,} for this design so that every count "
+                        f"(clocks, edges, memory accesses) fits a 64-bit integer: {cycles:,} junction cycles x "
+                        f"up to {bound:,} counts per cycle exceed 2**63 - 1; received inputs={inputs}. "
+                        f"Simulate fewer inputs: the steady state repeats, so throughput and cpc do not "
+                        f"depend on N.")
+    if every_cycle:
+        check_memory(where, 3 * 8 * cycles, f"every_cycle=True keeps 3 int64 counters per junction cycle "
+                     f"({cycles:,} cycles); every_cycle=False gives the same report in constant memory")
     patterns = check_patterns(where, netspec, patterns)
-    return netspec, patterns, inputs, mode, allow_unbalanced, every_cycle, progress
+    return netspec, patterns, inputs, mode, config, allow_unbalanced, every_cycle, progress
 
 
 def _layout(netspec: NetSpec, patterns: Sequence[Pattern]) -> dict[str, np.ndarray]:
@@ -182,12 +211,12 @@ def _latency_extremes(starts: np.ndarray, lengths: np.ndarray, clocks: np.ndarra
     return int(lat.max()), int(lat.min())
 
 
-def simulate(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig | None = None, *,
+def simulate(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfig | None = None, *,
              inputs: int = 1000, mode: str = "train", allow_unbalanced: bool = False, every_cycle: bool = False,
-             progress: bool | Callable[[int, int], Any] | None = None) -> Report:
+             progress: bool | Callable[[int, int], Any] | None = None, config: Any = _NO_VALUE) -> Report:
     """Cycle-level simulation of the edge-processing accelerator running ``inputs`` inputs.
 
-    Per junction and clock the Numba kernel walks the z edges of FF, BP and UP as scheduled in hardware.md
+    Per junction and clock the Numba kernel walks the z edges of FF, BP and UP as scheduled in docs/hardware.md
     §2 (junction cycle t: junction i runs FF for input t-i and BP/UP for input t-(2L+1-i); fill and drain
     cycles have idle units), performs every bank access of §3, serialises clashing accesses (1 port: a clock
     costs its most loaded bank's access count; 2 ports: half of it, rounded up), tracks the delta-memory
@@ -203,10 +232,12 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConf
         One pattern per junction, matching ``netspec`` in p, n and W.  Kinds with fixed degrees ("fc",
         "basic", "clash_free", "rtl") must have exactly fo and fi; kinds whose degrees vary ("random", "usn",
         "erdos_renyi", "custom") are accepted and the variation is listed in ``Report.hardware_violations``.
-    config : HardwareConfig, optional
+    hardware : HardwareConfig, optional
         Clock, timing mode, PROCTIME, ports, RMW policy, widths; default ``HardwareConfig()``.
     inputs : int
-        Number of inputs N (training samples or inference queries).
+        Number of inputs N (training samples or inference queries).  Refused when the run's counts could
+        exceed int64 (``(N + 2L) * count_bound(netspec, hardware) > 2**63 - 1``; about 10**14 inputs for the
+        FPGA design).
     mode : {"train", "infer"}
         ``"train"``: FF, BP and UP pipelined over ``N + 2L`` junction cycles; ``"infer"``: FF only over
         ``N + L``.
@@ -218,6 +249,8 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConf
         every junction cycle clock by clock (cost grows with N; same result).
     progress : bool or callable, optional
         True prints a progress line to stderr; a callable gets ``(cycles_done, cycles_total)``.
+    config : HardwareConfig, optional
+        Deprecated alias of ``hardware`` (``config`` names layer sizes everywhere else).
 
     Returns
     -------
@@ -241,15 +274,15 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConf
     >>> import adjmat, hwsim
     >>> net = adjmat.NetSpec((1024, 64, 32), fo=(4, 16), z=(128, 32))
     >>> pats = adjmat.generate_network(net, "clash_free", seed=0)
-    >>> rep = hwsim.simulate(net, pats, hwsim.HardwareConfig(timing="rtl"), inputs=100)
+    >>> rep = hwsim.simulate(net, pats, hardware=hwsim.HardwareConfig(timing="rtl"), inputs=100)
     >>> rep.cpc, rep.total_clocks, rep.total_stall_clocks
     (36, 3744, 0)
     >>> round(rep.throughput_inputs_per_s)
     416667
     """
-    config = HardwareConfig() if config is None else config
-    netspec, patterns, inputs, mode, allow_unbalanced, every_cycle, progress = _validate(
-        netspec, patterns, config, inputs, mode, allow_unbalanced, every_cycle, progress)
+    hardware = hardware_argument("simulate", hardware, config)
+    netspec, patterns, inputs, mode, config, allow_unbalanced, every_cycle, progress = _validate(
+        netspec, patterns, hardware, inputs, mode, allow_unbalanced, every_cycle, progress)
     L = netspec.L
     train = mode == "train"
     lay = _layout(netspec, patterns)

@@ -1,4 +1,4 @@
-"""The fixed-point number format of the FPGA build (hardware.md §6), as used by :func:`hwsim.train` and
+"""The fixed-point number format of the FPGA build (docs/hardware.md §6), as used by :func:`hwsim.train` and
 :func:`hwsim.infer` with ``numerics="fixed"``.
 
 Every quantity is an integer *code*; its value is ``code * 2**-frac``.  The formats, all taken from a
@@ -33,7 +33,7 @@ Activation
     the middle half of the table is ever addressed.  ReLU: ``a = max(s, 0)``; ``a' = sat(2**frac)`` (one) when
     ``s > 0`` else 0.
 Output delta
-    ``delta_L = sat(a - y * sat(2**frac))`` for one-hot ``y`` (hardware.md §1: cross-entropy).
+    ``delta_L = sat(a - y * sat(2**frac))`` for one-hot ``y`` (docs/hardware.md §1: cross-entropy).
 Back-propagation (junctions 2..L, per edge; two multipliers per lane)
     ``c_j = sat(rshift(sat(rshift(delta_right * w_j, frac)) * a'_left, frac))``, accumulated into the left
     neuron's partial delta by a read-modify-write: ``delta_left = sat(delta_left + c_j)`` in natural edge
@@ -147,7 +147,12 @@ def lut_scale(config, where: str = "train") -> int:
     1024
     """
     d = config.lut_domain * 2.0 ** config.frac_bits
-    if d != math.floor(d) or d < 1 or d > 2.0 ** 40:
+    if d == math.floor(d) and d >= 1 and 2 * d * config.lut_size > 2.0 ** 62:
+        raise SpecError(f"{where}: config.lut_domain * 2**frac_bits * lut_size must be at most 2**61 (the table "
+                        f"address (s + D) * lut_size is computed exactly in int64); received "
+                        f"config.lut_domain={config.lut_domain!r} with frac_bits={config.frac_bits} and "
+                        f"lut_size={config.lut_size}. Try a smaller lut_domain or lut_size.")
+    if d != math.floor(d) or d < 1:
         step = 2.0 ** -config.frac_bits
         raise SpecError(f"{where}: config.lut_domain must be a multiple of 2**-frac_bits = {step:g} (the table "
                         f"is addressed by the pre-activation code) for numerics='fixed'; received "

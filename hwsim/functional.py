@@ -1,6 +1,6 @@
 """Functional mode: train and run the network with the real FF/BP/UP values, through the hardware's schedule.
 
-:func:`train` runs batch-1 SGD exactly as the edge-processing accelerator does (hardware.md §1, §2, §5, §6):
+:func:`train` runs batch-1 SGD exactly as the edge-processing accelerator does (docs/hardware.md §1, §2, §5, §6):
 each junction walks its edges in natural order (the order of ``pattern.left``); FF multiplies, sums per right
 neuron with the bias and applies the activation; the output delta is ``a - y``; BP (junctions 2..L) accumulates
 ``delta_right * w * a'_left`` into the left neuron's partial delta by read-modify-write; UP applies
@@ -46,10 +46,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from adjmat import NetSpec, Pattern
-from adjmat._validation import SpecError, check_bool, check_choice, check_int, fail, normalize_seed
+from adjmat._seeds import junction_streams
+from adjmat._validation import DivergenceError, SpecError, check_bool, check_choice, check_int, fail
 
 from . import _fkernels
-from ._checks import check_config, check_netspec, check_patterns
+from ._checks import _NO_VALUE, check_hardware, check_indices, check_netspec, check_patterns, hardware_argument
 from .config import HardwareConfig
 from .fixedpoint import code_range, lut_scale, quantize, quantize_inputs, sigmoid_tables, to_real
 
@@ -58,7 +59,7 @@ __all__ = ["NUMERICS", "ETA_SCHEDULE_FPGA", "FunctionalResult", "InferenceResult
 
 NUMERICS = ("float64", "float32", "fixed")
 
-#: The learning-rate schedule of the authors' testbench (hardware.md §6): 1/8 for the first 25,000 inputs,
+#: The learning-rate schedule of the authors' testbench (docs/hardware.md §6): 1/8 for the first 25,000 inputs,
 #: 1/16 for the next 50,000, then 1/32.  Pass as ``eta=ETA_SCHEDULE_FPGA``.
 ETA_SCHEDULE_FPGA = ((25_000, 0.125), (50_000, 0.0625), (None, 0.03125))
 
@@ -327,16 +328,9 @@ def _layout(patterns: list[Pattern], config_sizes: tuple[int, ...]):
 
 
 def _seed_streams(where: str, seed: Any, L: int) -> tuple[list[np.random.Generator], int | None]:
-    if isinstance(seed, np.random.Generator):
-        return list(seed.spawn(L)), None
-    if isinstance(seed, np.random.SeedSequence):
-        root = seed
-    else:
-        _, recorded = normalize_seed(where, seed)
-        root = np.random.SeedSequence(recorded)
-    ent = root.entropy
-    return [np.random.default_rng(s) for s in root.spawn(L)], (int(ent) if isinstance(ent, numbers.Integral)
-                                                               else None)
+    """One Generator per junction from :func:`adjmat._seeds.junction_streams` (the project's one seed path)."""
+    streams, recorded = junction_streams(where, seed, L)
+    return [s if isinstance(s, np.random.Generator) else np.random.default_rng(s) for s in streams], recorded
 
 
 # ------------------------------------------------------------------------------------------ public API
@@ -346,7 +340,7 @@ def initial_weights(patterns: Sequence[Pattern], *, seed: Any = None) -> list[tu
     """Glorot-normal initial weights (real values) and zero biases, one pair per junction.
 
     Junction ``i`` draws ``W`` values from a normal distribution with ``sigma = sqrt(2 / (fi + fo))``
-    (hardware.md §6; for variable-degree patterns the mean degrees ``W/n`` and ``W/p``) from its own stream,
+    (docs/hardware.md §6; for variable-degree patterns the mean degrees ``W/n`` and ``W/p``) from its own stream,
     spawned from one ``SeedSequence``, so adding a junction does not change the others.  Fixed-point training
     quantises these values (:func:`hwsim.fixedpoint.quantize`).
 
@@ -415,6 +409,8 @@ def weights_to_dense(patterns: Sequence[Pattern], weights: Weights) -> list[tupl
             isinstance(p, Pattern) for p in patterns):
         raise fail(where, "patterns", "a sequence of adjmat.Pattern", patterns)
     pats = list(patterns)
+    for i, pat in enumerate(pats):
+        check_indices(where, f"patterns[{i}]", pat)
     ws = _check_weights(where, weights, pats)
     out = []
     for pat, (w, b) in zip(pats, ws):
@@ -447,6 +443,8 @@ def weights_from_dense(patterns: Sequence[Pattern], dense: Sequence[tuple[np.nda
             isinstance(p, Pattern) for p in patterns):
         raise fail(where, "patterns", "a sequence of adjmat.Pattern", patterns)
     pats = list(patterns)
+    for i, pat in enumerate(pats):
+        check_indices(where, f"patterns[{i}]", pat)
     if not isinstance(dense, Sequence) or len(dense) != len(pats):
         raise fail(where, "dense", f"a sequence of {len(pats)} pairs (kernel, bias)", dense)
     out = []
@@ -493,10 +491,10 @@ def _fixed_params(where: str, config: HardwareConfig) -> dict:
                 lut_d=lut_d, one_code=min(1 << config.frac_bits, hi))
 
 
-def train(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig, data: tuple[Any, Any], *,
-          epochs: int = 1, numerics: str = "float64", pipelined: bool = True, eta: Any = None, seed: Any = None,
-          weights: Weights | None = None, progress: bool | Callable[[int, int], None] = False) \
-        -> FunctionalResult:
+def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfig | None = None,
+          data: tuple[Any, Any] | None = None, *, epochs: int = 1, numerics: str = "float64",
+          pipelined: bool = True, eta: Any = None, seed: Any = None, weights: Weights | None = None,
+          progress: bool | Callable[[int, int], None] = False, config: Any = _NO_VALUE) -> FunctionalResult:
     """Train the network with the hardware's real arithmetic and schedule (batch-1 SGD, natural edge order).
 
     Parameters
@@ -505,10 +503,10 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig,
         Layer sizes ``config = (N_0, ..., N_L)`` and degrees; ``z`` is needed when ``config.rmw == "count"``.
     patterns : sequence of adjmat.Pattern
         One per junction, matching the netspec's ``p``, ``n`` and ``W``.
-    config : hwsim.HardwareConfig
+    hardware : hwsim.HardwareConfig, optional
         Uses ``activation``, ``rmw``, ``proctime``, ``ports``, ``eta_shift`` and, for ``numerics="fixed"``,
         the number format (``width``, ``int_bits``, ``frac_bits``, ``input_width``, ``lut_size``,
-        ``lut_domain``).
+        ``lut_domain``); default ``HardwareConfig()``.  ``config=`` is a deprecated alias.
     data : (x, y)
         ``x``: (N, N_0) real values in [0, 1], or uint8 pixels meaning ``q / 256`` (pad to N_0 with zeros).
         ``y``: one-hot (N, N_L) (pad with zero columns) or integer class labels (N,) in [0, N_L).
@@ -537,6 +535,10 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig,
     ------
     adjmat.SpecError
         For any invalid argument, naming it, before any work.
+    hwsim.DivergenceError
+        Float numerics only: a weight, bias, activation or delta became NaN or infinite (the learning rate is
+        too large).  The state is checked after every chunk of inputs; the message names the junction and
+        the input at which it first happened.  Nothing is returned.
 
     Examples
     --------
@@ -557,9 +559,10 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig,
     float64 (``python bench/bench_functional.py --mnist`` prints the full table).
     """
     where = "train"
+    hardware = hardware_argument(where, hardware, config)
     netspec = check_netspec(where, netspec, require_z=False)
     pats = check_patterns(where, netspec, patterns)
-    config = check_config(where, config)
+    config = check_hardware(where, hardware)
     numerics = check_choice(where, "numerics", numerics, NUMERICS)
     pipelined = check_bool(where, "pipelined", pipelined)
     epochs = check_int(where, "epochs", epochs, minimum=1)
@@ -644,9 +647,19 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig,
 
     chunk = 8192 * S
     start = time.perf_counter()
+    state = (w, b, act, dact, delta, pend_t, pend_v, qhead, qlen)  # what a replayed cycle reads
     for t0 in range(0, T, chunk):
         t1 = min(T, t0 + chunk)
+        saved = [a.copy() for a in state] if fixed is None else None
         run(t0, t1)
+        if fixed is None and not _finite(w, b, act, delta):
+            # replay the chunk one junction cycle at a time from its start to find the first bad value
+            for a, keep in zip(state, saved):
+                a[...] = keep
+            for t in range(t0, t1):
+                run(t, t + 1)
+                if not _finite(w, b, act, delta):
+                    raise _divergence(where, t, S, M, N, L, noff, woff, w, b, act, delta, eta_m)
         if show is not None:
             show(min(M, max(0, (t1 - 2 * L - 1) // S + 1)) if t1 < T else M, M)
     wall = time.perf_counter() - start
@@ -670,14 +683,55 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig,
                             junction_cycles=T, wall_s=wall)
 
 
-def infer(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig, x: Any, *, weights: Weights,
-          numerics: str = "float64", y: Any = None) -> InferenceResult:
+def _finite(*arrays: np.ndarray) -> bool:
+    return all(bool(np.isfinite(a).all()) for a in arrays)
+
+
+def _input_at(t: int, offset: int, S: int, M: int) -> int:
+    d = t - offset
+    return d // S if d >= 0 and d % S == 0 and d // S < M else -1
+
+
+def _divergence(where, t, S, M, N, L, noff, woff, w, b, act, delta, eta_m) -> DivergenceError:
+    """The error for the first junction cycle ``t`` after which some state is non-finite: which junction,
+    which values, which input (in the order the junctions run inside a cycle)."""
+    R = act.shape[0]
+    n0 = noff[1]
+    found = None
+    for i in range(1, L + 1):
+        m = _input_at(t, i, S, M)
+        if m >= 0 and not _finite(act[m % R, noff[i]:noff[i + 1]]):
+            found = (i, m, "activations in the feed-forward pass")
+            break
+        m = _input_at(t, 2 * L + 1 - i, S, M)
+        if m >= 0:
+            if not _finite(delta[m % R, noff[i - 1]:noff[i]]) and i >= 2:
+                found = (i, m, "deltas in back-propagation")
+                break
+            if not _finite(w[woff[i - 1]:woff[i]], b[noff[i] - n0:noff[i + 1] - n0]):
+                found = (i, m, "weights or biases in the update")
+                break
+    if found is None:  # not reached: every value written in cycle t belongs to one of the cases above
+        return DivergenceError(f"{where}: training diverged in junction cycle {t}: a weight, activation or delta "
+                               f"became non-finite (inf or nan). Use a smaller eta.")
+    i, m, what = found
+    eta = float(eta_m[m])
+    smaller = 0.125 if eta > 1 else 2.0 ** (math.floor(math.log2(eta)) - 3)
+    return DivergenceError(
+        f"{where}: training diverged: junction {i} {what} became non-finite (inf or nan) at input {m} (epoch "
+        f"{m // N + 1}, row {m % N} of x; eta={eta:g}). The result is not returned. Use a smaller eta, e.g. "
+        f"eta={smaller:g}, or numerics='fixed' (saturating).")
+
+
+def infer(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfig | None = None, x: Any = None, *,
+          weights: Weights, numerics: str = "float64", y: Any = None, config: Any = _NO_VALUE) -> InferenceResult:
     """Run the feed-forward pass only (the hardware's inference mode) with given weights.
 
     Parameters
     ----------
-    netspec, patterns, config
-        As in :func:`train` (``config.activation`` and, for fixed point, the number format are used).
+    netspec, patterns, hardware
+        As in :func:`train` (``hardware.activation`` and, for fixed point, the number format are used;
+        ``config=`` is a deprecated alias of ``hardware``).
     x : array_like
         (N, N_0) real values in [0, 1] or uint8 pixels (``q / 256``).
     weights : sequence of (w, b)
@@ -705,9 +759,10 @@ def infer(netspec: NetSpec, patterns: Sequence[Pattern], config: HardwareConfig,
     ((5,), (5, 4), True)
     """
     where = "infer"
+    hardware = hardware_argument(where, hardware, config)
     netspec = check_netspec(where, netspec, require_z=False)
     pats = check_patterns(where, netspec, patterns)
-    config = check_config(where, config)
+    config = check_hardware(where, hardware)
     numerics = check_choice(where, "numerics", numerics, NUMERICS)
     xa = _check_x(where, x, netspec.config[0])
     ya = None if y is None else _check_y(where, y, xa.shape[0], netspec.config[-1])

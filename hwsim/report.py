@@ -1,6 +1,6 @@
 """The result of a cycle-level simulation: :class:`Report`, with JSON and per-concern CSV export.
 
-The CSV layout follows SCALE-Sim's habit of one file per concern (hardware.md §10): ``summary.csv``,
+The CSV layout follows SCALE-Sim's habit of one file per concern (docs/hardware.md §10): ``summary.csv``,
 ``junctions.csv``, ``traffic.csv``, ``clash_histogram.csv`` and ``resources.csv``; every file is written
 atomically (temp file + rename).
 """

@@ -1,4 +1,4 @@
-"""The resource model of hardware.md §7: multipliers, adders, lookup tables, memory bits and I/O.
+"""The resource model of docs/hardware.md §7: multipliers, adders, lookup tables, memory bits and I/O.
 
 Plain functions of a :class:`adjmat.NetSpec` and a :class:`hwsim.HardwareConfig`; nothing is simulated.
 Where ``fi`` does not divide ``z`` (not hardware-faithful) the per-clock neuron count ``z/fi`` is rounded up.
@@ -9,25 +9,26 @@ from typing import Any
 
 from adjmat import NetSpec
 
-from ._checks import check_config, check_netspec
+from ._checks import _NO_VALUE, check_hardware, check_netspec, hardware_argument
 from .config import HardwareConfig
 
 __all__ = ["resources", "memory_bits", "DSP_PER_MULTIPLIER"]
 
-DSP_PER_MULTIPLIER = 4  # hardware.md §7: one DSP-based estimate counts 4 DSP slices per multiplier
+DSP_PER_MULTIPLIER = 4  # docs/hardware.md §7: one DSP-based estimate counts 4 DSP slices per multiplier
 
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _check(where: str, netspec: Any, config: Any) -> None:
+def _check(where: str, netspec: Any, hardware: Any) -> HardwareConfig:
     check_netspec(where, netspec)
-    check_config(where, config)
+    return check_hardware(where, hardware)
 
 
-def memory_bits(netspec: NetSpec, config: HardwareConfig | None = None) -> dict[str, float]:
-    """Memory bits of the training build (hardware.md §7), before and after ``config.memory_overhead``.
+def memory_bits(netspec: NetSpec, hardware: HardwareConfig | None = None, *,
+                config: Any = _NO_VALUE) -> dict[str, float]:
+    """Memory bits of the training build (docs/hardware.md §7), before and after ``config.memory_overhead``.
 
     - WBM = width * (z + z/fi) * C per junction (z weights and z/fi biases per address, C addresses);
     - AM = sum over layers i < L of (2(L-i)+1) * N_i * width_i, with ``input_width`` for layer 0;
@@ -41,8 +42,7 @@ def memory_bits(netspec: NetSpec, config: HardwareConfig | None = None) -> dict[
     >>> bits["wbm"], bits["am"], bits["adm"], bits["dm"], bits["total"]
     (52160, 42880, 1920, 1920, 98880)
     """
-    config = HardwareConfig() if config is None else config
-    _check("memory_bits", netspec, config)
+    config = _check("memory_bits", netspec, hardware_argument("memory_bits", hardware, config))
     L, N, w = netspec.L, netspec.config, config.width
     wbm = sum(w * (js.z + _ceil_div(js.z, js.fi)) * js.C for js in netspec.junctions)
     am = sum((2 * (L - i) + 1) * N[i] * (config.input_width if i == 0 else w) for i in range(L))
@@ -53,8 +53,9 @@ def memory_bits(netspec: NetSpec, config: HardwareConfig | None = None) -> dict[
             "total_with_overhead": total * config.memory_overhead}
 
 
-def resources(netspec: NetSpec, config: HardwareConfig | None = None) -> dict[str, Any]:
-    """Arithmetic units, lookup tables, memory bits and I/O of the design (hardware.md §7).
+def resources(netspec: NetSpec, hardware: HardwareConfig | None = None, *,
+              config: Any = _NO_VALUE) -> dict[str, Any]:
+    """Arithmetic units, lookup tables, memory bits and I/O of the design (docs/hardware.md §7).
 
     Per junction i (z, fi, C of that junction):
 
@@ -70,8 +71,9 @@ def resources(netspec: NetSpec, config: HardwareConfig | None = None) -> dict[st
     ----------
     netspec : adjmat.NetSpec
         Must have z.
-    config : HardwareConfig, optional
-        Word widths and the memory overhead factor.
+    hardware : HardwareConfig, optional
+        Word widths and the memory overhead factor (default ``HardwareConfig()``).  ``config=`` is a
+        deprecated alias.
 
     Returns
     -------
@@ -89,8 +91,7 @@ def resources(netspec: NetSpec, config: HardwareConfig | None = None) -> dict[st
     >>> r["memory_bits"]["total_with_overhead"]
     108768.00000000001
     """
-    config = HardwareConfig() if config is None else config
-    _check("resources", netspec, config)
+    config = _check("resources", netspec, hardware_argument("resources", hardware, config))
     junctions = []
     for i, js in enumerate(netspec.junctions):
         z, fi = js.z, js.fi

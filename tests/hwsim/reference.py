@@ -1,6 +1,6 @@
 """Independent numpy references for the functional mode (tests only; shares no code with hwsim).
 
-Everything here is written from the specification (hardware.md §1, §2, §5, §6 and the format stated in
+Everything here is written from the specification (docs/hardware.md §1, §2, §5, §6 and the format stated in
 hwsim/fixedpoint.py's docstring) with dense ``(p, n)`` matrices and per-sample loops:
 
 - :func:`float_sgd`: a plain masked-MLP, batch-1 SGD.  ``delayed=True`` applies the pipeline's delayed-update

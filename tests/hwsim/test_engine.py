@@ -1,7 +1,7 @@
 """hwsim.simulate: cycle totals, stalls, utilisation, traffic, RMW hazards, validation, golden reports.
 
-Expected values come from hardware.md formulas, from adjmat.clash_report (an independent offline count) and
-from the small pure-Python timing model below, which is written from hardware.md §3-§5 and shares no code
+Expected values come from docs/hardware.md formulas, from adjmat.clash_report (an independent offline count) and
+from the small pure-Python timing model below, which is written from docs/hardware.md §3-§5 and shares no code
 with hwsim.
 
 Regenerate the golden reports (after an intended change of the engine or of adjmat's generators) with::
@@ -25,7 +25,7 @@ from hwsim import HardwareConfig, simulate
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
 
-REGRESSION = {  # hardware.md §8
+REGRESSION = {  # docs/hardware.md §8
     "fpga": ((1024, 64, 32), (4, 16), (128, 32)),
     "small": ((64, 16, 4), (2, 2), (32, 8)),
     "powerful": ((1024, 64, 16), (8, 8), (512, 32)),
@@ -39,7 +39,7 @@ def net_of(name):
 
 
 def schedule(t, N, L, mode):
-    """Active (ff, bp, up) of junction i (1-based) in cycle t, straight from hardware.md §2."""
+    """Active (ff, bp, up) of junction i (1-based) in cycle t, straight from docs/hardware.md §2."""
     out = []
     for i in range(1, L + 1):
         ff = 0 <= t - i < N
@@ -93,7 +93,7 @@ def check_clash_free(rep, net, cfg, N, mode):
         assert tr["wm_write"][i] == (N * W if train else 0)
         assert tr["bm_read"][i] == n * act[i]
         assert tr["bm_write"][i] == (N * n if train else 0)
-    # per input (one steady-state cycle), hardware.md §9.6
+    # per input (one steady-state cycle), docs/hardware.md §9.6
     steady = N >= (2 * L if train else L)
     assert (rep.traffic_per_input is not None) == steady
     if steady:
@@ -160,7 +160,7 @@ def test_clash_free_random_designs(design, seed, N, timing, proctime, mode, rmw,
 
 # ---------------------------------------------------------------------------------- stalls of other patterns
 def reference_cycle(left, z, proctime, ports, policy, bp):
-    """Pure-Python model of one junction cycle (hardware.md §3-§5): clock c's z edges; accesses to one bank
+    """Pure-Python model of one junction cycle (docs/hardware.md §3-§5): clock c's z edges; accesses to one bank
     serialise (sub-clock = rank // ports); BP's delta read of a neuron within 1 + proctime clocks of its
     previous read is a hazard.  Returns (clocks, bank stalls, rmw stalls, hazards, stale, min distance)."""
     T = bank_stalls = rmw_stalls = hazards = stale = 0
@@ -397,7 +397,7 @@ def _bad_cases():
     return [
         (dict(netspec="64,16,4"), "netspec must be an adjmat.NetSpec"),
         (dict(netspec=NetSpec((64, 16, 4), (2, 2))), "netspec.z must be one parallelism z per junction"),
-        (dict(config={"timing": "rtl"}), "config must be an hwsim.HardwareConfig"),
+        (dict(hardware={"timing": "rtl"}), "hardware must be an hwsim.HardwareConfig"),
         (dict(inputs=0), "inputs must be a positive integer"),
         (dict(inputs=2.5), "inputs must be"),
         (dict(mode="training"), "mode must be one of 'train', 'infer'"),
@@ -418,9 +418,9 @@ def _bad_cases():
 def test_bad_input_names_the_parameter(case):
     kwargs, message = _bad_cases()[case]
     call = dict(netspec=GOOD_NET, patterns=generate_network(GOOD_NET, "clash_free", seed=0),
-                config=HardwareConfig(), inputs=5)
+                hardware=HardwareConfig(), inputs=5)
     call.update(kwargs)
-    args = (call.pop("netspec"), call.pop("patterns"), call.pop("config"))
+    args = (call.pop("netspec"), call.pop("patterns"), call.pop("hardware"))
     if message is None:
         simulate(*args, **call)
         return

@@ -100,7 +100,7 @@ def test_float32_tracks_float64():
     w0 = initial_weights(pats, seed=0)
     r64 = train(net, pats, cfg, (x, y), weights=w0, numerics="float64")
     r32 = train(net, pats, cfg, (x, y), weights=w0, numerics="float32")
-    for (w64, b64), (w32, b32) in zip(r64.weights, r32.weights):
+    for (w64, _b64), (w32, _b32) in zip(r64.weights, r32.weights):
         np.testing.assert_allclose(w32, w64, rtol=1e-4, atol=1e-5)
         assert not np.array_equal(w32, w64)
 
@@ -438,7 +438,7 @@ def test_bad_weights_shape_and_patterns(small):
         train(net, pats[:1], cfg, (x, y))
     with pytest.raises(adjmat.SpecError, match=r"train: patterns must be a sequence of 2 adjmat.Pattern"):
         train(net, pats[0], cfg, (x, y))
-    with pytest.raises(adjmat.SpecError, match=r"train: config must be an hwsim.HardwareConfig"):
+    with pytest.raises(adjmat.SpecError, match=r"train: hardware must be an hwsim.HardwareConfig"):
         train(net, pats, {"rmw": "forward"}, (x, y))
     with pytest.raises(adjmat.SpecError, match=r"train: netspec must be an adjmat.NetSpec"):
         train((16, 8, 4), pats, cfg, (x, y))

@@ -1,4 +1,4 @@
-"""Resource model (hardware.md §7) for the FPGA build and the other regression configurations."""
+"""Resource model (docs/hardware.md §7) for the FPGA build and the other regression configurations."""
 import pytest
 
 from adjmat import NetSpec, SpecError
@@ -45,7 +45,8 @@ def test_memory_bits_scale_with_word_width(width, int_bits, frac_bits):
 
 
 @pytest.mark.parametrize("config,fo,z", [((64, 16, 4), (2, 2), (32, 8)), ((1024, 64, 16), (8, 8), (512, 32)),
-                                         ((1024, 128, 32), (4, 8), (128, 32)), ((256, 64, 32, 16), (4, 8, 4), (128, 64, 16))])
+                                         ((1024, 128, 32), (4, 8), (128, 32)),
+                                         ((256, 64, 32, 16), (4, 8, 4), (128, 64, 16))])
 def test_formulas_on_other_configs(config, fo, z):
     net = NetSpec(config, fo, z)
     r = resources(net)
@@ -62,5 +63,5 @@ def test_bad_input_names_the_parameter():
         resources((1024, 64, 32))
     with pytest.raises(SpecError, match="memory_bits: netspec.z must be"):
         memory_bits(NetSpec((1024, 64, 32), (4, 16)))
-    with pytest.raises(SpecError, match="resources: config must be an hwsim.HardwareConfig"):
+    with pytest.raises(SpecError, match="resources: hardware must be an hwsim.HardwareConfig"):
         resources(FPGA, {"width": 10})
