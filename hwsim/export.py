@@ -22,12 +22,14 @@ import csv
 import io
 import json
 import os
-from typing import Sequence
+import re
+import stat
+from typing import Any, Sequence
 
 import numpy as np
 
 from adjmat import Pattern
-from adjmat._validation import SpecError, check_int, divisors, fail, nearest
+from adjmat._validation import SpecError, check_int, check_memory, divisors, fail, nearest
 from adjmat.pattern import atomic_write
 
 __all__ = ["export_rtl", "load_rtl", "FORMAT"]
@@ -170,22 +172,111 @@ def export_rtl(patterns: Pattern | Sequence[Pattern], z: int | Sequence[int], ou
     return written
 
 
-def _read_hex(where: str, path: str, count: int, bound: int, what: str) -> np.ndarray:
+_MANIFEST_MAX_BYTES = 16 * 2**20       # a manifest is a few hundred bytes per junction
+_HEADER_MAX_BYTES = 4096               # the "// ..." comment line of a hex file
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
+_FILE_KEYS = ("bank", "addr", "right", "start", "dither", "lanes")
+
+
+def _inside(where: str, folder: str, name: Any, what: str, manifest: str) -> str:
+    """The path of file ``name`` inside ``folder``: a plain file name (no folder part, no ``..``, not hidden)
+    that, symlinks resolved, stays in the folder and is a regular file."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name in (".", ".."):
+        raise SpecError(f"{where}: {manifest!r} must name the {what} file by a plain file name inside the folder "
+                        f"(letters, digits, '_', '.', '-'; no folder part, no '..', no absolute path); it names "
+                        f"one that is not.")
+    path = os.path.join(folder, name)
+    real = os.path.realpath(path)
+    if os.path.commonpath([real, os.path.realpath(folder)]) != os.path.realpath(folder):
+        raise SpecError(f"{where}: the {what} file {path!r} must stay inside {folder!r}; it is a link that "
+                        f"leads out of the folder.")
+    return path
+
+
+def _open_checked(where: str, path: str, what: str, max_bytes: int):
+    """Open ``path`` for reading after checking that it is a regular file of at most ``max_bytes``."""
     try:
-        with open(path, encoding="ascii") as f:
-            words = [w for line in f for w in line.split("//", 1)[0].split()]
+        info = os.stat(path)
     except OSError as err:
-        raise SpecError(f"{where}: cannot read {what} file {path!r}: {err}") from None
+        raise SpecError(f"{where}: cannot read the {what} file {path!r}: {err.strerror}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SpecError(f"{where}: the {what} file {path!r} must be a regular file; it is a device, pipe or "
+                        f"folder.")
+    if info.st_size > max_bytes:
+        raise SpecError(f"{where}: the {what} file {path!r} must be at most {max_bytes:,} bytes for what the "
+                        f"manifest declares; it has {info.st_size:,} bytes.")
     try:
+        return open(path, "rb")
+    except OSError as err:
+        raise SpecError(f"{where}: cannot read the {what} file {path!r}: {err.strerror}.") from None
+
+
+def _read_hex(where: str, path: str, count: int, digits: int, bound: int, what: str) -> np.ndarray:
+    with _open_checked(where, path, what, _HEADER_MAX_BYTES + count * (digits + 2)) as f:
+        data = f.read()
+    try:
+        text = data.decode("ascii")
+        words = [w for line in text.splitlines() for w in line.split("//", 1)[0].split()]
         values = np.array([int(w, 16) for w in words], dtype=np.int64)
-    except ValueError:
-        raise SpecError(f"{where}: {path!r} must hold hexadecimal words ($readmemh format).") from None
+    except (UnicodeDecodeError, ValueError, OverflowError):
+        raise SpecError(f"{where}: {path!r} must hold hexadecimal words ($readmemh format); it does not.") \
+            from None
     if values.size != count:
-        raise SpecError(f"{where}: {path!r} must hold {count} {what} words; found {values.size}.")
+        raise SpecError(f"{where}: {path!r} must hold {count} {what} words (as the manifest declares); it holds "
+                        f"a different number.")
     if values.size and (values.min() < 0 or values.max() >= bound):
-        raise SpecError(f"{where}: {path!r} must hold {what} values in [0, {bound}); found "
-                        f"[{values.min()}, {values.max()}].")
+        raise SpecError(f"{where}: {path!r} must hold {what} values in [0, {bound}); some are outside.")
     return values
+
+
+def _key(where: str, d: Any, key: str, manifest: str, ctx: str, kind: Any = int, minimum: int | None = 1):
+    """``d[key]`` checked for presence and type (ints are checked against ``minimum``)."""
+    if not isinstance(d, dict) or key not in d:
+        raise SpecError(f"{where}: {manifest!r} must have the key {key!r} in {ctx}; it is missing.")
+    v = d[key]
+    if kind is int:
+        if isinstance(v, bool) or not isinstance(v, int) or (minimum is not None and v < minimum):
+            raise SpecError(f"{where}: {manifest!r}: {ctx} {key} must be an integer"
+                            + (f" >= {minimum}" if minimum is not None else "") + "; it is not.")
+    elif kind == "int_or_none":
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            raise SpecError(f"{where}: {manifest!r}: {ctx} {key} must be a non-negative integer or null.")
+    elif not isinstance(v, kind):
+        raise SpecError(f"{where}: {manifest!r}: {ctx} {key} must be a {kind.__name__}; it is not.")
+    return v
+
+
+def _check_entry(where: str, e: Any, k: int, previous: dict | None, manifest: str) -> dict:
+    """One junction of the manifest: every key present and typed, sizes consistent with each other and with
+    the previous junction."""
+    ctx = f"junctions[{k}]"
+    if not isinstance(e, dict):
+        raise SpecError(f"{where}: {manifest!r}: {ctx} must be an object; it is not.")
+    v = {key: _key(where, e, key, manifest, ctx) for key in ("junction", "p", "n", "W", "z", "C", "D", "sweeps")}
+    v["fo"] = _key(where, e, "fo", manifest, ctx, "int_or_none")
+    v["fi"] = _key(where, e, "fi", manifest, ctx, "int_or_none")
+    v["counters"] = _key(where, e, "counters", manifest, ctx, bool)
+    v["kind"] = _key(where, e, "kind", manifest, ctx, str)
+    v["seed"] = _key(where, e, "seed", manifest, ctx, "int_or_none")
+    v["meta"] = _key(where, e, "meta", manifest, ctx, dict)
+    files = _key(where, e, "files", manifest, ctx, dict)
+    for key in _FILE_KEYS:
+        _key(where, files, key, manifest, f"{ctx}.files", str)
+    v["files"] = files
+    p, n, W, z = v["p"], v["n"], v["W"], v["z"]
+    rules = [(v["junction"] == k + 1, f"junction = {k + 1} (junctions numbered from 1 in order)"),
+             (previous is None or previous["n"] == p,
+              f"p equal to the previous junction's n ({previous['n'] if previous else p})"),
+             (p % z == 0, f"z ({z}) dividing p ({p})"), (W % z == 0, f"z ({z}) dividing W ({W})"),
+             (v["D"] == p // z, f"D = p/z = {p}/{z}"), (v["C"] == W // z, f"C = W/z = {W}/{z}"),
+             (v["sweeps"] == -(-W // p), f"sweeps = ceil(W/p) = ceil({W}/{p})"),
+             (W <= p * n, f"W ({W}) at most p*n = {p * n}"),
+             (v["fo"] is None or v["fo"] * p == W, f"fo * p = W ({v['fo']} * {p} vs {W})"),
+             (v["fi"] is None or v["fi"] * n == W, f"fi * n = W ({v['fi']} * {n} vs {W})")]
+    for ok, rule in rules:
+        if not ok:
+            raise SpecError(f"{where}: {manifest!r}: {ctx} must have {rule}; the manifest is inconsistent.")
+    return v
 
 
 def load_rtl(out_dir: str | os.PathLike) -> list[Pattern]:
@@ -193,6 +284,12 @@ def load_rtl(out_dir: str | os.PathLike) -> list[Pattern]:
 
     The left neuron of edge ``j = c*z + m`` is ``addr[j] * z + bank[j]``.  For patterns marked
     ``counters`` the rows are also regenerated from the sweep start vectors and compared.
+
+    Every file is treated as hostile until checked: the manifest may only name plain file names inside
+    ``out_dir`` (no absolute path, no ``..``, no symlink leading out, only regular files); every size is
+    checked before reading (the manifest at most 16 MiB, each table at most what its declared word count
+    needs); the manifest's p, n, z, W, C, D, sweeps, fo, fi and junction list must agree with each other and
+    the tables with the manifest.  Error messages never quote file contents.
 
     Parameters
     ----------
@@ -207,7 +304,8 @@ def load_rtl(out_dir: str | os.PathLike) -> list[Pattern]:
     Raises
     ------
     adjmat.SpecError
-        When a file is missing, malformed, or inconsistent with the manifest, the CSV or the start vectors.
+        When a file is missing, too large, outside the folder, malformed, or inconsistent with the manifest,
+        the CSV or the start vectors; a missing manifest key is named with the file.
 
     Examples
     --------
@@ -218,40 +316,82 @@ def load_rtl(out_dir: str | os.PathLike) -> list[Pattern]:
     True
     """
     where = "load_rtl"
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise fail(where, "out_dir", "a folder path (str or os.PathLike)", type(out_dir).__name__)
     out_dir = os.fspath(out_dir)
+    if not os.path.isdir(out_dir):
+        raise SpecError(f"{where}: out_dir must hold a manifest.json written by export_rtl; received "
+                        f"out_dir={out_dir!r}, which is not a folder.")
     path = os.path.join(out_dir, "manifest.json")
+    if os.path.realpath(os.path.dirname(os.path.realpath(path))) != os.path.realpath(out_dir):
+        raise SpecError(f"{where}: {path!r} must be a file inside {out_dir!r}; it is a link leading out.")
     try:
-        with open(path, encoding="utf-8") as f:
-            manifest = json.load(f)
-    except (OSError, ValueError) as err:
-        raise SpecError(f"{where}: out_dir must hold a manifest.json written by export_rtl; cannot read "
-                        f"{path!r}: {err}") from None
+        with _open_checked(where, path, "manifest", _MANIFEST_MAX_BYTES) as f:
+            manifest = json.loads(f.read().decode("utf-8"))
+    except SpecError as err:
+        raise SpecError(f"{err} out_dir must hold a manifest.json written by export_rtl.") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise SpecError(f"{where}: out_dir must hold a manifest.json written by export_rtl; {path!r} is not "
+                        f"valid UTF-8 JSON.") from None
     found = manifest.get("format") if isinstance(manifest, dict) else None
     if found != FORMAT:
-        raise SpecError(f"{where}: {path!r} has format {found!r}; expected {FORMAT!r} (written by export_rtl).")
+        raise SpecError(f"{where}: {path!r} must be a JSON object with format {FORMAT!r} (written by "
+                        f"export_rtl); it has another format.")
+    junctions = _key(where, manifest, "junctions", path, "the manifest", list)
+    if not junctions:
+        raise SpecError(f"{where}: {path!r}: junctions must list at least one junction; it is empty.")
+    entries, previous = [], None
+    for k, e in enumerate(junctions):
+        previous = _check_entry(where, e, k, previous, path)
+        entries.append(previous)
+    check_memory(where, 48 * sum(e["W"] for e in entries),
+                 f"the tables of {sum(e['W'] for e in entries):,} edges the manifest declares")
     out = []
-    for e in manifest["junctions"]:
+    for e in entries:
         files, W, z, D, p, n = e["files"], e["W"], e["z"], e["D"], e["p"], e["n"]
-        bank = _read_hex(where, os.path.join(out_dir, files["bank"]), W, z, "bank")
-        addr = _read_hex(where, os.path.join(out_dir, files["addr"]), W, D, "address")
-        right = _read_hex(where, os.path.join(out_dir, files["right"]), W, n, "right-neuron")
+        tag = f"junction {e['junction']}"
+
+        def table(key, count, bound, what, files=files, tag=tag):
+            name = _inside(where, out_dir, files[key], f"{tag} {what}", path)
+            return _read_hex(where, name, count, _digits(bound - 1), bound, f"{what}")
+
+        bank = table("bank", W, z, "bank")
+        addr = table("addr", W, D, "address")
+        right = table("right", W, n, "right-neuron")
         left = addr * z + bank
         if e["counters"]:
+            if W % p:
+                raise SpecError(f"{where}: {path!r}: {tag} may only be marked counters when p divides W; the "
+                                f"manifest is inconsistent.")
             S = e["sweeps"]
-            start = _read_hex(where, os.path.join(out_dir, files["start"]), S * z, D, "start").reshape(S, z)
-            dither = _read_hex(where, os.path.join(out_dir, files["dither"]), S * z, z, "dither").reshape(S, z)
+            start = table("start", S * z, D, "start").reshape(S, z)
+            dither = table("dither", S * z, z, "dither").reshape(S, z)
             rows = (start[:, None, :] + np.arange(D)[None, :, None]) % D
             regen = (rows * z + dither[:, None, :]).ravel()
             if not np.array_equal(regen, left):
-                raise SpecError(f"{where}: junction {e['junction']}: the start/dither vectors do not reproduce "
+                raise SpecError(f"{where}: {tag}: the start/dither vectors do not reproduce "
                                 f"the per-clock rows; the files in {out_dir!r} are inconsistent.")
-        lanes = os.path.join(out_dir, files["lanes"])
-        if os.path.exists(lanes):
-            with open(lanes, encoding="ascii") as f:
-                rows = list(csv.reader(f))[1:]
-            table = np.array(rows, dtype=np.int64).reshape(-1, 7) if rows else np.zeros((0, 7), np.int64)
-            if table.shape[0] != W or not (np.array_equal(table[:, 5], left)
-                                           and np.array_equal(table[:, 6], right)):
-                raise SpecError(f"{where}: junction {e['junction']}: {lanes!r} disagrees with the hex ROMs.")
-        out.append(Pattern(left, right, p, n, kind=e["kind"], seed=e["seed"], meta=e["meta"]))
+        lanes = _inside(where, out_dir, files["lanes"], f"{tag} lanes", path)
+        if os.path.lexists(lanes):
+            digits = len(str(max(W, p, n))) + 1
+            with _open_checked(where, lanes, f"{tag} lanes", _HEADER_MAX_BYTES + W * 7 * (digits + 1)) as f:
+                data = f.read()
+            try:
+                rows = list(csv.reader(io.StringIO(data.decode("ascii"))))[1:]
+                table_ = np.array(rows, dtype=np.int64).reshape(-1, 7) if rows else np.zeros((0, 7), np.int64)
+            except (UnicodeDecodeError, ValueError, OverflowError, csv.Error):
+                raise SpecError(f"{where}: {tag}: {lanes!r} must be the CSV export_rtl writes (7 integer "
+                                f"columns); it is not.") from None
+            if table_.shape[0] != W or not (np.array_equal(table_[:, 5], left)
+                                            and np.array_equal(table_[:, 6], right)):
+                raise SpecError(f"{where}: {tag}: {lanes!r} disagrees with the hex ROMs.")
+        try:
+            pat = Pattern(left, right, p, n, kind=e["kind"], seed=e["seed"], meta=e["meta"])
+        except SpecError as err:
+            raise SpecError(f"{where}: {tag}: the tables do not form a valid pattern: "
+                            f"{str(err).split(': ', 1)[-1]}") from None
+        if (e["fo"] is not None and pat.fo != e["fo"]) or (e["fi"] is not None and pat.fi != e["fi"]):
+            raise SpecError(f"{where}: {tag}: the tables' degrees disagree with the manifest's fo={e['fo']}, "
+                            f"fi={e['fi']}; the files in {out_dir!r} are inconsistent.")
+        out.append(pat)
     return out

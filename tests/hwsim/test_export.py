@@ -82,7 +82,8 @@ def test_tampered_files_are_detected(tmp_path):
         load_rtl(tmp_path)
     lines = lines[:-1]
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(SpecError, match="must hold 1024 address words; found 1023"):
+    with pytest.raises(SpecError, match=r"must hold 1024 address words \(as the manifest declares\); it holds a "
+                                        r"different number"):
         load_rtl(tmp_path)
 
 
@@ -117,5 +118,115 @@ def test_bad_input_names_the_parameter(tmp_path):
     with pytest.raises(SpecError, match="load_rtl: out_dir must hold a manifest.json"):
         load_rtl(tmp_path / "nowhere")
     (tmp_path / "manifest.json").write_text('{"format": "other"}')
-    with pytest.raises(SpecError, match="expected 'hwsim.rtl/1'"):
+    with pytest.raises(SpecError, match="with format 'hwsim.rtl/1'"):
+        load_rtl(tmp_path)
+
+
+# ---------------------------------------------------------------------------------- hostile folders (issue 8.9)
+def _exported(tmp_path):
+    net = NetSpec((64, 16, 4), (2, 2), (32, 8))
+    export_rtl(generate_network(net, "clash_free", seed=0), net.z, tmp_path)
+    return json.loads((tmp_path / "manifest.json").read_text())
+
+
+def _write_manifest(tmp_path, manifest):
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("name,message", [
+    ("/etc/passwd", "by a plain file name inside the folder"),
+    ("../outside.hex", "by a plain file name inside the folder"),
+    ("sub/junction1_bank.hex", "by a plain file name inside the folder"),
+    (".hidden", "by a plain file name inside the folder"),
+    (7, "must be a str"),
+])
+def test_manifest_may_only_name_files_inside_the_folder(tmp_path, name, message):
+    manifest = _exported(tmp_path)
+    manifest["junctions"][0]["files"]["bank"] = name
+    _write_manifest(tmp_path, manifest)
+    with pytest.raises(SpecError, match=message) as err:
+        load_rtl(tmp_path)
+    assert "root:" not in str(err.value)
+
+
+def test_symlink_leaving_the_folder_and_special_files_are_refused(tmp_path):
+    folder = tmp_path / "rtl"
+    manifest = _exported(folder)
+    secret = tmp_path / "secret.hex"
+    secret.write_text("0\n" * 3)
+    os.remove(folder / "junction1_bank.hex")
+    os.symlink(secret, folder / "junction1_bank.hex")
+    with pytest.raises(SpecError, match="it is a link that leads out of the folder"):
+        load_rtl(folder)
+    os.remove(folder / "junction1_bank.hex")
+    os.symlink("/dev/zero", folder / "junction1_bank.hex")
+    with pytest.raises(SpecError, match="leads out of the folder"):
+        load_rtl(folder)
+    os.remove(folder / "junction1_bank.hex")
+    os.mkfifo(folder / "junction1_bank.hex")   # a pipe inside the folder: never opened (it would block)
+    with pytest.raises(SpecError, match="must be a regular file"):
+        load_rtl(folder)
+    assert manifest["format"] == "hwsim.rtl/1"
+
+
+def test_sizes_are_checked_before_reading(tmp_path):
+    _exported(tmp_path)
+    with open(tmp_path / "junction1_addr.hex", "a") as f:
+        f.write("0\n" * 10_000)
+    with pytest.raises(SpecError, match=r"must be at most [\d,]+ bytes for what the manifest declares"):
+        load_rtl(tmp_path)
+    with open(tmp_path / "manifest.json", "w") as f:
+        f.write(" " * (17 * 2**20))
+    with pytest.raises(SpecError, match="manifest file .* must be at most"):
+        load_rtl(tmp_path)
+
+
+def test_huge_declared_sizes_are_refused_before_reading(tmp_path, monkeypatch):
+    manifest = _exported(tmp_path)
+    e = manifest["junctions"][0]
+    e.update(p=2**20, W=2**40, z=2**10, D=2**10, C=2**30, sweeps=2**20, n=2**20, fo=2**20, fi=2**20)
+    manifest["junctions"] = [e]
+    _write_manifest(tmp_path, manifest)
+    monkeypatch.setenv("PREDEFSPARSE_MAX_MEMORY", "1G")
+    with pytest.raises(SpecError, match=r"load_rtl: the request needs about 48 TiB \(the tables of .* more than "
+                                        r"the 1 GiB"):
+        load_rtl(tmp_path)
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda m: m["junctions"][0].update(D=3), r"junctions\[0\] must have D = p/z = 64/32"),
+    (lambda m: m["junctions"][0].update(C=5), r"must have C = W/z"),
+    (lambda m: m["junctions"][1].update(p=32), r"junctions\[1\] must have p equal to the previous junction's n \(16\)"),
+    (lambda m: m["junctions"][1].update(junction=3), r"junctions\[1\] must have junction = 2"),
+    (lambda m: m["junctions"][0].update(fo=3), r"must have fo \* p = W"),
+    (lambda m: m["junctions"][0].update(sweeps=9), r"must have sweeps = ceil\(W/p\)"),
+    (lambda m: m["junctions"][0].update(W=64, C=2, sweeps=1, fo=1, fi=4), r"must hold 64 bank words"),
+    (lambda m: m["junctions"][0].update(n=17), r"junctions\[0\] must have fi \* n = W \(8 \* 17 vs 128\)"),
+    (lambda m: m["junctions"][0].pop("z"), r"must have the key 'z' in junctions\[0\]"),
+    (lambda m: m["junctions"][0]["files"].pop("addr"), r"must have the key 'addr' in junctions\[0\].files"),
+    (lambda m: m.pop("junctions"), r"must have the key 'junctions' in the manifest"),
+    (lambda m: m.update(junctions=[]), r"junctions must list at least one junction"),
+    (lambda m: m["junctions"][0].update(z="32"), r"junctions\[0\] z must be an integer"),
+    (lambda m: m["junctions"][0].update(meta=[1]), r"junctions\[0\] meta must be a dict"),
+])
+def test_inconsistent_manifests_are_refused(tmp_path, change, message):
+    manifest = _exported(tmp_path)
+    change(manifest)
+    _write_manifest(tmp_path, manifest)
+    with pytest.raises(SpecError, match=message) as err:
+        load_rtl(tmp_path)
+    assert "manifest.json" in str(err.value) or "junction" in str(err.value)
+
+
+def test_garbage_never_echoed(tmp_path):
+    _exported(tmp_path)
+    (tmp_path / "junction1_bank.hex").write_text("root:x:0:0:root:/root:/bin/bash\n" * 3)
+    with pytest.raises(SpecError) as err:
+        load_rtl(tmp_path)
+    assert "root:x" not in str(err.value) and "must hold hexadecimal words" in str(err.value)
+    (tmp_path / "manifest.json").write_text("[1, 2]")
+    with pytest.raises(SpecError, match="must be a JSON object with format 'hwsim.rtl/1'"):
+        load_rtl(tmp_path)
+    (tmp_path / "manifest.json").write_bytes(b"\xff\xfe{")
+    with pytest.raises(SpecError, match="is not valid UTF-8 JSON"):
         load_rtl(tmp_path)
