@@ -1,4 +1,4 @@
-"""The one place that turns a user's ``seed`` into per-junction random streams (docs/design.md).
+"""The one place that turns a user's ``seed`` into per-junction random streams.
 
 Every package derives its randomness from these two functions, so the same seed gives the same patterns through
 adjmat, hwsim and predefsparse:

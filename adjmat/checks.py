@@ -1,4 +1,4 @@
-"""Validity and clash checks of patterns (patterns.md §4).
+"""Validity and clash checks of patterns (docs/patterns.md §4).
 
 :func:`check` verifies degrees, duplicates and unconnected neurons; :func:`is_clash_free` and
 :func:`clash_report` look at the banks each clock touches (edge order matters); :func:`is_clash_free_adjacency`
@@ -227,7 +227,7 @@ def is_clash_free(pattern: Pattern, z: int) -> bool:
 
 
 def is_clash_free_adjacency(pattern_or_matrix, z: int) -> bool:
-    """Decide clash-freedom from the adjacency alone (edge order unknown), patterns.md §4.
+    """Decide clash-freedom from the adjacency alone (edge order unknown), docs/patterns.md §4.
 
     Possible when ``fi | z`` (each group of z/fi consecutive right neurons covers banks 0..z-1 exactly once)
     or ``z | fi`` (each right neuron has fi/z edges in every bank).  In other regimes the edge order is needed

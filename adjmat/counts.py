@@ -1,4 +1,4 @@
-"""Exact counts of clash-free patterns and the size of the USN model space (patterns.md §4 "Counting", §5).
+"""Exact counts of clash-free patterns and the size of the USN model space (docs/patterns.md §4 "Counting", §5).
 
 :func:`count_clash_free` returns the exact number (a Python int) of distinct adjacency matrices the
 ``"clash_free"`` generator can produce; :func:`usn_model_space` returns log10 sizes of the sparse-network
@@ -7,10 +7,12 @@ model spaces of the uniform-sparse-network paper, computed with log-beta functio
 from __future__ import annotations
 
 import math
+import warnings
 
 from scipy.special import betaln
 
 from ._validation import SpecError, check_bool, check_float, check_int, fail, nearest
+from .kinds import check_type
 from .specs import JunctionSpec
 
 __all__ = ["count_clash_free", "usn_model_space"]
@@ -31,7 +33,7 @@ def count_clash_free(p: int, n: int, fo: int, z: int, type: int = 2, dither: boo
     z : int
         Degree of parallelism; must divide ``p``.
     type : {1, 2, 3}
-        Address map of patterns.md §4 (1: a random permutation per lane and sweep; 2: a random start address
+        Address map of docs/patterns.md §4 (1: a random permutation per lane and sweep; 2: a random start address
         per lane and sweep, then +1 counters; 3: one start vector and one bank dither for all sweeps).
     dither : bool
         Whether a random bank permutation ("memory dither") is drawn per sweep (type 3: once).
@@ -90,8 +92,7 @@ def count_clash_free(p: int, n: int, fo: int, z: int, type: int = 2, dither: boo
     where = "count_clash_free"
     for name, value in (("p", p), ("n", n), ("fo", fo), ("z", z)):
         check_int(where, name, value, minimum=1)
-    if type not in (1, 2, 3) or isinstance(type, bool):
-        raise fail(where, "type", "1, 2 or 3 (address map of patterns.md §4)", type)
+    type = check_type(where, type)
     dither = check_bool(where, "dither", dither)
     try:
         spec = JunctionSpec(p, n, fo=fo, z=z)
@@ -126,26 +127,29 @@ def _round_half_up(x: float) -> int:
     return int(math.floor(x + 0.5))
 
 
-def usn_model_space(nin: int, nout: int, density: float) -> dict:
-    """log10 sizes of the sparse-network model spaces of a junction (patterns.md §5, Luo 2020).
+def usn_model_space(p: int | None = None, n: int | None = None, density: float | None = None, *,
+                    nin: int | None = None, nout: int | None = None) -> dict:
+    """log10 sizes of the sparse-network model spaces of a junction (docs/patterns.md §5, Luo 2020).
 
     Parameters
     ----------
-    nin, nout : int
-        Input and output layer sizes.
+    p, n : int
+        Left (input) and right (output) layer sizes.
     density : float
         Connection density in (0, 1].
+    nin, nout : int, optional
+        Deprecated names of ``p`` and ``n`` (DeprecationWarning); kept for one release.
 
     Returns
     -------
     dict
-        ``"dout"`` (edges per input) ``= round(density*nout)``, ``"din"`` (edges per output)
-        ``= round(density*nin)``, both rounded half up (nothing is rounded when the products are whole);
-        ``"W" = nin*dout``, the edge count of formula (1); and the log10 values
+        ``"dout"`` (edges per input) ``= round(density*n)``, ``"din"`` (edges per output)
+        ``= round(density*p)``, both rounded half up (nothing is rounded when the products are whole);
+        ``"W" = p*dout``, the edge count of formula (1); and the log10 values
 
-        - ``"log10_N"``: all sparse networks with W edges, ``C(nin*nout, W)``          (1)
-        - ``"log10_N1"``: uniform on the input side, ``C(nout, dout)^nin``              (2)
-        - ``"log10_N2"``: uniform on the output side, ``C(nin, din)^nout``              (3)
+        - ``"log10_N"``: all sparse networks with W edges, ``C(p*n, W)``                (1)
+        - ``"log10_N1"``: uniform on the input side, ``C(n, dout)^p``                   (2)
+        - ``"log10_N2"``: uniform on the output side, ``C(p, din)^n``                   (3)
         - ``"log10_p1"``, ``"log10_p2"``: ``N1/N``, ``N2/N``; ``"log10_p"``: ``p1*p2``     (4)-(6)
         - ``"log10_Nu"``: ``p*N = N1*N2/N``                                              (7)
 
@@ -161,8 +165,8 @@ def usn_model_space(nin: int, nout: int, density: float) -> dict:
     -----
     ``log C(a, b) = -log(a+1) - log B(a-b+1, b+1)`` with :func:`scipy.special.betaln`, which stays accurate
     when ``a`` is huge and ``b`` small (a difference of three ``lgamma`` values would lose most digits
-    there).  When ``nin*dout != nout*din`` (rounded degrees), no network is uniform on both sides with the
-    same edge count; the formulas are then evaluated as written with ``W = nin*dout``.
+    there).  When ``p*dout != n*din`` (rounded degrees), no network is uniform on both sides with the
+    same edge count; the formulas are then evaluated as written with ``W = p*dout``.
 
     Examples
     --------
@@ -173,20 +177,29 @@ def usn_model_space(nin: int, nout: int, density: float) -> dict:
     4.109579
     """
     where = "usn_model_space"
-    nin = check_int(where, "nin", nin, minimum=1)
-    nout = check_int(where, "nout", nout, minimum=1)
+    for new, old, value in (("p", "nin", nin), ("n", "nout", nout)):
+        if value is not None:
+            warnings.warn(f"usn_model_space({old}=...) is deprecated; use {new}=... (the left/right sizes, "
+                          f"as everywhere else)", DeprecationWarning, stacklevel=2)
+            if (p if new == "p" else n) is not None:
+                raise SpecError(f"{where}: give {new} or its old name {old}, not both; received {new}="
+                                f"{p if new == 'p' else n!r}, {old}={value!r}.")
+    p = check_int(where, "p", p if nin is None else nin, minimum=1)
+    n = check_int(where, "n", n if nout is None else nout, minimum=1)
+    if density is None:
+        raise fail(where, "density", "a finite number in (0, 1]", density)
     density = check_float(where, "density", density, low=0.0, high=1.0, low_open=True)
-    dout = _round_half_up(density * nout)
-    din = _round_half_up(density * nin)
+    dout = _round_half_up(density * n)
+    din = _round_half_up(density * p)
     if dout < 1 or din < 1:
-        need = max(0.5 / nout, 0.5 / nin)
-        raise SpecError(f"{where}: density ({density:g}) gives dout = round(density*nout) = {dout} and "
-                        f"din = round(density*nin) = {din} edges; both must be at least 1: try "
+        need = max(0.5 / n, 0.5 / p)
+        raise SpecError(f"{where}: density ({density:g}) gives dout = round(density*n) = {dout} and "
+                        f"din = round(density*p) = {din} edges; both must be at least 1: try "
                         f"density={need:.3g} or more.")
-    W = nin * dout
-    ln_N = _log_comb(nin * nout, W)
-    ln_N1 = nin * _log_comb(nout, dout)
-    ln_N2 = nout * _log_comb(nin, din)
+    W = p * dout
+    ln_N = _log_comb(p * n, W)
+    ln_N1 = p * _log_comb(n, dout)
+    ln_N2 = n * _log_comb(p, din)
     log10 = {"N": ln_N / _LN10, "N1": ln_N1 / _LN10, "N2": ln_N2 / _LN10}
     p1 = log10["N1"] - log10["N"]
     p2 = log10["N2"] - log10["N"]

@@ -1,4 +1,4 @@
-"""Training-free quality metrics of connection patterns: :func:`scatter` (patterns.md §7).
+"""Training-free quality metrics of connection patterns: :func:`scatter` (docs/patterns.md §7).
 
 Scatter asks whether every neuron "sees" every region of the layer it draws from about as much as it would if
 its connections (or paths) were spread perfectly evenly.  Everything is computed with SciPy sparse products;
@@ -118,7 +118,7 @@ def _check_item(where: str, name: str, item, two_d: bool):
 
 def scatter(patterns: Pattern | Sequence[Pattern], *, windows: Any = 8, stride: Any = None,
             image_shape: tuple[int, int] | None = None) -> dict:
-    """Scatter of a network of junctions (Dey et al., ITA 2018; patterns.md §7).
+    """Scatter of a network of junctions (Dey et al., ITA 2018; docs/patterns.md §7).
 
     For each neuron of a layer and each window of neurons of another layer, count the connections (or, for
     the whole network, the paths) from that window; divide by the ideal share ``window size * total / size

@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import struct
 import tempfile
+import tokenize
+import zipfile
+import zlib
 from types import MappingProxyType
 from typing import Any, Mapping
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import SpecError, check_choice, check_int, check_size, fail
+from ._validation import MAX_SIZE, SpecError, check_choice, check_int, check_memory, check_size, fail
 
 __all__ = ["Pattern", "atomic_write"]
 
@@ -79,6 +84,81 @@ def _as_index_array(where: str, name: str, values: Any, bound: int) -> np.ndarra
         if lo < 0 or hi >= bound:
             raise fail(where, name, f"indices in [0, {bound})", f"array with values in [{lo}, {hi}]")
     return _frozen(arr)
+
+
+_MAX_HEADER_CHARS = 1 << 20  # a saved header is a few hundred characters; refuse megabytes of JSON
+
+
+def _npy_shape(bad, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple, np.dtype, int]:
+    """``(shape, dtype, header bytes)`` of a ``.npy`` zip member, from its header only (no data read)."""
+    with zf.open(info) as f:
+        try:
+            major, _ = np.lib.format.read_magic(f)
+            if major == 1:
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif major in (2, 3):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise bad(f"{info.filename} has npy format version {major}")
+        except (ValueError, SyntaxError, tokenize.TokenError, TypeError, EOFError) as err:
+            if isinstance(err, SpecError):
+                raise
+            raise bad(f"{info.filename} has no valid npy header ({type(err).__name__}: {err})") from None
+        if dtype.hasobject:
+            raise bad(f"{info.filename} holds Python objects (pickles are never loaded)")
+        return tuple(int(d) for d in shape), dtype, f.tell()
+
+
+def _read_npy(bad, zf: zipfile.ZipFile, info: zipfile.ZipInfo, shape: tuple, dtype: np.dtype, offset: int):
+    """The data of a ``.npy`` member: exactly ``prod(shape)`` items after its header, then end of member (the
+    zip CRC is checked there)."""
+    count = int(np.prod(shape, dtype=object))
+    nbytes = count * dtype.itemsize
+    if info.file_size != offset + nbytes:
+        raise bad(f"{info.filename} declares {info.file_size} bytes but its header needs {offset + nbytes}")
+    with zf.open(info) as f:
+        f.read(offset)
+        data = f.read(nbytes)
+        if len(data) != nbytes:
+            raise bad(f"{info.filename} is truncated: {len(data)} of {nbytes} data bytes")
+        if f.read(1):
+            raise bad(f"{info.filename} has data after its array")
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+def _read_header(bad, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
+    """The JSON header of a saved pattern, checked key by key."""
+    shape, dtype, offset = _npy_shape(bad, zf, info)
+    if shape != () or dtype.kind != "U" or dtype.itemsize > 4 * _MAX_HEADER_CHARS:
+        raise bad(f"header must be one JSON string of at most {_MAX_HEADER_CHARS} characters; the file declares "
+                  f"shape {shape}, dtype {dtype}")
+    text = str(_read_npy(bad, zf, info, shape, dtype, offset)[()])
+    try:
+        header = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise bad(f"its header is not JSON ({err})") from None
+    if not isinstance(header, dict):
+        raise bad(f"its header must be a JSON object; it is a {type(header).__name__}")
+    keys = ("format", "p", "n", "kind", "seed", "meta")
+    missing = [k for k in keys if k not in header]
+    if missing:
+        raise bad(f"its header lacks {', '.join(missing)} (a saved Pattern has {', '.join(keys)})")
+    if header["format"] != _FORMAT:
+        raise bad(f"it has format {header['format']!r}; expected {_FORMAT!r}")
+    for key in ("p", "n", "W"):
+        value = header.get(key)
+        if key in header and (isinstance(value, bool) or not isinstance(value, int) or value < (key != "W")
+                              or value > (2 ** 62 if key == "W" else MAX_SIZE)):
+            raise bad(f"its header declares {key}={value!r}; expected an integer in "
+                      f"[{int(key != 'W')}, {2 ** 62 if key == 'W' else MAX_SIZE}]")
+    if not isinstance(header["kind"], str) or not header["kind"]:
+        raise bad(f"its header declares kind={header['kind']!r}; expected a non-empty string")
+    seed = header["seed"]
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise bad(f"its header declares seed={seed!r}; expected a non-negative integer or null")
+    if not isinstance(header["meta"], dict):
+        raise bad(f"its header declares meta={header['meta']!r}; expected a JSON object")
+    return header
 
 
 class Pattern:
@@ -324,14 +404,22 @@ class Pattern:
         >>> Pattern.load(path) == pat
         True
         """
-        header = json.dumps({"format": _FORMAT, "p": self._p, "n": self._n, "kind": self._kind,
+        header = json.dumps({"format": _FORMAT, "p": self._p, "n": self._n, "W": self.W, "kind": self._kind,
                              "seed": self._seed, "meta": dict(self._meta)})
         arrays = {"left": self._left, "right": self._right, "header": np.array(header)}
         return atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Pattern":
-        """Load a pattern written by :meth:`save` (``allow_pickle=False``; contents validated).
+        """Load a pattern written by :meth:`save`, treating the file as hostile until checked.
+
+        The file's size, the zip directory, the JSON header (a mapping with ``format``, ``p``, ``n``, ``kind``,
+        ``seed``, ``meta`` and, in files written since 0.2, ``W``) and the declared shapes and dtypes of the
+        arrays (read from their ``.npy`` headers, without the data) are checked against each other and against
+        the memory limit before any array is read; arrays are read with exact byte counts (so a member that
+        decompresses to more than it declares is refused) and no pickle.  Every problem -- an empty, truncated
+        or corrupted file, a header that is not a mapping, a missing key, an impossible shape -- is a
+        :class:`SpecError` naming the file and the problem.
 
         Examples
         --------
@@ -341,23 +429,58 @@ class Pattern:
         1
         """
         where = "Pattern.load"
+        if not isinstance(path, (str, os.PathLike)):
+            raise fail(where, "path", "a file path (str or os.PathLike)", path)
+        name = os.fspath(path)
+        if isinstance(name, bytes):
+            name = os.fsdecode(name)
+
+        def bad(problem: str) -> SpecError:
+            return SpecError(f"{where}: {name!r} is not a readable Pattern file: {problem}.")
+
         try:
-            with np.load(os.fspath(path), allow_pickle=False) as data:
-                missing = {"left", "right", "header"} - set(data.files)
+            st = os.stat(name)
+        except OSError as err:
+            raise SpecError(f"{where}: cannot read {name!r}: {err.strerror or err}.") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise bad("not a regular file")
+        if st.st_size == 0:
+            raise bad("the file is empty (0 bytes)")
+        check_memory(where, st.st_size, f"reading the {st.st_size}-byte file {name!r}")
+        try:
+            with zipfile.ZipFile(name) as zf:
+                infos = {info.filename: info for info in zf.infolist()}
+                missing = {"left", "right", "header"} - {k[:-4] for k in infos if k.endswith(".npy")}
                 if missing:
-                    raise SpecError(f"{where}: {os.fspath(path)!r} is not a saved Pattern: missing "
-                                    f"{', '.join(sorted(missing))}; expected arrays left, right, header.")
-                header = json.loads(str(data["header"]))
-                left, right = data["left"], data["right"]
-        except (ValueError, OSError) as err:
-            if isinstance(err, SpecError):
-                raise
-            raise SpecError(f"{where}: cannot read {os.fspath(path)!r} as a Pattern .npz: {err}") from None
-        if header.get("format") != _FORMAT:
-            raise SpecError(f"{where}: {os.fspath(path)!r} has format {header.get('format')!r}; "
-                            f"expected {_FORMAT!r}.")
-        return cls(left, right, header["p"], header["n"], kind=header["kind"], seed=header["seed"],
-                   meta=header["meta"])
+                    raise bad(f"missing {', '.join(sorted(missing))}; expected arrays left, right, header")
+                header = _read_header(bad, zf, infos["header.npy"])
+                p, n, W = header["p"], header["n"], header.get("W")
+                shapes = {key: _npy_shape(bad, zf, infos[key + ".npy"]) for key in ("left", "right")}
+                for key, (shape, dtype, _) in shapes.items():
+                    if len(shape) != 1 or dtype.kind not in "iu" or dtype.itemsize > 8:
+                        raise bad(f"{key} must be a 1-D integer array; the file declares shape {shape}, "
+                                  f"dtype {dtype}")
+                lengths = {key: shape[0] for key, (shape, _, _) in shapes.items()}
+                if lengths["left"] != lengths["right"]:
+                    raise bad(f"left and right must have the same length; the file declares "
+                              f"{lengths['left']} and {lengths['right']}")
+                if W is not None and lengths["left"] != W:
+                    raise bad(f"the header declares W={W} edges but the arrays hold {lengths['left']}")
+                edges = lengths["left"]
+                check_memory(where, edges * (sum(d.itemsize for _, d, _ in shapes.values()) + 16),
+                             f"a {p}x{n} pattern of {edges} edges declared by {name!r}")
+                arrays = {key: _read_npy(bad, zf, infos[key + ".npy"], *shapes[key]) for key in shapes}
+        except SpecError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, IndexError,
+                UnicodeError, NotImplementedError, RuntimeError, struct.error, TypeError, SyntaxError,
+                tokenize.TokenError, MemoryError) as err:
+            raise bad(f"{type(err).__name__}: {err}") from None
+        try:
+            return cls(arrays["left"], arrays["right"], p, n, kind=header["kind"], seed=header["seed"],
+                       meta=header["meta"])
+        except SpecError as err:
+            raise bad("it holds an invalid pattern: " + str(err).split(": ", 1)[1].rstrip(".")) from None
 
     # ------------------------------------------------------------------ dunder
     def __eq__(self, other: object) -> bool:

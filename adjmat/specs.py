@@ -1,4 +1,4 @@
-"""Junction and network specifications: sizes, degrees, density and parallelism (patterns.md §1, §4, §6).
+"""Junction and network specifications: sizes, degrees, density and parallelism (docs/patterns.md §1, §4, §6).
 
 A junction joins a left layer of ``p`` neurons to a right layer of ``n`` neurons.  Every left neuron has
 out-degree ``fo``, every right neuron in-degree ``fi``; ``W = p*fo = n*fi`` edges; density ``fo/n``.  With a
@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ._validation import SpecError, check_float, check_int, check_int_tuple, divisors, fail, nearest
+from ._validation import SpecError, check_float, check_int, check_int_tuple, check_size, divisors, fail, \
+    near_divisors, nearest
 
 __all__ = ["JunctionSpec", "NetSpec"]
 
@@ -75,8 +76,8 @@ class JunctionSpec:
 
     def __post_init__(self):
         where = "JunctionSpec"
-        p = check_int(where, "p", self.p, minimum=1)
-        n = check_int(where, "n", self.n, minimum=1)
+        p = check_size(where, "p", self.p)
+        n = check_size(where, "n", self.n)
         fo = check_int(where, "fo", self.fo, minimum=1, maximum=n, allow_none=True)
         fi = check_int(where, "fi", self.fi, minimum=1, maximum=p, allow_none=True)
         density = check_float(where, "density", self.density, low=0.0, high=1.0, low_open=True,
@@ -113,7 +114,7 @@ class JunctionSpec:
             raise SpecError(f"{where}: fi = p*fo/n = {p}*{fo}/{n} = {p * fo / n:.3g} must be a whole number; "
                             + _fo_hint(p, n, fo))
         if z is not None and p % z:
-            near = nearest(divisors(p), z)
+            near = near_divisors(p, z)
             raise SpecError(f"{where}: z ({z}) must divide p ({p}) so that every bank has depth p/z; "
                             f"try z={' or z='.join(map(str, near))}.")
         object.__setattr__(self, "p", p)
@@ -139,7 +140,7 @@ class JunctionSpec:
         return None if self.z is None else self.W // self.z
 
     def hardware_violations(self) -> list[str]:
-        """Constraints of the published RTL that this junction breaks (patterns.md §4), as sentences.
+        """Constraints of the published RTL that this junction breaks (docs/patterns.md §4), as sentences.
 
         Checks ``fi | z`` (whole right neurons finish per clock), ``fo | z`` (z/fo activations load per clock)
         and ``z | p``.  An empty list means hardware-faithful.
@@ -294,7 +295,7 @@ class NetSpec:
     @classmethod
     def balanced(cls, config: Sequence[int], fo: Sequence[int], z1: int | None = None,
                  cycle: int | None = None, hardware: bool = False) -> "NetSpec":
-        """A NetSpec whose junction cycles are all equal (patterns.md §6).
+        """A NetSpec whose junction cycles are all equal (docs/patterns.md §6).
 
         Give ``z1`` (parallelism of junction 1; then ``C = W_1 / z1``) or ``cycle`` (C itself); each
         ``z_i = W_i / C``.  ``hardware=True`` also enforces ``fi | z``, ``fo | z`` and ``z | p``.

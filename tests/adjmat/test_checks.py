@@ -58,7 +58,8 @@ def test_adjacency_decision():
     assert is_clash_free_adjacency(cf2.to_scipy(), 8)
     rnd = generate("basic", 64, 32, fo=2, seed=0)
     assert not is_clash_free_adjacency(rnd, 8)
-    with pytest.raises(SpecError, match=r"decidable from the adjacency only when fi \| z or z \| fi; received fi=4, z=3"):
+    with pytest.raises(SpecError,
+                       match=r"decidable from the adjacency only when fi \| z or z \| fi; received fi=4, z=3"):
         is_clash_free_adjacency(generate("basic", 48, 24, fo=2, seed=0), 3)
     with pytest.raises(SpecError, match="needs a fixed in-degree fi"):
         is_clash_free_adjacency(generate("random", 48, 24, fo=2, seed=0), 4)

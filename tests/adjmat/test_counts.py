@@ -338,14 +338,22 @@ def test_usn_model_space_rounding_is_stated():
 
 
 @pytest.mark.parametrize("args,message", [
-    ((0, 4, 0.5), r"usn_model_space: nin must be a positive integer; received nin=0"),
-    ((4, 2.0, 0.5), r"usn_model_space: nout must be a positive integer; received nout=2.0"),
+    ((0, 4, 0.5), r"usn_model_space: p must be a positive integer; received p=0"),
+    ((4, 2.0, 0.5), r"usn_model_space: n must be a positive integer; received n=2.0"),
     ((4, 4, 0.0), r"usn_model_space: density must be a finite number in \(0, 1\]; received density=0.0"),
     ((4, 4, 1.5), r"density must be a finite number in \(0, 1\]; received density=1.5"),
     ((4, 4, "0.5"), r"density must be a finite number"),
-    ((100, 10, 0.01), r"usn_model_space: density \(0.01\) gives dout = round\(density\*nout\) = 0 .*try "
+    ((100, 10, 0.01), r"usn_model_space: density \(0.01\) gives dout = round\(density\*n\) = 0 .*try "
                       r"density=0.05 or more"),
 ])
 def test_usn_model_space_bad_input(args, message):
     with pytest.raises(SpecError, match=message):
         usn_model_space(*args)
+
+
+def test_usn_model_space_old_keywords_still_work():
+    with pytest.warns(DeprecationWarning, match=r"usn_model_space\(nin=...\) is deprecated; use p="):
+        old = usn_model_space(nin=784, nout=100, density=0.1)
+    assert old == usn_model_space(784, 100, 0.1) == usn_model_space(p=784, n=100, density=0.1)
+    with pytest.raises(SpecError, match="give p or its old name nin, not both"), pytest.warns(DeprecationWarning):
+        usn_model_space(784, 100, 0.1, nin=784)

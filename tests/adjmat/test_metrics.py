@@ -165,7 +165,7 @@ def nets(draw):
         H = draw(st.sampled_from(hs))
         image_shape = (H, sizes[0] // H)
     windows, strides = [], []
-    for k, size in enumerate(sizes):
+    for k in range(len(sizes)):
         if k == 0 and image_shape is not None:
             windows.append((draw(st.integers(1, 5)), draw(st.integers(1, 5))))
             strides.append((draw(st.integers(1, 4)), draw(st.integers(1, 4))))
