@@ -34,6 +34,11 @@ _LAZY = {
     "evolution": "predefsparse.evolution",
     "layers": "predefsparse.layers",
     "training": "predefsparse.training",
+    "design": "predefsparse.design",
+    "sweep": "predefsparse.sweep",
+    "energy": "predefsparse.energy",
+    "results": "predefsparse.results",
+    "DivergenceError": "adjmat._validation",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

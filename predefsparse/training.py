@@ -1,6 +1,6 @@
 """The training driver: :func:`sim_net` (build an MLP and train it) and :func:`run_model` (train any model).
 
-Semantics of the original ``sim_net`` / ``run_model`` (training.md §1) with its bugs fixed:
+Semantics of the original ``sim_net`` / ``run_model`` (docs/training.md §1) with its bugs fixed:
 
 - ``valtest`` 0: train on train, validate on val every epoch, record the best epoch; 1 (final run): train on
   train+val, evaluate once on test; 2: train on train, evaluate once on test.
@@ -9,42 +9,45 @@ Semantics of the original ``sim_net`` / ``run_model`` (training.md §1) with its
 - ``preds_compare``: 0 nothing; 1 save the predictions; a path: also load "standard" predictions and record
   the mean KL(standard || this run), with probabilities clipped to [1e-7, 1] and renormalised (KL is
   unbounded, not "between 0 and 1").
-- Results are a folder: ``model.keras``, ``records.json`` (no pickle), ``patterns/*.npz`` (the connection
-  patterns, so the run can be reproduced and deployed) and ``preds.npz``.
-- Checkpoints (model with optimizer state + records) are written atomically; ``resume=True`` continues an
-  interrupted run from its last checkpoint without losing anything recorded.
+
+A run is four steps: prepare the data, open its folder (:class:`predefsparse.results.RunFolder`: lock, fresh /
+resume / extend / refuse), build and fit, finish.  The folder holds ``model.keras``, ``records.json`` (typed
+:class:`predefsparse.results.Records`, no pickle), ``patterns/*.npz`` (the final connection patterns) and
+``preds.npz``; docs/results.md describes it.  A non-finite loss or weight stops the run with
+:class:`adjmat.DivergenceError` (status "diverged", the last finite checkpoint kept).
 
 Randomness: the data order of epoch e is ``numpy.random.default_rng([seed, e]).permutation``, so a resumed run
 sees the same batches as an uninterrupted one; model seeds are set by the builders.  No global seed is set.
 """
 from __future__ import annotations
 
+import dataclasses
 import glob
-import json
+import hashlib
 import math
 import os
 import platform
-import shutil
 import time
+import warnings
 from typing import Any, Callable, Sequence
 
 import keras
 import numpy as np
 
 import adjmat
-from adjmat._validation import SpecError, check_bool, check_choice, check_float, check_int, fail, \
-    normalize_seed
-from adjmat.pattern import atomic_write
+from adjmat._validation import DivergenceError, SpecError, check_bool, check_choice, check_float, check_int, \
+    fail, normalize_seed
 
+from . import results
 from .layers import SparseDense
+from .results import Records, RunFolder
 
 __all__ = ["sim_net", "run_model", "default_optimizer", "kl_divergence", "results_name", "RECORDS_FORMAT"]
 
-RECORDS_FORMAT = "predefsparse.records/1"
+#: The records schema (``predefsparse.results.SCHEMA``).
+RECORDS_FORMAT = results.SCHEMA
 KL_CLIP = 1e-7
-_RECORDS = "records.json"
-_MODEL = "model.keras"
-_PREDS = "preds.npz"
+_DEFAULT_FO = (50, 10)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -58,6 +61,8 @@ def default_optimizer(lr: float = 1e-3, decay: float = 1e-5) -> keras.optimizers
     >>> round(float(opt.learning_rate), 6)
     0.001
     """
+    lr = check_float("default_optimizer", "lr", lr, low=0.0, low_open=True)
+    decay = check_float("default_optimizer", "decay", decay, low=0.0)
     if decay:
         schedule = keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)
         return keras.optimizers.Adam(learning_rate=schedule)
@@ -78,8 +83,27 @@ def kl_divergence(standard: np.ndarray, other: np.ndarray, clip: float = KL_CLIP
     >>> kl_divergence(p, np.array([[0.9, 0.1], [0.0, 1.0]])) > 1
     True
     """
-    p = np.clip(np.asarray(standard, dtype=np.float64), clip, 1.0)
-    q = np.clip(np.asarray(other, dtype=np.float64), clip, 1.0)
+    where = "kl_divergence"
+    clip = check_float(where, "clip", clip, low=0.0, high=1.0, low_open=True)
+    arrays = []
+    for name, value in (("standard", standard), ("other", other)):
+        try:
+            a = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise fail(where, name, "a 2-D array of probabilities (samples, classes)",
+                       type(value).__name__) from None
+        if a.ndim != 2 or not a.size:
+            raise fail(where, name, "a non-empty 2-D array of probabilities (samples, classes)",
+                       f"array of shape {a.shape}")
+        if not np.isfinite(a).all() or (a < 0).any():
+            raise fail(where, name, "finite, non-negative probabilities", "an array with negative or "
+                       "non-finite values")
+        arrays.append(a)
+    p, q = arrays
+    if p.shape != q.shape:
+        raise fail(where, "other", f"an array of the shape of standard {p.shape}", f"array of shape {q.shape}")
+    p = np.clip(p, clip, 1.0)
+    q = np.clip(q, clip, 1.0)
     p /= p.sum(axis=1, keepdims=True)
     q /= q.sum(axis=1, keepdims=True)
     return float(np.mean(np.sum(p * np.log(p / q), axis=1)))
@@ -92,13 +116,20 @@ def _fmt(values) -> str:
 def results_name(config: Sequence[int] | None, fo: Sequence[int] | None = None, l2: float | None = None,
                  kind: str | None = None, z: Sequence[int] | None = None, seed: int | None = None,
                  densities: Sequence[float] | None = None) -> str:
-    """The default results folder name of a run, e.g. ``net800-100-10_fo50-10_l28e-05_clash_free_seed0``.
+    """Deprecated: the old folder name (``net800-100-10_fo50-10_l28e-05_clash_free_seed0``), which collided
+    across datasets and epochs.  Runs now use :func:`predefsparse.results.run_name` (dataset, epochs and a hash
+    of every setting).
 
     Examples
     --------
-    >>> results_name((800, 100, 10), (50, 10), 8e-5, "clash_free", seed=0)
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     results_name((800, 100, 10), (50, 10), 8e-5, "clash_free", seed=0)
     'net800-100-10_fo50-10_l28e-05_clash_free_seed0'
     """
+    warnings.warn("predefsparse.training.results_name is deprecated (its names collide across datasets and "
+                  "epochs); use predefsparse.results.run_name(settings).", DeprecationWarning, stacklevel=2)
     parts = [f"net{_fmt(config)}"] if config else ["model"]
     if fo:
         parts.append(f"fo{_fmt(fo)}")
@@ -128,23 +159,6 @@ def _versions() -> dict[str, str]:
 
 def _sparse_layers(model) -> list[SparseDense]:
     return [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, SparseDense)]
-
-
-def _write_json(path: str, obj: Any) -> None:
-    text = json.dumps(obj, indent=1, sort_keys=False, allow_nan=True) + "\n"
-    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
-
-
-def _save_model(model, path: str) -> None:
-    """``model.save`` to a temp ``.keras`` beside ``path``, then an atomic rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(path)}")
-    try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _pad(where: str, param: str, a: np.ndarray, width: int | None) -> np.ndarray:
@@ -182,36 +196,77 @@ class _EpochBatches(keras.utils.PyDataset):
         self._order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
 
 
+
+
+class _Progress(keras.callbacks.ProgbarLogger):
+    """Keras's progress bar with the step count clamped to the epoch's steps.
+
+    With ``steps_per_execution`` k, Keras's epoch iterator reports the end of the last (partial) chunk of an
+    epoch as ``start + k - 1`` whatever the chunk's real length (``keras/src/trainers/epoch_iterator.py``), so
+    the stock bar showed ``256/235`` for 235 batches and k = 32.  The number of batches itself is right."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.target is not None:
+            batch = min(batch, self.target - 1)
+        super().on_train_batch_end(batch, logs)
+
+
+class _DivergenceGuard(keras.callbacks.Callback):
+    """Stop at the first non-finite loss (checked after every compiled call of ``steps_per_execution`` steps)
+    or weight / epoch metric (checked at every epoch end, before the checkpoint is written)."""
+
+    def __init__(self, steps: int, every: int):
+        super().__init__()
+        self.steps, self.every, self.epoch = steps, every, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def _raise(self, what: str, value: Any, step: int | None):
+        where = f"epoch {self.epoch + 1}" + (f", step {step} of {self.steps}" if step is not None else "")
+        err = DivergenceError(f"run_model: training diverged: {what} became {value} at {where}; the run stopped "
+                              f"there and its last finite checkpoint is kept.  Try a smaller learning rate "
+                              f"(e.g. a tenth of it), or a smaller L2 / input scale.")
+        err.divergence = {"epoch": self.epoch + 1, "step": step, "what": what, "value": str(value),
+                          "checked_every_steps": self.every}
+        raise err
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self._raise("the training loss", float(loss), min(batch + 1, self.steps))
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            if isinstance(value, (int, float, np.floating)) and not math.isfinite(float(value)):
+                self._raise(f"the epoch's {key}", float(value), None)
+        for var in self.model.weights:
+            arr = keras.ops.convert_to_numpy(var)
+            if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+                bad = int(np.count_nonzero(~np.isfinite(arr)))
+                self._raise(f"weight {var.path}", f"non-finite in {bad} of {arr.size} entries", None)
+
+
 class _Checkpointer(keras.callbacks.Callback):
     """Record each epoch's metrics; every ``epoch_step`` epochs and after the last, write a checkpoint."""
 
-    def __init__(self, folder: str, records: dict, epochs: int, epoch_step: int, started: float):
+    def __init__(self, folder: RunFolder, records: Records, epochs: int, epoch_step: int, started: float,
+                 wall_before: float):
         super().__init__()
         self.folder, self.records, self.epochs, self.epoch_step = folder, records, epochs, epoch_step
-        self.started = started
+        self.started, self.wall_before = started, wall_before
 
     def on_epoch_end(self, epoch, logs=None):
-        history = self.records["history"]
+        history = self.records.history
         for key, value in (logs or {}).items():
             if key == "learning_rate":
                 continue
             history.setdefault(key, []).append(float(value))
         done = epoch + 1
-        self.records["epochs_done"] = done
+        self.records.epochs_done = done
         if done % self.epoch_step == 0 or done == self.epochs:
-            _checkpoint(self.folder, self.model, self.records, self.started)
-
-
-def _checkpoint(folder: str, model, records: dict, started: float) -> None:
-    """Model + optimizer state, then the records pointing at it; older checkpoints removed last."""
-    name = f"checkpoint-e{records['epochs_done']:04d}.keras"
-    _save_model(model, os.path.join(folder, name))
-    records["checkpoint"] = name
-    records["wall_time_s"] = records.get("wall_time_before_s", 0.0) + (time.perf_counter() - started)
-    _write_json(os.path.join(folder, _RECORDS), records)
-    for old in glob.glob(os.path.join(folder, "checkpoint-e*.keras")):
-        if os.path.basename(old) != name:
-            os.unlink(old)
+            self.records.wall_time_s = self.wall_before + (time.perf_counter() - self.started)
+            self.folder.checkpoint(self.model, self.records)
 
 
 def _load_dataset(where: str, dataset: Any, data_dir) -> tuple[tuple[np.ndarray, ...], str]:
@@ -267,6 +322,179 @@ def _net_facts(model) -> dict[str, Any]:
     return facts
 
 
+
+
+def _net_settings(model) -> dict[str, Any]:
+    """What defines the net for a resume: the patterns' facts and digest, and the weights' shapes."""
+    facts = _net_facts(model)
+    digest = hashlib.blake2b(digest_size=8)
+    for layer in _sparse_layers(model):
+        pat = layer.pattern
+        digest.update(np.asarray([pat.p, pat.n, pat.W], dtype=np.int64).tobytes())
+        digest.update(np.ascontiguousarray(pat.left, dtype=np.int64).tobytes())
+        digest.update(np.ascontiguousarray(pat.right, dtype=np.int64).tobytes())
+    return {"config": facts["config"], "fo": facts["fo"], "z": facts["z"], "kind": facts["kind"],
+            "densities": facts["densities"], "seeds": [j["seed"] for j in facts["junctions"]],
+            "patterns_digest": digest.hexdigest(),
+            "weight_shapes": [list(v.shape) for v in model.weights]}
+
+
+def _data_digest(arrays: Sequence[np.ndarray]) -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape}".encode("ascii"))
+        digest.update(memoryview(a).cast("B"))
+    return digest.hexdigest()
+
+
+def _name_of(obj: Any) -> Any:
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return getattr(obj, "__name__", None) or type(obj).__name__
+
+
+def _optimizer_settings(optimizer) -> dict | None:
+    if optimizer is None:
+        return None
+    config = keras.saving.serialize_keras_object(optimizer)
+
+    def strip(obj):  # optimizer names are auto-numbered (adam, adam_1, ...): not a setting
+        if isinstance(obj, dict):
+            return {k: strip(v) for k, v in obj.items() if k != "name"}
+        if isinstance(obj, list):
+            return [strip(v) for v in obj]
+        return obj
+    return results._json_safe(strip(config))
+
+
+@dataclasses.dataclass
+class _Data:
+    """The prepared splits: fit on (xfit, yfit), evaluate on (xeval, yeval), test on (xte, yte)."""
+
+    xfit: np.ndarray
+    yfit: np.ndarray
+    xeval: np.ndarray
+    yeval: np.ndarray
+    xte: np.ndarray
+    yte: np.ndarray
+    eval_split: str
+    classes: int
+    name: str
+    digest: str
+    x_pad: int | None
+    y_pad: int | None
+    preprocesses: list
+
+
+def _prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, output_pad, valtest) -> _Data:
+    (xtr, ytr, xva, yva, xte, yte), data_name = _load_dataset(where, dataset, data_dir)
+    digest = _data_digest((xtr, ytr, xva, yva, xte, yte))
+    classes = int(ytr.shape[1])
+    steps = _resolve_preprocesses(where, preprocesses, ytr)
+    for _, fn in steps:
+        xtr, xva, xte = fn(xtr, xva, xte)
+    # auto-padding only for flat (2-D) inputs / outputs of single-input, single-output models
+    in_shape, out_shape = model.input_shape, model.output_shape
+    in_width = in_shape[-1] if isinstance(in_shape, tuple) and len(in_shape) == 2 else None
+    out_width = out_shape[-1] if isinstance(out_shape, tuple) and len(out_shape) == 2 else None
+    x_pad = input_pad if input_pad is not None else (in_width if xtr.ndim == 2 and in_width else None)
+    y_pad = output_pad if output_pad is not None else out_width
+    xtr, xva, xte = (_pad(where, "input_pad", a, x_pad) for a in (xtr, xva, xte))
+    ytr, yva, yte = (_pad(where, "output_pad", a, y_pad) for a in (ytr, yva, yte))
+    xfit, yfit = (np.concatenate([xtr, xva]), np.concatenate([ytr, yva])) if valtest == 1 else (xtr, ytr)
+    xeval, yeval, split = (xva, yva, "val") if valtest == 0 else (xte, yte, "test")
+    return _Data(xfit, yfit, xeval, yeval, xte, yte, split, classes, data_name, digest, x_pad, y_pad,
+                 [name for name, _ in steps])
+
+
+def _default_folder(settings: dict, resume: bool) -> str:
+    """``results/<run_name>``; on resume with a larger ``epochs``, the folder of the same run with fewer."""
+    path = os.path.join("results", results.run_name(settings))
+    if resume and not os.path.exists(path):
+        stem = results._stem(settings)
+        found = []
+        for other in glob.glob(os.path.join("results", glob.escape(stem) + "_e*_"
+                                            + results.settings_hash(settings))):
+            tail = os.path.basename(other)[len(stem) + 2:].split("_")[0]
+            if tail.isdigit() and int(tail) <= settings["epochs"]:
+                found.append((int(tail), other))
+        if found:  # the same run with the most epochs not above the new total
+            return max(found)[1]
+    return path
+
+
+def _check_preds_compare(where: str, preds_compare: Any) -> str | None:
+    if isinstance(preds_compare, (str, os.PathLike)):
+        path = os.fspath(preds_compare)
+        if os.path.isdir(path):
+            path = os.path.join(path, results.PREDS)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{where}: preds_compare: no predictions file {path!r}; run the standard "
+                                    f"(fully connected) model first with preds_compare=1.")
+        return path
+    if preds_compare not in (0, 1) or isinstance(preds_compare, bool):
+        raise fail(where, "preds_compare", "0, 1 or the path of saved standard predictions", preds_compare)
+    return None
+
+
+def _load_standard_preds(where: str, path: str) -> np.ndarray:
+    """The ``preds`` array of a ``preds.npz``, read as a hostile file."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "preds" not in data.files:
+                raise SpecError(f"{where}: preds_compare: {path} has no 'preds' array (found: "
+                                f"{', '.join(data.files) or 'nothing'}).")
+            return np.asarray(data["preds"])
+    except SpecError:
+        raise
+    except Exception as err:  # BadZipFile, EOFError, ValueError, zlib.error, OSError ...
+        raise SpecError(f"{where}: preds_compare: {path} is not a readable predictions file "
+                        f"({type(err).__name__}: {err}).") from None
+
+
+def _evaluate(where, model, records: Records, data: _Data, valtest, batch_size, preds_compare, compare_path):
+    """Best epoch (valtest 0) or test metrics; predictions and KL.  Returns the predictions to save (or None)."""
+    records.test = records.best = records.kl = records.kl_clip = records.preds = None
+    if valtest == 0:
+        hist = records.history
+        key, better = ("val_accuracy", np.argmax) if "val_accuracy" in hist else ("val_loss", np.argmin)
+        best = int(better(hist[key]))
+        records.best = {"epoch": best + 1, **{k: v[best] for k, v in hist.items() if k.startswith("val_")}}
+    else:
+        values = model.evaluate(data.xte, data.yte, batch_size=batch_size, verbose=0, return_dict=True)
+        records.test = {k: float(v) for k, v in values.items()}
+        bad = {k: v for k, v in records.test.items() if not math.isfinite(v)}
+        if bad:
+            raise DivergenceError(f"{where}: the test metrics are not finite ({bad}); the model's outputs "
+                                  f"overflow.  Try a smaller learning rate.")
+    if not preds_compare:
+        return None
+    preds = np.asarray(model.predict(data.xeval, batch_size=batch_size, verbose=0), dtype=np.float32)
+    records.preds = {"file": results.PREDS, "split": data.eval_split}
+    if compare_path:
+        standard = _load_standard_preds(where, compare_path)
+        if standard.ndim != 2 or standard.shape[0] != preds.shape[0] or min(standard.shape[1],
+                                                                            preds.shape[1]) < data.classes:
+            raise SpecError(f"{where}: preds_compare: standard predictions of shape {standard.shape} do not "
+                            f"match this run's {preds.shape} ({data.classes} classes).")
+        records.kl = kl_divergence(standard[:, :data.classes], preds[:, :data.classes])
+        records.kl_clip = KL_CLIP
+    return preds
+
+
+def _set_net_facts(records: Records, model) -> None:
+    facts = _net_facts(model)
+    for key, value in facts.items():
+        setattr(records, key, results._json_safe(value))
+
+
+def _evolution(callbacks) -> list | None:
+    found = [results._json_safe(cb.history_for_records()) for cb in callbacks
+             if callable(getattr(cb, "history_for_records", None))]
+    return found or None
+
+
 # ---------------------------------------------------------------------------------------------- driver
 def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, batch_size: int = 256,
               epochs: int = 50, epoch_step: int = 1, optimizer: Any = None,
@@ -275,7 +503,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
               preprocesses: Any = (), seed: Any = 0, out: str | os.PathLike | None = None,
               resume: bool = False, overwrite: bool = False, verbose: Any = "auto",
               data_dir: str | os.PathLike | None = None, callbacks: Sequence[Any] = (),
-              extra_records: dict | None = None, steps_per_execution: int = 32) -> tuple[dict, keras.Model]:
+              extra_settings: dict | None = None, steps_per_execution: int = 32,
+              extra_records: dict | None = None) -> tuple[Records, keras.Model]:
     """Train ``model`` on a dataset with the semantics of the original ``run_model`` and write a results folder.
 
     Parameters
@@ -299,7 +528,7 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         As ``model.compile``.
     preds_compare : 0, 1 or path
         0: nothing; 1: save predictions to ``preds.npz``; a path (a ``preds.npz`` or a results folder holding
-        one): also record the mean KL(standard || this run) as ``records["kl"]``.  Predictions are of the test
+        one): also record the mean KL(standard || this run) as ``records.kl``.  Predictions are of the test
         split (valtest 1, 2) or the validation split (valtest 0); the KL uses the dataset's real classes.
     input_pad, output_pad : int, optional
         Zero-pad x / y (2-D only) to this width; by default to the model's input / output width when the data
@@ -311,10 +540,13 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     seed : None or int
         Seed of the per-epoch data order (recorded; None draws one).
     out : path, optional
-        Results folder; default ``results/<results_name(...)>`` in the working directory.
+        Results folder; default ``results/<run_name(settings)>`` in the working directory
+        (:func:`predefsparse.results.run_name`: dataset, net, kind, epochs and a hash of every other setting).
     resume : bool
         Continue the run in ``out`` from its last checkpoint (the ``model`` argument is then replaced by the
-        checkpoint's model and optimizer state); a finished run is returned as is; no run there: start fresh.
+        checkpoint's model and optimizer state); every setting must match the saved run's except a larger
+        ``epochs``, which continues a finished run to the new total; a finished run with the same epochs is
+        returned as is; no run there: start fresh.
     overwrite : bool
         Replace an existing run in ``out`` (otherwise refused).
     verbose : "auto", 0, 1 or 2
@@ -323,22 +555,36 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         Data folder for dataset names.
     callbacks : sequence of keras callbacks
         Extra callbacks for ``fit`` (run after the checkpointer, so a callback that stops the run in epoch k
-        finds epoch k's checkpoint already written when k is a checkpoint epoch).
-    extra_records : dict, optional
-        Facts added to the records (``sim_net`` stores its arguments here).
+        finds epoch k's checkpoint already written when k is a checkpoint epoch).  A callback with a
+        ``history_for_records()`` method (:class:`predefsparse.SETCallback`) has its history recorded in
+        ``records.evolution``.
+    extra_settings : dict, optional
+        Settings that define the run beyond what the model shows (``sim_net`` stores its arguments here);
+        part of the folder name's hash and compared on resume.
     steps_per_execution : int
         Training steps per compiled call when ``run_model`` compiles the model (default 32).  The mask lives
         inside the graph, so nothing has to run on the host between batches: several steps per call cut the
         per-step dispatch cost (bench/bench_layer.py measures it).  The arithmetic is the same; Keras
-        callbacks' batch hooks then fire once per call.  Use 1 to mimic a per-batch loop.
+        callbacks' batch hooks then fire once per call (so does the divergence check of the loss).  Use 1 to
+        mimic a per-batch loop.
+    extra_records : dict, optional
+        Deprecated spelling of ``extra_settings``.
 
     Returns
     -------
-    records : dict
+    records : predefsparse.results.Records
         Also in ``records.json``: settings, per-epoch ``history``, ``best`` (valtest 0) or ``test`` metrics,
-        ``kl``, the patterns' facts, ``weights``, ``wall_time_s``, ``versions``.
+        ``kl``, the final patterns' facts, ``weights``, ``wall_time_s``, ``versions``, ``folder``.
     model : keras.Model
         The trained model.
+
+    Raises
+    ------
+    adjmat.SpecError
+        Bad arguments; a folder in use by another run (naming its pid), holding a run without ``resume`` or
+        ``overwrite``, or a resume whose settings differ (naming each, with old and new values).
+    adjmat.DivergenceError
+        A loss or weight became non-finite (status "diverged" recorded, last finite checkpoint kept).
 
     Examples
     --------
@@ -349,8 +595,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     >>> data = (x[:32], y[:32], x[32:48], y[32:48], x[48:], y[48:])
     >>> net = models.mlp((8, 4, 2), fo=(2, 2), kind="usn", seed=0)
     >>> records, net = run_model(net, data, epochs=2, batch_size=16, verbose=0, out=tempfile.mkdtemp())
-    >>> records["epochs_done"], sorted(records["test"])
-    (2, ['accuracy', 'loss'])
+    >>> records.epochs_done, records.status, sorted(records.test)
+    (2, 'done', ['accuracy', 'loss'])
     """
     where = "run_model"
     if not isinstance(model, keras.Model):
@@ -365,162 +611,104 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     resume = check_bool(where, "resume", resume)
     overwrite = check_bool(where, "overwrite", overwrite)
     if resume and overwrite:
-        raise SpecError(f"{where}: resume and overwrite exclude each other; received resume=True, overwrite=True.")
-    if verbose not in ("auto", 0, 1, 2):
+        raise SpecError(f"{where}: {results._say('resume')} and {results._say('overwrite')} exclude each other; "
+                        f"received resume=True, overwrite=True.")
+    if verbose not in ("auto", 0, 1, 2) or isinstance(verbose, bool):
         raise fail(where, "verbose", "'auto', 0, 1 or 2", verbose)
-    compare_path = None
-    if isinstance(preds_compare, (str, os.PathLike)):
-        compare_path = os.fspath(preds_compare)
-        if os.path.isdir(compare_path):
-            compare_path = os.path.join(compare_path, _PREDS)
-        if not os.path.isfile(compare_path):
-            raise FileNotFoundError(f"{where}: preds_compare: no predictions file {compare_path!r}; run the "
-                                    f"standard (fully connected) model first with preds_compare=1.")
-    elif preds_compare not in (0, 1) or isinstance(preds_compare, bool):
-        raise fail(where, "preds_compare", "0, 1 or the path of saved standard predictions", preds_compare)
+    if out is not None and (not isinstance(out, (str, os.PathLike)) or not os.fspath(out)):
+        raise fail(where, "out", "a folder path or None", out)
+    if isinstance(callbacks, keras.callbacks.Callback) or not all(
+            isinstance(cb, keras.callbacks.Callback) for cb in callbacks):
+        raise fail(where, "callbacks", "a sequence of keras.callbacks.Callback", callbacks)
+    if extra_records is not None:
+        warnings.warn("run_model(extra_records=...) is deprecated; use extra_settings=...", DeprecationWarning,
+                      stacklevel=2)
+        extra_settings = {**extra_records, **(extra_settings or {})}
+    if extra_settings is not None and not isinstance(extra_settings, dict):
+        raise fail(where, "extra_settings", "a dict of JSON-safe settings", type(extra_settings).__name__)
+    compare_path = _check_preds_compare(where, preds_compare)
     if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
         raise fail(where, "seed", "None or a non-negative int (the seed is recorded)", type(seed).__name__)
     _, seed = normalize_seed(where, seed)
-    facts = _net_facts(model)
-    extra = dict(extra_records or {})
-    folder = os.fspath(out) if out is not None else os.path.join("results", results_name(
-        extra.get("config", facts["config"]), extra.get("fo", facts["fo"]), extra.get("l2"),
-        extra.get("kind", facts["kind"]), extra.get("z"), seed, extra.get("densities")))
 
-    # ---- data
-    (xtr, ytr, xva, yva, xte, yte), data_name = _load_dataset(where, dataset, data_dir)
-    classes = int(ytr.shape[1])
-    steps = _resolve_preprocesses(where, preprocesses, ytr)
-    for _, fn in steps:
-        xtr, xva, xte = fn(xtr, xva, xte)
-    # auto-padding only for flat (2-D) inputs / outputs of single-input, single-output models
-    in_shape, out_shape = model.input_shape, model.output_shape
-    in_width = in_shape[-1] if isinstance(in_shape, tuple) and len(in_shape) == 2 else None
-    out_width = out_shape[-1] if isinstance(out_shape, tuple) and len(out_shape) == 2 else None
-    x_pad = input_pad if input_pad is not None else (in_width if xtr.ndim == 2 and in_width else None)
-    y_pad = output_pad if output_pad is not None else out_width
-    xtr, xva, xte = (_pad(where, "input_pad", a, x_pad) for a in (xtr, xva, xte))
-    ytr, yva, yte = (_pad(where, "output_pad", a, y_pad) for a in (ytr, yva, yte))
-    if valtest == 1:
-        xfit, yfit = np.concatenate([xtr, xva]), np.concatenate([ytr, yva])
-    else:
-        xfit, yfit = xtr, ytr
-    xeval, yeval, eval_split = (xva, yva, "val") if valtest == 0 else (xte, yte, "test")
+    # ---- 1. data
+    data = _prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, output_pad, valtest)
+    if optimizer is not None or getattr(model, "optimizer", None) is None:
+        model.compile(optimizer=optimizer if optimizer is not None else default_optimizer(), loss=loss,
+                      metrics=list(metrics), steps_per_execution=steps_per_execution)
+    settings = {"dataset": data.name, "data_digest": data.digest, "valtest": valtest, "batch_size": batch_size,
+                "epochs": epochs, "epoch_step": epoch_step, "steps_per_execution": steps_per_execution,
+                "seed": seed, "input_pad": data.x_pad, "output_pad": data.y_pad,
+                "preprocesses": data.preprocesses, "preds_compare": compare_path or preds_compare,
+                "optimizer": _optimizer_settings(model.optimizer), "loss": _name_of(loss),
+                "metrics": [_name_of(m) for m in metrics], "net": _net_settings(model),
+                **results._json_safe(extra_settings or {})}
 
-    settings = {"dataset": data_name, "valtest": valtest, "batch_size": batch_size, "epochs": epochs,
-                "epoch_step": epoch_step, "steps_per_execution": steps_per_execution, "seed": seed,
-                "input_pad": x_pad, "output_pad": y_pad,
-                "preprocesses": [name for name, _ in steps],
-                "preds_compare": compare_path if compare_path else preds_compare}
-
-    # ---- results folder: fresh, resumed or refused
-    records_path = os.path.join(folder, _RECORDS)
-    previous = None
-    if os.path.exists(records_path):
-        if overwrite:
-            _clear_run(folder)
-        elif not resume:
-            raise SpecError(f"{where}: results folder {folder!r} already holds a run; pass resume=True to continue "
-                            f"it, overwrite=True to replace it, or choose another out=.")
-        else:
-            with open(records_path, encoding="utf-8") as f:
-                previous = json.load(f)
-            differ = {k: (previous.get("settings", {}).get(k), v) for k, v in settings.items()
-                      if previous.get("settings", {}).get(k) != v}
-            if differ:
-                raise SpecError(f"{where}: cannot resume {folder!r}: settings differ from the saved run "
-                                + ", ".join(f"{k}: saved {a!r}, now {b!r}" for k, (a, b) in differ.items()) + ".")
-    os.makedirs(folder, exist_ok=True)
+    # ---- 2. the folder: fresh, resumed, extended or refused (locked for the whole run)
+    path = os.fspath(out) if out is not None else _default_folder(settings, resume)
     started = time.perf_counter()
-    if previous is not None and previous.get("status") == "done":
-        return previous, keras.models.load_model(os.path.join(folder, _MODEL))
-    if previous is not None and previous.get("checkpoint"):
-        records = previous
-        records["wall_time_before_s"] = records.get("wall_time_s", 0.0)
-        records["resumed"] = records.get("resumed", 0) + 1
-        model = keras.models.load_model(os.path.join(folder, records["checkpoint"]))
-        start_epoch = records["epochs_done"]
-        for key in records["history"]:
-            records["history"][key] = records["history"][key][:start_epoch]
-    else:
-        if optimizer is not None or getattr(model, "optimizer", None) is None:
-            model.compile(optimizer=optimizer if optimizer is not None else default_optimizer(), loss=loss,
-                          metrics=list(metrics), steps_per_execution=steps_per_execution)
-        records = {"format": RECORDS_FORMAT, "status": "running", **facts, "seed": seed, **extra,
-                   "settings": settings,
-                   "optimizer": keras.saving.serialize_keras_object(model.optimizer),
-                   "model_name": model.name,
-                   "samples": {"fit": int(len(xfit)), "eval": int(len(xeval)), "eval_split": eval_split},
-                   "history": {}, "epochs_done": 0, "checkpoint": None,
-                   "wall_time_s": 0.0, "versions": _versions()}
-        start_epoch = 0
-        for i, layer in enumerate(_sparse_layers(model)):
-            layer.pattern.save(os.path.join(folder, "patterns", f"{i + 1}_{layer.name}.npz"))
-        records["patterns"] = sorted(os.listdir(os.path.join(folder, "patterns"))) if facts["junctions"] else []
-        _write_json(records_path, records)
+    with RunFolder(path, where=where) as folder:
+        mode = folder.open(settings, resume=resume, overwrite=overwrite)
+        if mode == "done":
+            return folder.previous, keras.models.load_model(os.path.join(path, results.MODEL))
+        if mode == "fresh":
+            records = Records(settings=settings, seed=seed, versions=_versions(), model_name=model.name,
+                              samples={"fit": int(len(data.xfit)), "eval": int(len(data.xeval)),
+                                       "eval_split": data.eval_split},
+                              optimizer=settings["optimizer"], folder=path,
+                              callbacks=[type(cb).__name__ for cb in callbacks])
+            _set_net_facts(records, model)
+            records.patterns = folder.save_patterns(model)
+            folder.write_records(records)
+        else:
+            records = folder.previous
+            records.settings, records.folder = settings, path
+            records.resumed += 1
+            records.status = "running"
+            if mode == "extend":  # a finished run continued to a larger epochs: from its final model
+                model = keras.models.load_model(os.path.join(path, results.MODEL))
+            else:
+                model, _ = folder.restore(records)
+        wall_before = records.wall_time_s
 
-    # ---- train
-    if start_epoch < epochs:
-        batches = _EpochBatches(xfit, yfit, batch_size, seed, start_epoch)
-        callback = _Checkpointer(folder, records, epochs, epoch_step, started)
-        # shuffle=False: the order is ours (seeded per epoch); Keras would reshuffle the batches of a PyDataset
-        # with Python's global `random`, which made runs irreproducible
-        model.fit(batches, epochs=epochs, initial_epoch=start_epoch, verbose=verbose, shuffle=False,
-                  callbacks=[callback, *callbacks],
-                  validation_data=(xeval, yeval) if valtest == 0 else None)
+        # ---- 3. fit
+        start_epoch = records.epochs_done
+        if start_epoch < epochs:
+            batches = _EpochBatches(data.xfit, data.yfit, batch_size, seed, start_epoch)
+            every = int(getattr(model, "steps_per_execution", 1) or 1)
+            guard = _DivergenceGuard(len(batches), every)
+            checkpointer = _Checkpointer(folder, records, epochs, epoch_step, started, wall_before)
+            try:
+                # shuffle=False: the order is ours (seeded per epoch); Keras would reshuffle the batches of a
+                # PyDataset with Python's global `random`, which made runs irreproducible
+                model.fit(batches, epochs=epochs, initial_epoch=start_epoch, verbose=verbose, shuffle=False,
+                          callbacks=[guard, checkpointer, _Progress(), *callbacks],
+                          validation_data=(data.xeval, data.yeval) if valtest == 0 else None)
+            except DivergenceError as err:
+                records.wall_time_s = wall_before + (time.perf_counter() - started)
+                folder.fail(records, getattr(err, "divergence", {"what": str(err)}))
+                raise
 
-    # ---- evaluate once, predictions, KL
-    if valtest == 0:
-        hist = records["history"]
-        key, better = ("val_accuracy", np.argmax) if "val_accuracy" in hist else ("val_loss", np.argmin)
-        best = int(better(hist[key]))
-        records["best"] = {"epoch": best + 1, **{k: v[best] for k, v in hist.items() if k.startswith("val_")}}
-    else:
-        values = model.evaluate(xte, yte, batch_size=batch_size, verbose=0, return_dict=True)
-        records["test"] = {k: float(v) for k, v in values.items()}
-    if preds_compare:
-        preds = np.asarray(model.predict(xeval, batch_size=batch_size, verbose=0), dtype=np.float32)
-        atomic_write(os.path.join(folder, _PREDS), lambda f: np.savez_compressed(f, preds=preds))
-        records["preds"] = {"file": _PREDS, "split": eval_split}
-        if compare_path:
-            with np.load(compare_path, allow_pickle=False) as data:
-                standard = data["preds"]
-            if standard.shape[0] != preds.shape[0] or min(standard.shape[1], preds.shape[1]) < classes:
-                raise SpecError(f"{where}: preds_compare: standard predictions of shape {standard.shape} do not "
-                                f"match this run's {preds.shape} ({classes} classes).")
-            records["kl"] = kl_divergence(standard[:, :classes], preds[:, :classes])
-            records["kl_clip"] = KL_CLIP
-    _save_model(model, os.path.join(folder, _MODEL))
-    records["status"] = "done"
-    records["wall_time_s"] = records.get("wall_time_before_s", 0.0) + (time.perf_counter() - started)
-    records.pop("wall_time_before_s", None)
-    records["checkpoint"] = None
-    _write_json(records_path, records)
-    for old in glob.glob(os.path.join(folder, "checkpoint-e*.keras")):
-        os.unlink(old)
+        # ---- 4. evaluate once, finish
+        preds = _evaluate(where, model, records, data, valtest, batch_size, preds_compare, compare_path)
+        _set_net_facts(records, model)
+        evolution = _evolution(callbacks)
+        if evolution is not None:
+            records.evolution = evolution
+        records.wall_time_s = wall_before + (time.perf_counter() - started)
+        folder.finish(model, records, preds)
     return records, model
 
 
-def _clear_run(folder: str) -> None:
-    """Remove the files a run writes (and nothing else) from ``folder``."""
-    for name in (_RECORDS, _MODEL, _PREDS):
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            os.unlink(path)
-    for path in glob.glob(os.path.join(folder, "checkpoint-e*.keras")):
-        os.unlink(path)
-    if os.path.isdir(os.path.join(folder, "patterns")):
-        shutil.rmtree(os.path.join(folder, "patterns"))
-
-
-def sim_net(config: Sequence[int] = (800, 100, 10), fo: Sequence[int] | None = (50, 10), l2_val: float = 8e-5,
+def sim_net(config: Sequence[int] = (800, 100, 10), fo: Sequence[int] | None = None, l2_val: float = 8e-5,
             z: Sequence[int] | None = None, dataset: Any = "mnist", preds_compare: Any = 0,
             kind: str = "clash_free", seed: Any = 0, epochs: int = 50, batch_size: int = 256, *,
             densities: Sequence[float] | None = None, valtest: int = 1, epoch_step: int = 1, lr: float = 1e-3,
             decay: float = 1e-5, preprocesses: Any = (), input_pad: int | None = None,
             output_pad: int | None = None, out: str | os.PathLike | None = None, resume: bool = False,
             overwrite: bool = False, verbose: Any = "auto", data_dir: str | os.PathLike | None = None,
-            steps_per_execution: int = 32, **options) -> tuple[dict, keras.Model]:
+            steps_per_execution: int = 32, dropout: Any = None, epsilon: float | None = None,
+            callbacks: Sequence[Any] = (), **options) -> tuple[Records, keras.Model]:
     """Build a sparse MLP (:func:`predefsparse.models.mlp`) and train it with the original's settings.
 
     ReLU hidden layers, softmax output, He-normal kernels from real degrees, biases 0.1, L2 ``l2_val`` on the
@@ -529,18 +717,25 @@ def sim_net(config: Sequence[int] = (800, 100, 10), fo: Sequence[int] | None = (
 
     Parameters
     ----------
-    config, fo, densities, kind, z, **options
-        The network and its patterns (see :func:`predefsparse.models.patterns`); ``kind="fc"`` needs no fo.
+    config, densities, kind, z, **options
+        The network and its patterns (see :func:`predefsparse.models.patterns`).
+    fo : sequence of int, optional
+        Out-degree per junction.  None: the published ``(50, 10)`` for a kind that needs a degree when neither
+        ``densities`` nor ``epsilon`` is given; nothing for ``kind="fc"``.
     l2_val : float
         L2 factor (0 for none).
     dataset, preds_compare, valtest, epoch_step, preprocesses, input_pad, output_pad, out, resume, overwrite, \
-verbose, data_dir, steps_per_execution
+verbose, data_dir, steps_per_execution, callbacks
         As :func:`run_model`.
     seed : int or None
         One seed for the patterns, the initial weights and the data order (None draws one; it is recorded).
     epochs, batch_size : int
     lr, decay : float
         Adam learning rate and the original's inverse-time decay per step.
+    dropout : float or sequence of float, optional
+        Dropout rate after each hidden layer (passed to :func:`predefsparse.models.mlp`).
+    epsilon : float, optional
+        SET / Erdos-Renyi density parameter (``kind="erdos_renyi"``; passed to :func:`predefsparse.models.mlp`).
 
     Returns
     -------
@@ -554,7 +749,7 @@ verbose, data_dir, steps_per_execution
     >>> data = (x[:32], y[:32], x[32:48], y[32:48], x[48:], y[48:])
     >>> records, model = sim_net((8, 4, 2), fo=(2, 2), kind="usn", dataset=data, epochs=1, batch_size=16,
     ...                          verbose=0, out=tempfile.mkdtemp())
-    >>> records["config"], records["weights"], records["settings"]["input_pad"]
+    >>> records.config, records.weights, records.settings["input_pad"]
     ([8, 4, 2], 24, 8)
     """
     from . import models
@@ -565,19 +760,26 @@ verbose, data_dir, steps_per_execution
     if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
         raise fail(where, "seed", "None or a non-negative int (the seed is recorded)", type(seed).__name__)
     _, seed = normalize_seed(where, seed)
-    model = models.mlp(config, fo=fo, densities=densities, kind=kind, z=z, l2=l2_val or None, seed=seed,
-                       **options)
+    if not isinstance(kind, str):
+        raise fail(where, "kind", "a pattern kind name such as 'clash_free'", kind)
+    if fo is None and densities is None and epsilon is None and kind != "fc":
+        fo = _DEFAULT_FO
+    build = dict(options)
+    if dropout is not None:
+        build["dropout"] = dropout
+    if epsilon is not None:
+        build["epsilon"] = check_float(where, "epsilon", epsilon, low=0.0, low_open=True)
+    model = models.mlp(config, fo=fo, densities=densities, kind=kind, z=z, l2=l2_val or None, seed=seed, **build)
     facts = _net_facts(model)
-    extra = {"l2": l2_val, "lr": lr, "decay": decay,
-             "requested": {"config": list(facts["config"]), "fo": None if fo is None else list(fo),
-                           "densities": None if densities is None else list(densities),
-                           "z": None if z is None else list(z), "kind": kind, "options": options}}
+    extra = {"config": facts["config"], "fo": None if fo is None else list(fo),
+             "densities": None if densities is None else list(densities), "z": None if z is None else list(z),
+             "kind": kind, "l2": l2_val, "lr": lr, "decay": decay,
+             "dropout": list(dropout) if isinstance(dropout, (list, tuple)) else dropout, "epsilon": epsilon,
+             "options": options}
     return run_model(model, dataset, valtest=valtest, batch_size=batch_size, epochs=epochs,
                      epoch_step=epoch_step, optimizer=default_optimizer(lr, decay), preds_compare=preds_compare,
                      input_pad=facts["config"][0] if input_pad is None else input_pad,
                      output_pad=facts["config"][-1] if output_pad is None else output_pad,
-                     preprocesses=preprocesses,
-                     seed=seed, out=out if out is not None else os.path.join("results", results_name(
-                         facts["config"], fo if densities is None else None, l2_val, kind, z, seed, densities)),
-                     resume=resume, overwrite=overwrite, verbose=verbose, data_dir=data_dir, extra_records=extra,
+                     preprocesses=preprocesses, seed=seed, out=out, resume=resume, overwrite=overwrite,
+                     verbose=verbose, data_dir=data_dir, extra_settings=extra, callbacks=callbacks,
                      steps_per_execution=steps_per_execution)

@@ -1,0 +1,829 @@
+"""Results of a training run: a :class:`RunFolder` that owns the folder, and typed :class:`Records`.
+
+A run folder holds (docs/results.md)::
+
+    .lock                      exclusive OS lock (fcntl.flock) of the run that owns the folder, with its pid
+    records.json               the Records (JSON, schema "predefsparse.records/2")
+    model.keras                the final model with its optimizer state (written at finish)
+    checkpoint-eNNNN.keras     the latest checkpoint, and the one before it until the newer is verified
+    patterns/<i>_<layer>.npz   the connection patterns (the final ones: a SET run saves its evolved patterns)
+    preds.npz                  predictions (``preds_compare``)
+
+Every file is written through one durable helper (temp file, fsync, rename, fsync of the folder), so a crash
+leaves either the old or the new file, never a torn one; the temp files a killed writer leaves behind are
+removed by the next run that takes the lock.  Nothing here imports Keras at module level.
+"""
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import errno
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import warnings
+import zipfile
+from typing import Any, Callable, Mapping
+
+from adjmat._validation import SpecError, check_bool, fail
+from adjmat.pattern import atomic_write
+
+__all__ = ["SCHEMA", "STATUSES", "Records", "RunFolder", "run_name", "settings_hash"]
+
+#: Schema version written into every records.json (refused when it differs).
+SCHEMA = "predefsparse.records/2"
+#: The states of a run: "running" (or interrupted: resume it), "done", "diverged" (see docs/results.md).
+STATUSES = ("running", "done", "diverged")
+
+RECORDS = "records.json"
+MODEL = "model.keras"
+PREDS = "preds.npz"
+PATTERNS = "patterns"
+LOCK = ".lock"
+_CHECKPOINT_RE = re.compile(r"^checkpoint-e(\d{4,})\.keras$")
+_MAX_RECORDS_BYTES = 64 * 2**20
+# temp files of atomic_write (".<name>.<random>.tmp") and of the old _save_model (".tmp-<pid>-<name>")
+_TEMP_GLOBS = (".*.tmp", ".tmp-*", os.path.join(PATTERNS, ".*.tmp"))
+
+# Command-line vocabulary: the CLI sets this so that errors name flags (--resume) instead of arguments.
+_CLI = contextvars.ContextVar("predefsparse_cli_vocabulary", default=False)
+_FLAGS = {"resume": "--resume", "overwrite": "--overwrite", "out": "--out", "epochs": "--epochs",
+          "kind": "--kind", "config": "--config", "fo": "--fo", "z": "--z", "seed": "--seed",
+          "dataset": "--dataset", "densities": "--densities", "preprocesses": "--preprocess", "l2": "--l2",
+          "lr": "--lr", "decay": "--decay", "batch_size": "--batch-size", "valtest": "--valtest",
+          "epoch_step": "--epoch-step", "preds_compare": "--preds-compare", "dropout": "--dropout",
+          "epsilon": "--epsilon", "options.type": "--type", "options.dither": "--dither"}
+
+
+def _say(name: str, value: str = "True") -> str:
+    """``resume=True`` in Python, ``--resume`` on the command line."""
+    if _CLI.get():
+        return _FLAGS.get(name, name)
+    return f"{name}={value}" if value else f"{name}="
+
+
+# ----------------------------------------------------------------------------------------------- names
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def settings_hash(settings: Mapping[str, Any], *, length: int = 8) -> str:
+    """A short hex hash of every setting except ``epochs`` (canonical JSON, BLAKE2b).
+
+    Examples
+    --------
+    >>> settings_hash({"seed": 0, "epochs": 5}) == settings_hash({"seed": 0, "epochs": 50})
+    True
+    >>> settings_hash({"seed": 0}) == settings_hash({"seed": 1})
+    False
+    """
+    if not isinstance(settings, Mapping):
+        raise fail("settings_hash", "settings", "a mapping of setting names to values", type(settings).__name__)
+    if isinstance(length, bool) or not isinstance(length, int) or not 4 <= length <= 32:
+        raise fail("settings_hash", "length", "an int in [4, 32]", length)
+    body = {k: v for k, v in settings.items() if k != "epochs"}
+    return hashlib.blake2b(_canonical(body).encode("utf-8"), digest_size=16).hexdigest()[:length]
+
+
+def _slug(text: Any) -> str:
+    text = os.path.basename(str(text))
+    if text.endswith(".npz"):
+        text = text[:-4]
+    return re.sub(r"[^A-Za-z0-9.+-]+", "-", text).strip("-") or "data"
+
+
+def _fmt(values) -> str:
+    return "-".join(str(v) for v in values)
+
+
+def run_name(settings: Mapping[str, Any]) -> str:
+    """The default folder name of a run: dataset, net, kind, epochs and a hash of every other setting.
+
+    Two runs that differ in any setting (the dataset, the epochs, the seed, L2, ...) get different names;
+    ``results/<run_name(settings)>`` is where :func:`predefsparse.run_model` writes unless told otherwise.
+
+    Examples
+    --------
+    >>> s = {"dataset": "mnist", "config": [800, 100, 10], "fo": [50, 10], "kind": "clash_free", "epochs": 10,
+    ...      "seed": 0}
+    >>> run_name(s).rsplit("_", 1)[0]
+    'mnist_net800-100-10_fo50-10_clash_free_e10'
+    >>> run_name(s) != run_name({**s, "dataset": "digits"}) and run_name(s) != run_name({**s, "epochs": 11})
+    True
+    """
+    if not isinstance(settings, Mapping):
+        raise fail("run_name", "settings", "a mapping of setting names to values", type(settings).__name__)
+    return f"{_stem(settings)}_e{settings.get('epochs')}_{settings_hash(settings)}"
+
+
+def _stem(settings: Mapping[str, Any]) -> str:
+    net = settings.get("config") or (settings.get("net") or {}).get("config")
+    parts = [_slug(settings.get("dataset", "data")), f"net{_fmt(net)}" if net else "model"]
+    if settings.get("fo") and not settings.get("densities"):
+        parts.append(f"fo{_fmt(settings['fo'])}")
+    if settings.get("densities"):
+        parts.append("d" + "-".join(f"{d:g}" for d in settings["densities"]))
+    kind = settings.get("kind") or (settings.get("net") or {}).get("kind")
+    if kind:
+        parts.append(kind if isinstance(kind, str) else "+".join(map(str, kind)))
+    return "_".join(parts)
+
+
+# ----------------------------------------------------------------------------------------------- Records
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_opt(check):
+    return lambda v: v is None or check(v)
+
+
+_FIELD_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "schema": (lambda v: v == SCHEMA, f"the string {SCHEMA!r}"),
+    "status": (lambda v: v in STATUSES, "one of " + ", ".join(map(repr, STATUSES))),
+    "settings": (lambda v: isinstance(v, dict), "a JSON object"),
+    "junctions": (lambda v: isinstance(v, list) and all(isinstance(j, dict) for j in v), "a list of objects"),
+    "config": (_is_opt(lambda v: isinstance(v, list) and all(isinstance(i, int) for i in v)),
+               "a list of ints or null"),
+    "fo": (_is_opt(lambda v: isinstance(v, list)), "a list or null"),
+    "z": (_is_opt(lambda v: isinstance(v, list)), "a list or null"),
+    "kind": (_is_opt(lambda v: isinstance(v, (str, list))), "a string, a list or null"),
+    "densities": (lambda v: isinstance(v, list) and all(_is_num(d) for d in v), "a list of numbers"),
+    "weights": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a non-negative int"),
+    "overall_density": (_is_opt(_is_num), "a number or null"),
+    "trainable_parameters": (lambda v: isinstance(v, int) and v >= 0, "a non-negative int"),
+    "seed": (_is_opt(lambda v: isinstance(v, int) and not isinstance(v, bool)), "an int or null"),
+    "samples": (lambda v: isinstance(v, dict), "a JSON object"),
+    "history": (lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and isinstance(x, list) and all(_is_num(e) for e in x) for k, x in v.items()),
+        "an object of per-epoch number lists"),
+    "epochs_done": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a non-negative int"),
+    "test": (_is_opt(lambda v: isinstance(v, dict)), "an object or null"),
+    "best": (_is_opt(lambda v: isinstance(v, dict)), "an object or null"),
+    "kl": (_is_opt(_is_num), "a number or null"),
+    "kl_clip": (_is_opt(_is_num), "a number or null"),
+    "preds": (_is_opt(lambda v: isinstance(v, dict)), "an object or null"),
+    "divergence": (_is_opt(lambda v: isinstance(v, dict)), "an object or null"),
+    "checkpoint": (_is_opt(lambda v: isinstance(v, str) and bool(_CHECKPOINT_RE.match(v))),
+                   "a checkpoint-eNNNN.keras file name or null"),
+    "previous_checkpoint": (_is_opt(lambda v: isinstance(v, str) and bool(_CHECKPOINT_RE.match(v))),
+                            "a checkpoint-eNNNN.keras file name or null"),
+    "wall_time_s": (lambda v: _is_num(v) and v >= 0, "a non-negative number"),
+    "resumed": (lambda v: isinstance(v, int) and v >= 0, "a non-negative int"),
+    "versions": (lambda v: isinstance(v, dict), "a JSON object"),
+    "patterns": (lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v), "a list of file names"),
+    "evolution": (_is_opt(lambda v: isinstance(v, list)), "a list or null"),
+    "callbacks": (lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v), "a list of names"),
+    "optimizer": (_is_opt(lambda v: isinstance(v, dict)), "an object or null"),
+    "model_name": (_is_opt(lambda v: isinstance(v, str)), "a string or null"),
+    "folder": (_is_opt(lambda v: isinstance(v, str)), "a string or null"),
+}
+
+
+@dataclasses.dataclass
+class Records:
+    """What a run recorded: its settings, the facts of its net, per-epoch history, results and provenance.
+
+    Written as ``records.json`` by :class:`RunFolder` (``to_dict``) and read back with validation
+    (``from_dict``, ``load``).  Field names are the glossary's (docs/glossary.md); the layout is in
+    docs/results.md.
+
+    Attributes
+    ----------
+    settings : dict
+        Every setting that defines the run (dataset and its digest, valtest, batch size, epochs, seed,
+        preprocesses, optimizer, net, ...).  A resume must match all of them but ``epochs``.
+    junctions, config, fo, z, kind, densities, weights, overall_density, trainable_parameters
+        Facts of the net, read off its SparseDense layers (at the end of the run: a SET run's final patterns).
+    seed : int or None
+        The data-order seed (and, for :func:`predefsparse.sim_net`, of patterns and weights).
+    samples : dict
+        ``fit``, ``eval`` and ``eval_split``.
+    history : dict of list of float
+        Per-epoch metrics (``loss``, ``accuracy``, ``val_loss``, ...).
+    epochs_done : int
+    status : {"running", "done", "diverged"}
+    test, best : dict or None
+        Test metrics (valtest 1, 2) or the best epoch (valtest 0).
+    kl, kl_clip : float or None
+        Mean KL(standard || this run) and the probability clip used.
+    preds : dict or None
+        ``{"file": "preds.npz", "split": ...}`` when predictions were saved.
+    divergence : dict or None
+        ``epoch``, ``step``, ``what`` and ``value`` of the first non-finite loss or weight.
+    checkpoint, previous_checkpoint : str or None
+        The latest checkpoint and the one kept until the latest is verified.
+    wall_time_s : float
+    resumed : int
+        How many times the run was resumed.
+    versions : dict
+    patterns : list of str
+        Files under ``patterns/``.
+    evolution : list or None
+        SET history (``SETCallback.history_for_records()``), one entry per callback that has one.
+    callbacks : list of str
+        Class names of the extra callbacks (not compared on resume).
+    optimizer : dict or None
+        The serialised optimizer.
+    model_name : str or None
+    folder : str or None
+        Where the run was written (the path as given).
+    schema : str
+        :data:`SCHEMA`.
+
+    Examples
+    --------
+    >>> r = Records(settings={"epochs": 2}, epochs_done=2, status="done", test={"accuracy": 0.9, "loss": 0.3})
+    >>> Records.from_dict(r.to_dict()) == r
+    True
+    >>> r.test["accuracy"]
+    0.9
+    """
+
+    settings: dict
+    junctions: list = dataclasses.field(default_factory=list)
+    config: list | None = None
+    fo: list | None = None
+    z: list | None = None
+    kind: Any = None
+    densities: list = dataclasses.field(default_factory=list)
+    weights: int = 0
+    overall_density: float | None = None
+    trainable_parameters: int = 0
+    seed: int | None = None
+    samples: dict = dataclasses.field(default_factory=dict)
+    history: dict = dataclasses.field(default_factory=dict)
+    epochs_done: int = 0
+    status: str = "running"
+    test: dict | None = None
+    best: dict | None = None
+    kl: float | None = None
+    kl_clip: float | None = None
+    preds: dict | None = None
+    divergence: dict | None = None
+    checkpoint: str | None = None
+    previous_checkpoint: str | None = None
+    wall_time_s: float = 0.0
+    resumed: int = 0
+    versions: dict = dataclasses.field(default_factory=dict)
+    patterns: list = dataclasses.field(default_factory=list)
+    evolution: list | None = None
+    callbacks: list = dataclasses.field(default_factory=list)
+    optimizer: dict | None = None
+    model_name: str | None = None
+    folder: str | None = None
+    schema: str = SCHEMA
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict of every field (round-trips through :meth:`from_dict`).
+
+        Examples
+        --------
+        >>> Records(settings={}).to_dict()["schema"]
+        'predefsparse.records/2'
+        """
+        return json.loads(json.dumps(dataclasses.asdict(self), allow_nan=False))
+
+    @classmethod
+    def from_dict(cls, data: Any, *, origin: str | None = None) -> "Records":
+        """Validate ``data`` (e.g. a parsed ``records.json``) and build Records.
+
+        Raises :class:`adjmat.SpecError` naming ``origin`` (the file) and the first bad field: a wrong schema,
+        a missing or unknown key, or a value of the wrong type.
+
+        Examples
+        --------
+        >>> try:
+        ...     Records.from_dict({"schema": "predefsparse.records/2"}, origin="records.json")
+        ... except ValueError as err:
+        ...     print(str(err)[:60])
+        Records.from_dict: records.json is not valid records: missin
+        """
+        where = "Records.from_dict"
+        src = origin or "data"
+
+        def bad(problem: str) -> SpecError:
+            return SpecError(f"{where}: {src} is not valid records: {problem}.")
+
+        if not isinstance(data, dict):
+            raise bad(f"expected a JSON object, found {type(data).__name__}")
+        names = [f.name for f in dataclasses.fields(cls)]
+        if data.get("schema") != SCHEMA:
+            found = data.get("schema", data.get("format"))
+            raise bad(f"schema {found!r} is not {SCHEMA!r} (written by another version; start the run again "
+                      f"with {_say('overwrite')} or in a new folder)")
+        missing = [k for k in names if k not in data]
+        if missing:
+            raise bad("missing key(s) " + ", ".join(missing))
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise bad("unknown key(s) " + ", ".join(unknown))
+        for key in names:
+            check, expected = _FIELD_CHECKS[key]
+            if not check(data[key]):
+                raise bad(f"{key} must be {expected}; found {data[key]!r:.80}")
+        for key, values in data["history"].items():
+            if len(values) != data["epochs_done"]:
+                raise bad(f"history[{key!r}] has {len(values)} entries for {data['epochs_done']} epochs done")
+        return cls(**{k: data[k] for k in names})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Records":
+        """Read and validate a ``records.json``; every problem is a :class:`adjmat.SpecError` naming the file.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> p = os.path.join(tempfile.mkdtemp(), "records.json")
+        >>> _ = open(p, "w").write('{"schema": "predefsparse.rec')
+        >>> try:
+        ...     Records.load(p)
+        ... except ValueError as err:
+        ...     print("records.json" in str(err), "truncated" in str(err))
+        True True
+        """
+        where = "Records.load"
+        if not isinstance(path, (str, os.PathLike)):
+            raise fail(where, "path", "a path to a records.json", type(path).__name__)
+        path = os.fspath(path)
+        try:
+            size = os.path.getsize(path)
+            if size > _MAX_RECORDS_BYTES:
+                raise SpecError(f"{where}: {path} holds {size} bytes, more than records ever need "
+                                f"({_MAX_RECORDS_BYTES} bytes); it is not a records file.")
+            with open(path, "rb") as f:
+                raw = f.read(_MAX_RECORDS_BYTES + 1)
+        except OSError as err:
+            raise SpecError(f"{where}: cannot read {path}: {err.strerror or err}.") from None
+        if not raw.strip():
+            raise SpecError(f"{where}: {path} is empty (a run killed before its first write, or a truncated "
+                            f"file); start the run again with {_say('overwrite')}.")
+        try:
+            data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, ValueError) as err:
+            raise SpecError(f"{where}: {path} is not valid JSON (truncated or corrupted: {err}); start the run "
+                            f"again with {_say('overwrite')}.") from None
+        return cls.from_dict(data, origin=path)
+
+    # -- deprecated dict-style reads (records used to be a plain dict) -------------------------------
+    def _legacy(self, key: str) -> tuple[bool, Any]:
+        if key in {f.name for f in dataclasses.fields(self)}:
+            return True, getattr(self, key)
+        if key in self.settings:
+            return True, self.settings[key]
+        return False, None
+
+    def __getitem__(self, key: str) -> Any:
+        warnings.warn(f"records[{key!r}] is deprecated: Records is a dataclass now; read records.{key} "
+                      f"(or records.settings[{key!r}] for a setting).", DeprecationWarning, stacklevel=2)
+        found, value = self._legacy(key)
+        if not found or value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: str) -> bool:
+        found, value = self._legacy(key)
+        return found and value is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Deprecated dict-style read: ``getattr(records, key)`` (or a setting), ``default`` when absent.
+
+        Examples
+        --------
+        >>> Records(settings={"l2": 1e-4}).get("l2")
+        0.0001
+        """
+        found, value = self._legacy(key)
+        return value if found and value is not None else default
+
+
+def _json_safe(obj: Any) -> Any:
+    """Plain JSON types: numpy scalars to Python, tuples to lists, non-finite floats to strings."""
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if hasattr(obj, "item") and hasattr(obj, "dtype") and getattr(obj, "ndim", 1) == 0:
+        obj = obj.item()
+    if hasattr(obj, "tolist") and hasattr(obj, "dtype"):
+        return _json_safe(obj.tolist())
+    if isinstance(obj, float) and not (obj == obj and abs(obj) != float("inf")):
+        return str(obj)
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    return repr(obj)
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+# ----------------------------------------------------------------------------------------------- files
+def _fsync_dir(folder: str) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def durable_write(path: str | os.PathLike, write: Callable[[Any], Any]) -> str:
+    """:func:`adjmat.pattern.atomic_write` (temp file, fsync, rename), then fsync of the folder so the rename
+    survives a power cut.  Every file of a run folder goes through here."""
+    out = atomic_write(path, write)
+    _fsync_dir(os.path.dirname(os.path.abspath(out)))
+    return out
+
+
+def _verify_keras_file(path: str) -> None:
+    """Read back a ``.keras`` archive and check every member's CRC and the members a model needs."""
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        if not {"config.json", "metadata.json"} <= names or not any(n.startswith("model.weights") for n in names):
+            raise OSError(f"{path}: not a complete .keras archive (members: {sorted(names)})")
+        bad = zf.testzip()
+        if bad is not None:
+            raise OSError(f"{path}: member {bad} fails its CRC check")
+
+
+def save_model(model, path: str | os.PathLike) -> str:
+    """Save a Keras model (with optimizer state) durably to ``path`` and verify the written archive."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    # Keras saves only to a path ending in .keras: save beside the target, then copy through the durable
+    # helper (a killed writer leaves `.tmp-<pid>-*`, removed by the next run that takes the lock)
+    scratch = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(path)}")
+    try:
+        model.save(scratch)
+        with open(scratch, "rb") as src:
+            durable_write(path, lambda f: shutil.copyfileobj(src, f, 2**20))
+    finally:
+        if os.path.exists(scratch):
+            os.unlink(scratch)
+    _verify_keras_file(path)
+    return path
+
+
+def _json_text(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=1, allow_nan=False) + "\n").encode("utf-8")
+
+
+# ----------------------------------------------------------------------------------------------- RunFolder
+class RunFolder:
+    """The results folder of one run, owned by it from :meth:`open` to :meth:`close`.
+
+    :meth:`open` takes an exclusive OS lock (``fcntl.flock`` on ``.lock``, released on exit or death) before
+    anything else is written, removes the temp files of dead writers, and decides what the run does:
+    ``"fresh"`` (nothing there, or ``overwrite``), ``"resume"`` (an interrupted run, continued from its last
+    checkpoint), ``"extend"`` (a finished run asked for more epochs), ``"done"`` (a finished run, returned as
+    is).  It refuses a folder that already holds a run unless asked to resume or overwrite, a resume whose
+    settings differ (naming each), a path that is a file, and a folder of other files.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder (created if missing).
+    where : str
+        Function name used in error messages.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> folder = RunFolder(os.path.join(tempfile.mkdtemp(), "run"))
+    >>> folder.open({"epochs": 1, "seed": 0})
+    'fresh'
+    >>> try:
+    ...     RunFolder(folder.path).open({"epochs": 1, "seed": 0})
+    ... except ValueError as err:
+    ...     print("in use by another run" in str(err))
+    True
+    >>> folder.close()
+    """
+
+    def __init__(self, path: str | os.PathLike, *, where: str = "RunFolder"):
+        if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+            raise fail("RunFolder", "path", "a folder path", path)
+        if not isinstance(where, str):
+            raise fail("RunFolder", "where", "a function name", where)
+        self.path = os.fspath(path)
+        self.where = where
+        self.mode: str | None = None
+        self.previous: Records | None = None
+        self._lock_fd: int | None = None
+
+    def __repr__(self) -> str:
+        return f"RunFolder({self.path!r}, mode={self.mode!r}, locked={self._lock_fd is not None})"
+
+    def __enter__(self) -> "RunFolder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- lock ------------------------------------------------------------------------------------
+    def _lock(self) -> None:
+        import fcntl
+        lock_path = os.path.join(self.path, LOCK)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            holder = _read_pid(lock_path)
+            raise SpecError(f"{self.where}: results folder {self.path!r} is in use by another run (pid "
+                            f"{holder if holder is not None else 'unknown'}); wait for it to finish, or choose "
+                            f"another {_say('out', '')}.") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        os.fsync(fd)
+        self._lock_fd = fd
+
+    @property
+    def locked(self) -> bool:
+        """Whether this object holds the folder's lock."""
+        return self._lock_fd is not None
+
+    def close(self) -> None:
+        """Release the lock (also released by the OS if the process dies)."""
+        if self._lock_fd is not None:
+            import fcntl
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+    def _require_lock(self) -> None:
+        if self._lock_fd is None:
+            raise RuntimeError(f"{self.where}: {self.path!r} is not open (call RunFolder.open first)")
+
+    # -- open ------------------------------------------------------------------------------------
+    def open(self, settings: Mapping[str, Any], *, resume: bool = False, overwrite: bool = False) -> str:
+        """Lock the folder and decide the run's mode (``"fresh"``, ``"resume"``, ``"extend"`` or ``"done"``).
+
+        Parameters
+        ----------
+        settings : mapping
+            Every setting that defines the run (compared with the saved run's on resume; only a larger
+            ``epochs`` may differ).
+        resume : bool
+            Continue the run saved here (no run here: start fresh).
+        overwrite : bool
+            Replace the run saved here.
+
+        Returns
+        -------
+        str
+            The mode, also in :attr:`mode`; the saved Records (if any) are in :attr:`previous`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with RunFolder(tempfile.mkdtemp()) as f:
+        ...     f.open({"epochs": 3})
+        'fresh'
+        """
+        resume = check_bool(self.where, "resume", resume)
+        overwrite = check_bool(self.where, "overwrite", overwrite)
+        if not isinstance(settings, Mapping):
+            raise fail(self.where, "settings", "a mapping of setting names to values", type(settings).__name__)
+        if resume and overwrite:
+            raise SpecError(f"{self.where}: {_say('resume')} and {_say('overwrite')} exclude each other; pass "
+                            f"one of them.")
+        if self._lock_fd is not None:
+            raise SpecError(f"{self.where}: {self.path!r} is already open in this process.")
+        if os.path.lexists(self.path) and not os.path.isdir(self.path):
+            raise SpecError(f"{self.where}: {_say('out', '')} {self.path!r} is an existing file, not a folder; "
+                            f"choose a folder path.")
+        try:
+            os.makedirs(self.path, exist_ok=True)
+        except OSError as err:
+            raise SpecError(f"{self.where}: cannot create the results folder {self.path!r}: "
+                            f"{err.strerror or err}.") from None
+        self._lock()
+        try:
+            self._remove_stale_temps()
+            self._refuse_foreign()
+            self.mode = self._decide(dict(settings), resume, overwrite)
+        except BaseException:
+            self.close()
+            raise
+        return self.mode
+
+    def _remove_stale_temps(self) -> list[str]:
+        """Remove temp files left by killed writers.  Safe: every writer of this folder holds its lock, and we
+        hold it now, so no temp file here belongs to a live writer."""
+        removed = []
+        for pattern in _TEMP_GLOBS:
+            for path in glob.glob(os.path.join(self.path, pattern)):
+                if os.path.isfile(path) and not os.path.islink(path):
+                    os.unlink(path)
+                    removed.append(os.path.basename(path))
+        return removed
+
+    def _refuse_foreign(self) -> None:
+        ours = {LOCK, RECORDS, MODEL, PREDS, PATTERNS}
+        foreign = sorted(name for name in os.listdir(self.path)
+                         if name not in ours and not _CHECKPOINT_RE.match(name))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise SpecError(f"{self.where}: {_say('out', '')} {self.path!r} is a folder holding other files "
+                            f"({shown}), not a results folder; choose a new or empty folder.")
+
+    def _decide(self, settings: dict, resume: bool, overwrite: bool) -> str:
+        records_path = os.path.join(self.path, RECORDS)
+        leftovers = [n for n in os.listdir(self.path) if n != LOCK]
+        if not os.path.exists(records_path):
+            if leftovers:  # files of a run killed before its first records: nothing to resume
+                self.clean()
+            return "fresh"
+        if overwrite:
+            self.clean()
+            return "fresh"
+        if not resume:
+            raise SpecError(f"{self.where}: results folder {self.path!r} already holds a run; pass "
+                            f"{_say('resume')} to continue it, {_say('overwrite')} to replace it, or choose "
+                            f"another {_say('out', '')}.")
+        previous = Records.load(records_path)
+        self._compare(previous.settings, settings)
+        self.previous = previous
+        old_epochs, new_epochs = previous.settings.get("epochs"), settings.get("epochs")
+        if previous.status == "diverged":
+            raise SpecError(f"{self.where}: the run in {self.path!r} diverged (epoch "
+                            f"{previous.divergence.get('epoch') if previous.divergence else '?'}); resuming would "
+                            f"diverge again.  Start it again with {_say('overwrite')} and a smaller "
+                            f"learning rate ({_say('lr', '').rstrip('=')}).")
+        if previous.status == "done":
+            if new_epochs == old_epochs:
+                return "done"
+            return "extend"
+        if previous.checkpoint is None:  # killed before its first checkpoint: nothing to continue from
+            self.previous = None
+            self.clean()
+            return "fresh"
+        return "resume"
+
+    def _compare(self, old: dict, new: dict) -> None:
+        differ = _diff(old, new)
+        epochs = differ.pop("epochs", None)
+        if epochs is not None:
+            a, b = epochs
+            if not (isinstance(a, int) and isinstance(b, int) and b > a):
+                differ["epochs"] = epochs
+        if differ:
+            parts = [f"{_say(k, '').rstrip('=')}: saved {a!r}, now {b!r}" for k, (a, b) in differ.items()]
+            raise SpecError(f"{self.where}: cannot resume {self.path!r}: settings differ from the saved run: "
+                            + "; ".join(parts) + f".  Only a larger {_say('epochs', '').rstrip('=')} may "
+                            f"change on resume; use the saved settings, {_say('overwrite')}, or another "
+                            f"{_say('out', '')}.")
+
+    # -- writing -----------------------------------------------------------------------------------
+    def write_records(self, records: Records) -> str:
+        """Write ``records.json`` durably (the folder must be open)."""
+        self._require_lock()
+        return durable_write(os.path.join(self.path, RECORDS), lambda f: f.write(_json_text(records.to_dict())))
+
+    def save_patterns(self, model) -> list[str]:
+        """Save every SparseDense pattern of ``model`` to ``patterns/<i>_<layer>.npz``; returns the names."""
+        self._require_lock()
+        from .training import _sparse_layers
+        folder = os.path.join(self.path, PATTERNS)
+        names = []
+        for i, layer in enumerate(_sparse_layers(model)):
+            name = f"{i + 1}_{layer.name}.npz"
+            layer.pattern.save(os.path.join(folder, name))  # atomic (temp, fsync, rename)
+            names.append(name)
+        _fsync_dir(folder)
+        if os.path.isdir(folder):
+            for stale in set(os.listdir(folder)) - set(names):
+                if stale.endswith(".npz"):
+                    os.unlink(os.path.join(folder, stale))
+        return names
+
+    def checkpoint(self, model, records: Records) -> str:
+        """Write ``checkpoint-eNNNN.keras`` (model + optimizer state), verify it, point the records at it, and
+        only then delete checkpoints older than the previous one."""
+        self._require_lock()
+        name = f"checkpoint-e{records.epochs_done:04d}.keras"
+        save_model(model, os.path.join(self.path, name))
+        if records.checkpoint != name:
+            records.previous_checkpoint = records.checkpoint
+        records.checkpoint = name
+        self.write_records(records)
+        keep = {records.checkpoint, records.previous_checkpoint}
+        for path in self.checkpoints():
+            if os.path.basename(path) not in keep:
+                os.unlink(path)
+        return name
+
+    def checkpoints(self) -> list[str]:
+        """Paths of the checkpoint files present, oldest first."""
+        return sorted(p for p in glob.glob(os.path.join(self.path, "checkpoint-e*.keras"))
+                      if _CHECKPOINT_RE.match(os.path.basename(p)))
+
+    def restore(self, records: Records):
+        """Load the latest loadable checkpoint named by ``records`` (the previous one when the latest is torn).
+
+        Returns ``(model, epochs)``: the model with its optimizer state and the epochs it has done; the
+        records' history is cut to those epochs.
+        """
+        self._require_lock()
+        import keras
+        tried = []
+        for name in (records.checkpoint, records.previous_checkpoint):
+            if not name:
+                continue
+            path = os.path.join(self.path, name)
+            try:
+                _verify_keras_file(path)
+                model = keras.models.load_model(path)
+            except Exception as err:  # a torn or missing file: fall back to the previous checkpoint
+                tried.append(f"{name} ({type(err).__name__}: {str(err)[:120]})")
+                continue
+            epochs = int(_CHECKPOINT_RE.match(name).group(1))
+            if epochs != records.epochs_done:
+                warnings.warn(f"{self.where}: {tried[0] if tried else name} could not be loaded; resuming from "
+                              f"{name} (epoch {epochs}).", RuntimeWarning, stacklevel=3)
+            _cut_history(records, epochs)
+            records.checkpoint = name
+            records.previous_checkpoint = None
+            return model, epochs
+        raise SpecError(f"{self.where}: cannot resume {self.path!r}: no loadable checkpoint ("
+                        + ("; ".join(tried) if tried else "the run was interrupted before its first checkpoint")
+                        + f"); start it again with {_say('overwrite')}.")
+
+    def finish(self, model, records: Records, preds: Any = None) -> Records:
+        """Write the final model, patterns (from ``model``: a SET run's final ones), predictions and records
+        (status "done"), then remove the checkpoints.  ``preds`` is an array or None."""
+        self._require_lock()
+        if preds is not None:
+            import numpy as np
+            durable_write(os.path.join(self.path, PREDS), lambda f: np.savez_compressed(f, preds=preds))
+        save_model(model, os.path.join(self.path, MODEL))
+        records.patterns = self.save_patterns(model)
+        records.status = "done"
+        records.checkpoint = records.previous_checkpoint = None
+        self.write_records(records)
+        for path in self.checkpoints():
+            os.unlink(path)
+        return records
+
+    def fail(self, records: Records, divergence: Mapping[str, Any]) -> Records:
+        """Record a diverged run (status "diverged", where and what) and keep its last finite checkpoint."""
+        self._require_lock()
+        records.status = "diverged"
+        records.divergence = dict(divergence)
+        self.write_records(records)
+        return records
+
+    def clean(self) -> None:
+        """Remove the files a run writes here (and nothing else)."""
+        self._require_lock()
+        for name in (RECORDS, MODEL, PREDS):
+            path = os.path.join(self.path, name)
+            if os.path.lexists(path):
+                os.unlink(path)
+        for path in self.checkpoints():
+            os.unlink(path)
+        if os.path.isdir(os.path.join(self.path, PATTERNS)):
+            shutil.rmtree(os.path.join(self.path, PATTERNS))
+        self._remove_stale_temps()
+
+
+def _read_pid(path: str) -> int | None:
+    try:
+        with open(path, "rb") as f:
+            text = f.read(32).decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else None
+    except OSError:
+        return None
+
+
+def _diff(old: Any, new: Any, prefix: str = "") -> dict[str, tuple[Any, Any]]:
+    """Differing settings as ``{dotted key: (old, new)}``; nested dicts are compared key by key."""
+    out: dict[str, tuple[Any, Any]] = {}
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            out.update(_diff(old.get(key), new.get(key), f"{prefix}{key}."))
+        return out
+    if _canonical(old) != _canonical(new):
+        out[prefix.rstrip(".")] = (old, new)
+    return out
+
+
+def _cut_history(records: Records, epochs: int) -> None:
+    for key in records.history:
+        records.history[key] = records.history[key][:epochs]
+    records.epochs_done = epochs
