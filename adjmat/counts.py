@@ -13,7 +13,7 @@ from scipy.special import betaln
 
 from ._validation import SpecError, check_bool, check_float, check_int, fail, nearest
 from .kinds import check_type
-from .specs import JunctionSpec
+from .specs import JunctionSpec, clash_free_fos
 
 __all__ = ["count_clash_free", "usn_model_space"]
 
@@ -100,7 +100,7 @@ def count_clash_free(p: int, n: int, fo: int, z: int, type: int = 2, dither: boo
         raise SpecError(f"{where}: " + str(err).split(": ", 1)[1]) from None
     p, n, fo, z, fi = spec.p, spec.n, spec.fo, spec.z, spec.fi
     if p % fi:
-        good = [f for f in range(1, n + 1) if (p * f) % n == 0 and p % (p * f // n) == 0]
+        good = clash_free_fos(p, n)
         raise SpecError(f"{where}: fi = p*fo/n = {p}*{fo}/{n} = {fi} must divide p ({p}) so that no right "
                         f"neuron straddles a sweep (generate refuses such patterns too); try "
                         + " or ".join(f"fo={f} (fi={p * f // n})" for f in nearest(good, fo)) + ".")

@@ -40,6 +40,7 @@ import numpy as np
 from . import _kernels
 from ._validation import SpecError, check_bool, check_float, fail, nearest
 from .pattern import Pattern
+from .specs import clash_free_fos
 
 __all__ = ["Kind", "register_kind", "unregister_kind", "get_kind", "kind_names", "KINDS"]
 
@@ -302,7 +303,7 @@ def check_type(where: str, value: Any) -> int:
 
 
 def _clash_free_hint(p: int, n: int, fo: int) -> str:
-    good_fo = [f for f in range(1, n + 1) if (p * f) % n == 0 and p % (p * f // n) == 0]
+    good_fo = clash_free_fos(p, n)
     return "try " + " or ".join(f"fo={f} (fi={p * f // n})" for f in nearest(good_fo, fo)) + "."
 
 

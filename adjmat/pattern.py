@@ -342,13 +342,14 @@ class Pattern:
     def to_mask(self) -> np.ndarray:
         """Dense boolean mask of shape ``(p, n)`` (Keras kernel orientation: ``mask[left, right]``).
 
-        This is the one O(p*n) view; build it only when you need it.
+        This is the one O(p*n) view; build it only when you need it (refused above the memory limit).
 
         Examples
         --------
         >>> Pattern([1], [0], p=2, n=1).to_mask().tolist()
         [[False], [True]]
         """
+        check_memory("Pattern.to_mask", self._p * self._n, f"a dense {self._p}x{self._n} boolean mask")
         mask = np.zeros((self._p, self._n), dtype=bool)
         mask[self._left, self._right] = True
         return mask
