@@ -25,6 +25,7 @@ import numpy as np
 from keras import activations, constraints, initializers, ops, regularizers
 
 import adjmat
+from adjmat._seeds import extra_stream, seed_root
 from adjmat._validation import SpecError, check_bool, check_choice, check_float, check_int, fail, \
     normalize_seed
 
@@ -84,6 +85,89 @@ def _initial_kernel(initializer, pattern: adjmat.Pattern, dtype: str):
     return ops.multiply(full, ops.cast(pattern.to_mask(), full.dtype))
 
 
+def _needs_size(kind: adjmat.Kind) -> bool:
+    """Whether ``kind`` needs a size from the user (fo, fi or density): it is sized by something and no sizing
+    has a default among its options (``erdos_renyi``'s ``epsilon`` has one; ``fc`` is sized by nothing)."""
+    return bool(kind.sized_by) and not any(s in kind.options for s in kind.sized_by)
+
+
+def _check_kind_args(where: str, units: int, kind: Any, given: Mapping[str, Any], z, options: Mapping[str, Any]
+                     ) -> None:
+    """Refuse, from the kind registry's facts, what the generator would refuse in ``build``."""
+    facts = adjmat.get_kind(kind, where)
+    if not given and _needs_size(facts):
+        raise SpecError(f"{where}: kind={kind!r} needs density, fo or fi (or pass pattern=); received none of "
+                        f"them. Example: SparseDense({units}, density=0.25, kind={kind!r}).")
+    sizings = [s for s in facts.sized_by if s in ("fo", "density")]
+    for name, value in given.items():
+        usable = ("fo", "density") if name == "fi" else (name,)  # fi becomes fo or density in build
+        if facts.sized_by and not any(s in sizings for s in usable):
+            hint = (f"Pass {sizings[0]}= instead." if sizings else
+                    f"Pass pattern_options={{{facts.sized_by[0]!r}: ...}} instead.")
+            raise fail(where, name, f"left out for kind={kind!r}, which is sized by "
+                       + " or ".join(facts.sized_by), value, hint)
+    if facts.needs_z and z is None:
+        raise SpecError(f"{where}: kind={kind!r} needs z (edges per clock, a divisor of the input width p); "
+                        f"received z=None. Example: SparseDense({units}, fo=2, kind={kind!r}, z=4).")
+    unknown = sorted(set(options) - set(facts.options))
+    if unknown:
+        raise fail(where, "pattern_options", "options of kind " + repr(kind) + ": " +
+                   (", ".join(f"{k}={v!r}" for k, v in facts.options.items()) if facts.options else "none"),
+                   dict(options), f"Unknown: {', '.join(unknown)}.")
+
+
+def _layer_seed(where: str, seed: Any, pattern: adjmat.Pattern | None) -> tuple[Any, int | None]:
+    """``(source, recorded)``: where the layer's randomness comes from, and the int its config records.
+
+    An int is used and recorded as given; ``None`` draws one and records it, except for a layer given a pattern,
+    whose seed is the pattern's own (its root seed and, in ``meta["spawn_key"]``, its stream); a SeedSequence is
+    recorded as its entropy when it is a root (no spawn key); a Generator is the caller's state, recorded as None.
+    """
+    if seed is None and pattern is not None:
+        if pattern.seed is None:
+            return None, None
+        key = tuple(int(k) for k in pattern.meta.get("spawn_key", ()))
+        return np.random.SeedSequence(pattern.seed, spawn_key=key), int(pattern.seed)
+    if isinstance(seed, np.random.Generator):
+        return seed, None
+    if isinstance(seed, np.random.SeedSequence):
+        _, recorded = normalize_seed(where, seed)
+        return seed, recorded if not seed.spawn_key else None
+    _, recorded = normalize_seed(where, seed)
+    return recorded, recorded
+
+
+def _unseeded(init) -> bool:
+    try:
+        config = init.get_config()
+    except (AttributeError, NotImplementedError, TypeError):
+        return False
+    return "seed" in config and config["seed"] is None
+
+
+def _with_seed(init, seed: int):
+    config = init.get_config()
+    config["seed"] = int(seed)
+    return type(init).from_config(config)
+
+
+def _seeded_initializers(where: str, kernel_init, bias_init, source, recorded):
+    """Seed the unseeded random initializers from the layer's seed (:data:`adjmat._seeds.WEIGHT_KEY` stream:
+    its first word seeds the kernel, its second the bias); an initializer given with a seed keeps it.  For a
+    layer whose pattern has no seed (``fc``, ``rtl``) and no ``seed=``, a seed is drawn and recorded."""
+    need = [_unseeded(kernel_init), _unseeded(bias_init)]
+    if not any(need):
+        return kernel_init, bias_init, recorded
+    if source is None:
+        source, recorded = seed_root(where, None)
+    words = [int(w) for w in extra_stream(where, source).generate_state(2)]
+    if need[0]:
+        kernel_init = _with_seed(kernel_init, words[0])
+    if need[1]:
+        bias_init = _with_seed(bias_init, words[1])
+    return kernel_init, bias_init, recorded
+
+
 def degree_scaled_kernel(initializer, pattern: adjmat.Pattern, dtype: str = "float32") -> np.ndarray:
     """Initial ``(p, n)`` kernel for ``pattern``: the initializer's rule applied with each edge's real degrees.
 
@@ -135,8 +219,11 @@ class SparseDense(keras.layers.Layer):
         Output width ``n`` (right layer size).
     activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, \
 activity_regularizer, kernel_constraint, bias_constraint
-        As for ``keras.layers.Dense``.  Regularizers and constraints act on the masked kernel.  Variance-scaling
-        initializers use each edge's real degrees (:func:`degree_scaled_kernel`).
+        As for ``keras.layers.Dense``.  Regularizers and constraints act on the masked kernel.  The defaults are
+        Dense's: Glorot-uniform kernel, zero bias -- with each edge's real degrees in the variance-scaling
+        rule (:func:`degree_scaled_kernel`).  (:func:`predefsparse.models.mlp` and ``sim_net`` instead use the
+        original work's He-normal kernels and biases 0.1.)  Unseeded random initializers are seeded from
+        ``seed`` (see there); an initializer given with its own seed keeps it.
     pattern : adjmat.Pattern, optional
         The connection pattern, ``pattern.n == units`` and ``pattern.p`` equal to the input width.  Exclusive
         with ``density``/``fo``/``fi``.
@@ -147,19 +234,26 @@ activity_regularizer, kernel_constraint, bias_constraint
     fi : int, optional
         In-degree (edges per output neuron): ``W = fi * units``.
     kind : str
-        Generator for ``density``/``fo``/``fi`` (any of ``adjmat.KINDS``); default ``"usn"`` (uniform sparse
-        network).  ``"fc"`` needs no density.  With ``pattern=`` it must be left at the default or equal
-        ``pattern.kind``.
+        Generator for ``density``/``fo``/``fi``: any registered kind (``adjmat.kind_names()``; see
+        docs/kinds.md); default ``"usn"`` (uniform sparse network).  What the kind needs is read from the
+        registry (``adjmat.get_kind(kind)``): kinds sized by nothing (``"fc"``) or with a default size
+        (``"erdos_renyi"``'s ``epsilon``) need no density; kinds with ``needs_z`` need ``z``.  With
+        ``pattern=`` it must be left at the default or equal ``pattern.kind``.
     z : int, optional
-        Parallelism for ``"clash_free"`` (required there) and ``"rtl"``.
+        Parallelism (edges per clock, a divisor of the input width): required by kinds that need it
+        (``"clash_free"``), recorded in the pattern's meta by the others.
     seed : None, int, SeedSequence or numpy Generator
-        Seed of the pattern generator.  ``None`` draws one at construction and records it in ``get_config``,
-        so the layer can be rebuilt identically.  Never touches global random state.  The kernel initializer
-        has its own seed: pass a seeded one (``HeNormal(seed=1)``) for reproducible weights, as
-        :func:`predefsparse.models.mlp` does.
+        One seed for the layer's pattern and its initial weights.  The pattern draws from ``seed`` itself
+        (``adjmat.generate(..., seed=seed)``); unseeded random initializers get the first (kernel) and second
+        (bias) word of the stream ``adjmat._seeds.extra_stream(seed)`` (the seed's child with spawn key
+        ``2**31``), so the same seed gives the same pattern and bit-for-bit the same initial weights.  ``None``
+        draws a seed at construction and records it in ``get_config``; for a layer given ``pattern=``,
+        ``None`` means the pattern's own seed (and stream, ``pattern.meta["spawn_key"]``), which the config
+        then records.  A Generator is the caller's state (recorded as None).  Never touches global random
+        state.
     pattern_options : dict, optional
-        Kind-specific generator options (``{"type": 3, "dither": True}`` for ``"clash_free"``, ``{"epsilon":
-        11}`` for ``"erdos_renyi"``).
+        Kind-specific generator options, as ``adjmat.get_kind(kind).options`` lists them (``{"type": 3,
+        "dither": True}`` for ``"clash_free"``, ``{"epsilon": 11}`` for ``"erdos_renyi"``).
     **kwargs
         Base layer arguments (``name``, ``dtype`` such as ``"mixed_float16"``, ``trainable``).
 
@@ -252,23 +346,19 @@ activity_regularizer, kernel_constraint, bias_constraint
             raise fail(where, "pattern", "an adjmat.Pattern, a pattern description dict or None",
                        type(pattern).__name__)
         else:
-            kind = check_choice(where, "kind", kind, adjmat.KINDS)
-            if not given and kind not in ("fc", "erdos_renyi"):
-                raise SpecError(f"{where}: kind={kind!r} needs density, fo or fi (or pass pattern=); received "
-                                f"none of them. Example: SparseDense({units}, density=0.25).")
-        # Seed: record an int whenever the caller gave an int or nothing (a drawn one), so get_config rebuilds
-        # the same layer; Generators and SeedSequences are used as given and recorded as None.
-        if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
-            self._seed_source, recorded = seed, None
-        else:
-            _, recorded = normalize_seed(where, seed)
-            self._seed_source = recorded
+            _check_kind_args(where, units, kind, {k: v for k, v in (("density", density), ("fo", fo),
+                                                                     ("fi", fi)) if v is not None},
+                             z, pattern_options)
+        source, recorded = _layer_seed(where, seed, self._pattern_obj)
+        self._seed_source = source
+        kernel_initializer, bias_initializer, recorded = _seeded_initializers(
+            where, initializers.get(kernel_initializer), initializers.get(bias_initializer), source, recorded)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
@@ -304,7 +394,7 @@ activity_regularizer, kernel_constraint, bias_constraint
             if W > p * n:
                 raise SpecError(f"SparseDense: fi ({self.fi}) must be at most the input width p ({p}); received "
                                 f"fi={self.fi}.")
-            if W % p == 0:
+            if W % p == 0 and "fo" in adjmat.get_kind(kind, "SparseDense").sized_by:
                 fo = W // p
             else:
                 density = W / (p * n)
@@ -520,10 +610,10 @@ def sparse(units: int, density: float | None = None, *, din: int | None = None, 
     confun : {"shuffle_2d", "random_2d"} or an adjmat kind
         ``"shuffle_2d"`` (USN, the default) -> kind ``"usn"``; ``"random_2d"`` -> ``"random"``.
         ``"shuffle_1d"`` (uniform on the input side only) is refused: use ``"shuffle_2d"``, which is uniform on
-        both sides.  Any ``adjmat.KINDS`` name is passed through.
+        both sides.  Any registered kind (``adjmat.kind_names()``) is passed through.
     rseed : int, optional
-        Pattern seed (mapped to ``seed``).  Unlike USN, ``None`` draws a seed and records it, and the global
-        numpy random state is never touched.
+        Seed of the pattern and the initial weights (mapped to ``seed``, see :class:`SparseDense`).  Unlike
+        USN, ``None`` draws a seed and records it, and the global numpy random state is never touched.
     activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, \
 activity_regularizer, kernel_constraint, bias_constraint, **kwargs
         As for :class:`SparseDense` (``z=``, ``pattern_options=``, ``name=``, ``dtype=`` included).
@@ -548,14 +638,16 @@ activity_regularizer, kernel_constraint, bias_constraint, **kwargs
     if confun == "shuffle_1d":
         raise fail(where, "confun", "'shuffle_2d', 'random_2d' or an adjmat kind", confun,
                    "'shuffle_1d' (uniform on one side only) is not provided; 'shuffle_2d' is uniform on both.")
-    if not isinstance(confun, str) or (confun not in _USN_CONFUN and confun not in adjmat.KINDS):
-        raise fail(where, "confun", "'shuffle_2d', 'random_2d' or one of " + ", ".join(map(repr, adjmat.KINDS)),
-                   confun)
+    names = adjmat.kind_names()
+    if not isinstance(confun, str) or (confun not in _USN_CONFUN and confun not in names):
+        raise fail(where, "confun", "'shuffle_2d', 'random_2d' or a registered kind (" +
+                   ", ".join(map(repr, names)) + ")", confun)
+    kind = _USN_CONFUN.get(confun, confun)
     given = {k: v for k, v in (("density", density), ("din", din), ("dout", dout)) if v is not None}
     if len(given) > 1:
         raise SpecError(f"{where}: give at most one of density, din or dout; received "
                         + ", ".join(f"{k}={v!r}" for k, v in given.items()) + ".")
-    if not given and confun not in ("fc", "erdos_renyi"):
+    if not given and _needs_size(adjmat.get_kind(kind, where)):
         dout = 1
     if rseed is not None and (isinstance(rseed, bool) or not isinstance(rseed, numbers.Integral)):
         raise fail(where, "rseed", "None or a non-negative int", rseed)
@@ -563,4 +655,4 @@ activity_regularizer, kernel_constraint, bias_constraint, **kwargs
                        bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                        bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, density=density,
-                       fo=dout, fi=din, kind=_USN_CONFUN.get(confun, confun), seed=rseed, **kwargs)
+                       fo=dout, fi=din, kind=kind, seed=rseed, **kwargs)

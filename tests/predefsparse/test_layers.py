@@ -156,7 +156,8 @@ def test_fixed_scale_initializers_are_used_as_given():
 
 
 def test_seeded_initializer_is_reproducible():
-    make = lambda: SparseDense(5, density=0.5, seed=4, kernel_initializer=keras.initializers.HeNormal(seed=9))
+    def make():
+        return SparseDense(5, density=0.5, seed=4, kernel_initializer=keras.initializers.HeNormal(seed=9))
     a, b = make(), make()
     a.build((None, 10))
     b.build((None, 10))
@@ -222,7 +223,7 @@ def test_from_config_without_weights_then_set_weights():
     clone = SparseDense.from_config(layer.get_config())
     clone.build((None, 6))
     with pytest.raises(ValueError, match="never loaded"):
-        clone.pattern
+        _ = clone.pattern
     clone.set_weights(layer.get_weights())
     assert clone.pattern == layer.pattern
     assert clone.pattern.kind == "usn" and clone.pattern.seed == 0
@@ -279,6 +280,11 @@ def test_generator_seed_and_pattern_argument():
     (dict(units=4, pattern=adjmat.generate("rtl", 8, 4, fo=2), kind="random"), "kind must be left"),
     (dict(units=2, pattern=adjmat.Pattern([0, 0], [0, 0], p=2, n=2)), "without repeated edges"),
     (dict(units=4, density=0.5, pattern_options=3), "pattern_options must be"),
+    # what a kind needs comes from the registry, and is refused at construction, before build
+    (dict(units=4, fo=2, kind="clash_free"), "kind='clash_free' needs z .* received z=None"),
+    (dict(units=4, fo=2, kind="erdos_renyi"), "fo must be left out for kind='erdos_renyi'.*received fo=2"),
+    (dict(units=4, density=0.5, pattern_options={"epsilon": 3}), "Unknown: epsilon"),
+    (dict(units=4, fo=2, kind="clash_free", z=4, pattern_options={"typ": 1}), "options of kind 'clash_free'"),
 ])
 def test_validation_names_the_argument(kwargs, match):
     if match is None:
@@ -291,8 +297,8 @@ def test_validation_names_the_argument(kwargs, match):
 def test_build_errors():
     with pytest.raises(ValueError, match="pattern's p"):
         SparseDense(4, pattern=adjmat.generate("rtl", 8, 4, fo=2)).build((None, 9))
-    with pytest.raises(SpecError, match="needs z"):
-        SparseDense(4, fo=2, kind="clash_free").build((None, 8))
+    with pytest.raises(SpecError, match="z must divide p|z \\(3\\) must divide p \\(8\\)"):
+        SparseDense(4, fo=2, kind="clash_free", z=3).build((None, 8))
     with pytest.raises(ValueError, match="last input dimension"):
         SparseDense(4, density=0.5).build((None, None))
 
@@ -321,3 +327,66 @@ def test_sparse_maps_usn_arguments():
 def test_sparse_refuses_unsupported(kwargs, match):
     with pytest.raises(SpecError, match=match):
         sparse(16, **kwargs)
+
+
+
+# ---------------------------------------------------------------------- one seed: pattern and initial weights
+SEED_FORMS = {"int": lambda: 3, "SeedSequence": lambda: np.random.SeedSequence(3),
+              "Generator": lambda: np.random.default_rng(3)}
+
+
+@pytest.mark.parametrize("form", sorted(SEED_FORMS))
+def test_one_seed_gives_the_pattern_and_bit_identical_initial_weights(form):
+    make = SEED_FORMS[form]
+    layers = []
+    for _ in range(2):
+        layer = SparseDense(6, density=0.5, seed=make(), bias_initializer="random_normal")
+        layer.build((None, 10))
+        layers.append(layer)
+    a, b = layers
+    assert a.pattern == b.pattern == adjmat.generate("usn", 10, 6, density=0.5, seed=make())
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(u, v)
+    assert np.any(a.get_weights()[1] != 0)  # the bias initializer was seeded too
+    other = SparseDense(6, density=0.5, seed=4)
+    other.build((None, 10))
+    assert not np.array_equal(other.get_weights()[0], a.get_weights()[0])
+
+
+def test_initializer_seed_derivation_is_the_documented_one():
+    from adjmat._seeds import extra_stream
+    layer = SparseDense(4, density=0.5, seed=11, bias_initializer="random_uniform")
+    kernel_seed, bias_seed = (int(w) for w in extra_stream("test", 11).generate_state(2))
+    assert layer.kernel_initializer.get_config()["seed"] == kernel_seed
+    assert layer.bias_initializer.get_config()["seed"] == bias_seed
+    # an initializer given with its own seed keeps it; constants have none to set
+    given = SparseDense(4, density=0.5, seed=11, kernel_initializer=keras.initializers.HeNormal(seed=2))
+    assert given.kernel_initializer.get_config()["seed"] == 2
+    assert given.bias_initializer.get_config() == {}
+    # the config round trip keeps the derived seeds, so a rebuilt layer starts from the same weights
+    assert SparseDense.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_layer_from_a_pattern_records_the_patterns_seed():
+    (first, second) = adjmat.generate_network((12, 8, 4), "usn", 21, fo=(2, 2))
+    layer = SparseDense(4, pattern=second)
+    config = layer.get_config()
+    assert config["seed"] == second.seed == 21 and config["pattern"]["meta"]["spawn_key"] == [1]
+    # its initial weights come from the pattern's own stream: same pattern, same weights
+    twin = SparseDense(4, pattern=second)
+    layer.build((None, 8))
+    twin.build((None, 8))
+    np.testing.assert_array_equal(layer.get_weights()[0], twin.get_weights()[0])
+    deterministic = SparseDense(4, pattern=adjmat.generate("rtl", 8, 4, fo=2), kernel_initializer="zeros")
+    assert deterministic.get_config()["seed"] is None  # rtl draws nothing and no initializer needs a seed
+
+
+def test_kinds_that_need_no_size():
+    # the registry says which: fc is sized by nothing, erdos_renyi by its epsilon option (default 20)
+    fc = SparseDense(3, kind="fc", seed=0)
+    fc.build((None, 5))
+    assert fc.pattern.W == 15
+    er = SparseDense(30, kind="erdos_renyi", pattern_options={"epsilon": 2}, seed=0)
+    er.build((None, 40))
+    assert er.pattern.meta["epsilon"] == 2 and 0 < er.pattern.W < 40 * 30
+    assert sparse(30, confun="erdos_renyi", rseed=0).fo is None  # no USN default dout=1 for it

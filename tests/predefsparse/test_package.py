@@ -27,7 +27,7 @@ def test_import_is_light_until_a_keras_name_is_used():
 def test_unknown_name():
     import predefsparse
     with pytest.raises(AttributeError, match="no attribute 'Dense'"):
-        predefsparse.Dense
+        _ = predefsparse.Dense
 
 
 def test_dir_after_every_submodule_is_imported():
