@@ -1,0 +1,305 @@
+"""predefsparse.sweep and ``predefsparse sweep``: grids and point ids, bad grids refused before any work, the
+table and report, failed points recorded while the others finish, and an interrupted sweep on a local Ray
+instance rerun so that only the missing points run.
+
+The points train a small net (800, 16, 10) for one epoch on 1,000 real MNIST images.  Tests that start Ray are
+marked ``ray`` (deselect locally with ``-m 'not ray'``; CI runs them).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from adjmat import SpecError
+from predefsparse import datasets
+from predefsparse.cli import main
+from predefsparse.sweep import Grid, load_grid, parse_grid, read_rows, sweep, write_report
+
+CONFIG = [800, 16, 10]
+
+
+@pytest.fixture(scope="module")
+def mnist_small(tmp_path_factory):
+    """1,000 / 200 / 500 real MNIST images as a six-key npz (784 features; the nets pad to 800)."""
+    xtr, ytr, xva, yva, xte, yte = datasets.load("mnist")
+    path = tmp_path_factory.mktemp("data") / "mnist_small.npz"
+    datasets.save(path, xtr[:1000], ytr[:1000], xva[:200], yva[:200], xte[:500], yte[:500])
+    return str(path)
+
+
+def _grid(data_path, **axes):
+    axes = axes or {"kind": ["random", "clash_free"], "fo": [[4, 5], [2, 5]], "seed": [0, 1]}
+    return {"title": "test grid", "fixed": {"config": CONFIG, "dataset": data_path, "epochs": 1}, "grid": axes}
+
+
+def _toml(data) -> str:
+    """The grid as TOML text (the tests' grids hold strings, ints and lists only)."""
+    def value(v):
+        return json.dumps(v)
+    lines = [f"title = {value(data['title'])}", "[fixed]"]
+    lines += [f"{k} = {value(v)}" for k, v in data["fixed"].items()]
+    lines.append("[grid]")
+    lines += [f"{k} = {value(v)}" for k, v in data["grid"].items()]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------- grids
+def test_points_are_the_product_with_fc_once(mnist_small):
+    grid = parse_grid(_grid(mnist_small, kind=["fc", "random", "clash_free"], fo=[[4, 5], [2, 5]], seed=[0, 1]))
+    points = grid.points()
+    assert len(points) == 2 * 2 * 2 + 2  # fc ignores fo: once per seed
+    assert len({p.id for p in points}) == len(points)
+    fc = [p for p in points if p.settings["kind"] == "fc"]
+    assert [p.settings["seed"] for p in fc] == [0, 1] and all(p.settings["fo"] is None for p in fc)
+    assert {(p.settings["kind"], p.settings["fo"], p.settings["seed"]) for p in points if p not in fc} == {
+        (k, fo, s) for k in ("random", "clash_free") for fo in ((4, 5), (2, 5)) for s in (0, 1)}
+    assert all(p.settings["config"] == (800, 16, 10) and p.settings["epochs"] == 1 for p in points)
+
+
+def test_point_ids_are_stable_across_file_mapping_and_flags(mnist_small, tmp_path):
+    data = _grid(mnist_small)
+    path = tmp_path / "g.toml"
+    path.write_text(_toml(data))
+    from_file = [p.id for p in load_grid(path).points()]
+    assert from_file == [p.id for p in parse_grid(data).points()]
+    # the same points from flags: same ids, whatever the order of the settings
+    from predefsparse.cli.sweep import parse_setting
+    flags = {"fixed": dict([parse_setting("--fixed", "epochs=1"), parse_setting("--fixed", f"dataset={mnist_small}"),
+                            parse_setting("--fixed", "config=800,16,10")]),
+             "grid": dict([parse_setting("--grid", "kind=random,clash_free"), parse_setting("--grid", "fo=4-5,2-5"),
+                           parse_setting("--grid", "seed=0,1")])}
+    assert [p.id for p in parse_grid(flags).points()] == from_file
+    # a label is not part of the id; any other setting is
+    labelled = parse_grid({**data, "fixed": {**data["fixed"], "label": "x"}}).points()
+    assert [p.id for p in labelled] == from_file
+    other = parse_grid({**data, "fixed": {**data["fixed"], "epochs": 2}}).points()
+    assert not {p.id for p in other} & set(from_file)
+
+
+def test_cases_combine_with_the_axes(mnist_small):
+    grid = parse_grid({"fixed": {"config": CONFIG, "dataset": mnist_small, "kind": "random"},
+                       "grid": {"seed": [0, 1, 2]},
+                       "cases": [{"label": "early", "fo": [2, 5]}, {"label": "late", "fo": [4, 2]}]})
+    points = grid.points()
+    assert [(p.label, p.settings["fo"], p.settings["seed"]) for p in points] == [
+        ("early", (2, 5), 0), ("early", (2, 5), 1), ("early", (2, 5), 2),
+        ("late", (4, 2), 0), ("late", (4, 2), 1), ("late", (4, 2), 2)]
+    assert grid.to_dict()["cases"][1] == {"label": "late", "fo": [4, 2]}
+    assert [p.id for p in parse_grid(grid.to_dict()).points()] == [p.id for p in points]
+
+
+@pytest.mark.parametrize("data, mentions", [
+    ({"grid": {"kinds": ["fc", "random"]}}, ["grid key", "'kinds'", "Nearest: 'kind'"]),
+    ({"grid": {"kind": ["fc", "clash-free"]}}, ["grid.kind[1]", "'clash-free'", "Nearest: 'clash_free'"]),
+    ({"fixed": {"dataset": "mnst"}}, ["fixed.dataset", "'mnst'", "Nearest: 'mnist'"]),
+    ({"fixed": {"dataset": "/no/such/data.npz"}}, ["fixed.dataset", "/no/such/data.npz"]),
+])
+def test_bad_grids_fail_before_any_work(tmp_path, data, mentions):
+    out = tmp_path / "never"
+    with pytest.raises(SpecError) as err:
+        sweep({"fixed": {"config": CONFIG, "fo": [4, 5], **data.get("fixed", {})}, **{
+            k: v for k, v in data.items() if k != "fixed"}}, out=out)
+    for text in mentions:
+        assert text in str(err.value)
+    assert not out.exists()  # nothing was written, nothing ran
+
+
+def test_cli_refuses_a_bad_grid_file_with_one_line(tmp_path, capsys, mnist_small):
+    path = tmp_path / "g.toml"
+    path.write_text(f'[fixed]\nconfig = [800, 16, 10]\nfo = [4, 5]\ndataset = "{mnist_small}"\n'
+                    '[grid]\nseeds = [0, 1]\n')
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "grid key" in err and "'seeds'" in err and "Nearest: 'seed'" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_list_shows_points_and_ids_without_running(tmp_path, capsys, mnist_small):
+    path = tmp_path / "g.toml"
+    path.write_text(_toml(_grid(mnist_small)))
+    assert main(["sweep", str(path), "--list", "--out", str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    ids = [p.id for p in load_grid(path).points()]
+    assert [line.split()[0] for line in lines[1:-1]] == ids
+    assert all(line.split()[1] == "-" for line in lines[1:-1])  # none run
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------------------------- running
+def _csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_small):
+    data = _grid(mnist_small, kind=["fc", "clash_free"], fo=[[4, 5], [4, 3]])  # fo (4, 3): fi = 4.8, invalid
+    result = sweep(data, out=tmp_path, engine="serial", verbose=0)
+    ids = [p.id for p in parse_grid(data).points()]
+    assert len(ids) == 3 and result.ran == tuple(ids) and result.skipped == () and result.missing == ()
+    rows = {r["point"]: r for r in result.rows}
+    bad = next(r for r in rows.values() if r["settings"]["fo"] == [4, 3])
+    assert result.failed == (bad["point"],)
+    assert bad["status"] == "failed" and "SpecError" in bad["error"] and "4.8" in bad["error"]
+    table = {r["point"]: r for r in _csv(result.table)}
+    assert set(table) == set(ids)
+    for pid, row in rows.items():
+        assert table[pid]["status"] == row["status"]
+        if row["status"] != "done":
+            continue
+        with open(os.path.join(row["run"], "records.json")) as f:
+            records = json.load(f)
+        assert row["accuracy"] == records["test"]["accuracy"]  # the table holds the run's own figure
+        assert float(table[pid]["accuracy"]) == pytest.approx(row["accuracy"], rel=1e-12)
+        assert 0.0 < row["accuracy"] <= 1.0 and row["epochs"] == 1
+        assert row["W"] == (800 * 16 + 16 * 10 if row["kind"] == "fc" else 800 * 4 + 16 * 5)
+        assert os.path.isdir(tmp_path / "points" / pid / "patterns")
+    pq = pytest.importorskip("pyarrow.parquet")
+    parquet = pq.read_table(result.parquet).to_pylist()
+    assert [r["point"] for r in parquet] == [r["point"] for r in _csv(result.table)]
+    assert result.report and os.path.isfile(result.report)
+    page = open(result.report, encoding="utf-8").read()
+    for row in rows.values():
+        if row["status"] == "done":
+            assert f'data-value="{row["accuracy"]!r}"' in page  # the page shows the rows' exact numbers
+    assert page.count("data:image/png;base64,") == 3  # accuracy vs density, throughput vs z, accuracy vs W
+    assert "4.8" in page  # the failed point with its message
+    # a rerun with the same grid runs nothing; --retry-failed runs the failed point only
+    again = sweep(data, out=tmp_path, engine="serial", verbose=0)
+    assert again.ran == () and set(again.skipped) == set(ids)
+    retried = sweep(data, out=tmp_path, engine="serial", verbose=0, retry_failed=True, report=False)
+    assert retried.ran == (bad["point"],) and retried.failed == (bad["point"],)
+    # one point alone, again, fresh: the same numbers (seeded)
+    good = next(pid for pid, r in rows.items() if r["status"] == "done" and r["kind"] == "clash_free")
+    alone = sweep(data, out=tmp_path, engine="serial", verbose=0, points=[good], report=False)
+    assert alone.ran == (good,)
+    assert next(r for r in alone.rows if r["point"] == good)["accuracy"] == rows[good]["accuracy"]
+    assert read_rows(tmp_path) == alone.rows
+    assert write_report(tmp_path) == result.report
+
+
+def _rows_on_disk(out, ids):
+    return {pid for pid in ids if os.path.isfile(os.path.join(out, "points", pid, "row.json"))}
+
+
+def _start(grid_path, out, env):
+    return subprocess.Popen([sys.executable, "-m", "predefsparse", "sweep", str(grid_path), "--out", str(out),
+                             "--no-report"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def _wait_for_rows(proc, out, ids, k, timeout=240):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if len(_rows_on_disk(out, ids)) >= k:
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"the sweep ended before {k} points were on disk: {proc.stderr.read()[-3000:]}")
+        time.sleep(0.2)
+    proc.kill()
+    pytest.fail(f"fewer than {k} points on disk after {timeout} s")
+
+
+def _reap_group(pgid, timeout=30):
+    """SIGKILL the whole session of the sweep (its driver and the Ray processes it started) and wait."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_interrupted_sweep_on_ray_reruns_only_the_missing_points(tmp_path, mnist_small):
+    data = _grid(mnist_small)
+    grid_path = tmp_path / "grid.toml"
+    grid_path.write_text(_toml(data))
+    ids = [p.id for p in load_grid(grid_path).points()]
+    assert len(ids) == 8
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    # 1. SIGKILL the whole sweep (driver and Ray) once two points are on disk
+    proc = _start(grid_path, out, env)
+    _wait_for_rows(proc, out, ids, 2)
+    _reap_group(proc.pid)
+    proc.wait(timeout=30)
+    first = _rows_on_disk(out, ids)
+    assert 2 <= len(first) < 8
+    first_rows = {pid: (out / "points" / pid / "row.json").read_bytes() for pid in first}
+    assert len(_csv(out / "sweep.csv")) == len(first)  # the table was current when the sweep died
+
+    # 2. Ctrl-C (SIGINT to the driver) a rerun after it has added a point: exit 130, the rows kept
+    proc = _start(grid_path, out, env)
+    _wait_for_rows(proc, out, ids, len(first) + 1)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    _reap_group(proc.pid)
+    assert proc.returncode == 130, err[-3000:]
+    assert "rerun the same command" in err
+    assert f"({len(first)} done, 0 failed, {8 - len(first)} to run)" in err  # the rerun ran only the missing
+    second = _rows_on_disk(out, ids)
+    assert first < second
+    assert all((out / "points" / pid / "row.json").read_bytes() == first_rows[pid] for pid in first)
+
+    # 3. finish: exactly the missing points run, the others are not touched
+    result = sweep(str(grid_path), out=out, verbose=0, report=False, num_cpus=2)
+    assert set(result.ran) == set(ids) - second and len(result.ran) == 8 - len(second)
+    assert set(result.skipped) == second
+    assert result.failed == () and result.missing == ()
+    assert all((out / "points" / pid / "row.json").read_bytes() == first_rows[pid] for pid in first)
+    table = _csv(out / "sweep.csv")
+    assert [r["point"] for r in table] == ids and all(r["status"] == "done" for r in table)
+    accuracy = {(r["kind"], r["fo"], r["seed"]): float(r["accuracy"]) for r in table}
+    assert len(accuracy) == 8 and all(0.0 < a <= 1.0 for a in accuracy.values())
+    # seeds differ, kinds differ: the points really are different runs
+    assert accuracy[("clash_free", "4-5", "0")] != accuracy[("clash_free", "4-5", "1")]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_failed_point_on_ray_is_recorded_while_the_others_finish(tmp_path, mnist_small):
+    data = _grid(mnist_small, kind=["random"], fo=[[4, 5], [4, 3], [2, 5]])  # (4, 3) is invalid
+    serial = sweep(data, out=tmp_path / "serial", engine="serial", verbose=0, report=False)
+    result = sweep(data, out=tmp_path / "ray", verbose=0, num_cpus=2)
+    rows = {tuple(r["settings"]["fo"]): r for r in result.rows}
+    assert [r["status"] for r in result.rows] == ["done", "failed", "done"]
+    assert result.failed == (rows[(4, 3)]["point"],)
+    assert "junction 2" in rows[(4, 3)]["error"] and "4.8" in rows[(4, 3)]["error"]
+    # Ray and one process give the same numbers, point by point (seeded)
+    assert [r.get("accuracy") for r in result.rows] == [r.get("accuracy") for r in serial.rows]
+    assert [r.get("throughput") for r in result.rows] == [r.get("throughput") for r in serial.rows]
+    # the points ran in Ray's worker processes, not in this one
+    assert all(r["pid"] != os.getpid() for r in result.rows)
+    assert result.report and "4.8" in open(result.report, encoding="utf-8").read()
+
+
+def test_accuracy_band_over_seeds_in_the_summary(tmp_path):
+    from predefsparse.sweep import _summary
+    rows = [{"status": "done", "kind": "random", "dataset": "d", "accuracy": a, "W": 10, "density": 0.5,
+             "settings": {"kind": "random", "seed": s}, "seed": s} for s, a in enumerate([0.90, 0.92, 0.94, 0.96])]
+    (entry,) = _summary(rows)
+    assert entry["seeds"] == 4
+    assert entry["accuracy_mean"] == pytest.approx(0.93)
+    assert entry["accuracy_p10"] == pytest.approx(np.percentile([0.90, 0.92, 0.94, 0.96], 10))
+    assert entry["accuracy_p90"] == pytest.approx(0.954)
+
+
+def test_grid_checks_again_when_built_directly():
+    with pytest.raises(SpecError, match="grid.seed"):
+        Grid(fixed={"config": (800, 16, 10), "fo": (4, 5)}, axes={"seed": 3})
