@@ -44,18 +44,21 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import os
 import re
 import sys
 import tarfile
 import time
+import tokenize
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from adjmat._validation import check_bool, check_choice, fail, normalize_seed
+from adjmat._validation import check_bool, check_choice, check_memory, fail, normalize_seed
 from adjmat.pattern import atomic_write
 
 __all__ = ["KEYS", "DATASETS", "MNIST_MD5", "FASHION_MNIST_MD5", "CIFAR10_BINARY_MD5", "default_data_dir",
@@ -243,7 +246,35 @@ def validate(xtr: np.ndarray, ytr: np.ndarray, xva: np.ndarray, yva: np.ndarray,
 
 
 # ----------------------------------------------------------------------------------------------- load / save
+_HEADER_ERRORS = (ValueError, EOFError, OSError, SyntaxError, zipfile.BadZipFile, zlib.error, TypeError,
+                  KeyError, IndexError, MemoryError, OverflowError, RecursionError, tokenize.TokenError,
+                  NotImplementedError, RuntimeError)  # zipfile: unknown compression, "encrypted"
+_MAX_NPY_HEADER = 10000
+
+
+def _member_header(f) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Shape, dtype and header length of the ``.npy`` stream ``f`` (read without reading the array)."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f, max_header_size=_MAX_NPY_HEADER)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f, max_header_size=_MAX_NPY_HEADER)
+    else:
+        raise ValueError(f"unsupported .npy format version {version}")
+    if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise ValueError(f"shape {shape!r} is not a tuple of non-negative ints")
+    return shape, np.dtype(dtype), f.tell()
+
+
 def _read_npz(where: str, path: Path) -> dict[str, np.ndarray]:
+    """Read a dataset npz as a hostile file: every problem is a SpecError naming the file.
+
+    The zip directory and each member's ``.npy`` header are checked first (keys, dtypes, declared shapes
+    against the member sizes, total size against the memory limit); only then are the arrays read."""
+    size = path.stat().st_size
+    if size == 0:
+        raise fail(where, "name_or_path", "a six-key dataset npz", str(path),
+                   "The file is empty (0 bytes): a truncated copy or a write that never finished.")
     with open(path, "rb") as f:
         magic = f.read(6)
     if magic[:1] == b"\x80":
@@ -257,11 +288,19 @@ def _read_npz(where: str, path: Path) -> dict[str, np.ndarray]:
         raise fail(where, "name_or_path", "a six-key dataset npz (a zip archive of .npy files)", str(path),
                    f"It starts with {magic!r}.")
     try:
-        data = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise fail(where, "name_or_path", "a readable six-key dataset npz", str(path), f"{err}") from None
-    with data:
-        found = list(data.files)
+        zf = zipfile.ZipFile(path)
+    except _HEADER_ERRORS as err:
+        raise fail(where, "name_or_path", "a readable six-key dataset npz", str(path),
+                   f"It is not a readable zip archive (truncated or corrupted?): {err}") from None
+    with zf:
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in zf.infolist():
+            key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if key in members:
+                raise fail(where, "name_or_path", "an npz with each key once", str(path),
+                           f"It holds {info.filename!r} twice.")
+            members[key] = info
+        found = list(members)
         missing = [k for k in KEYS if k not in found]
         extra = [k for k in found if k not in KEYS]
         if missing or extra:
@@ -272,16 +311,36 @@ def _read_npz(where: str, path: Path) -> dict[str, np.ndarray]:
                 parts.append("unexpected key(s) " + ", ".join(extra))
             raise fail(where, "name_or_path", "an npz with exactly the keys " + ", ".join(KEYS), str(path),
                        "It has " + " and ".join(parts) + ".")
+        total = 0
+        for key in KEYS:
+            info = members[key]
+            try:
+                with zf.open(info) as f:
+                    shape, dtype, header = _member_header(f)
+            except _HEADER_ERRORS as err:
+                raise fail(where, key, "a readable .npy array", f"a garbage .npy header ({err})",
+                           f"In {path}.") from None
+            if dtype.hasobject:
+                raise fail(where, key, "a plain numeric array", "an object array (pickled Python objects)",
+                           f"In {path}. predefsparse never unpickles (it can run arbitrary code); "
+                           "re-save the data with numeric arrays.")
+            nbytes = math.prod(shape) * dtype.itemsize
+            if header + nbytes != info.file_size:
+                raise fail(where, key, "an array whose header matches its data",
+                           f"a header declaring shape {shape} of {dtype} ({nbytes:,} bytes) over "
+                           f"{max(info.file_size - header, 0):,} bytes of data",
+                           f"In {path}: a truncated or crafted file.")
+            total += nbytes
+        check_memory(where, total, f"the six arrays of {path}")
         arrays = {}
         for key in KEYS:
             try:
-                arrays[key] = data[key]
-            except ValueError as err:
-                if "pickle" in str(err) or "Object arrays" in str(err):
-                    raise fail(where, key, "a plain numeric array", "an object array (pickled Python objects)",
-                               f"In {path}. predefsparse never unpickles (it can run arbitrary code); "
-                               "re-save the data with numeric arrays.") from None
-                raise fail(where, key, "a readable array", f"unreadable ({err})", f"In {path}.") from None
+                with zf.open(members[key]) as f:
+                    arrays[key] = np.lib.format.read_array(f, allow_pickle=False,
+                                                           max_header_size=_MAX_NPY_HEADER)
+            except _HEADER_ERRORS as err:
+                raise fail(where, key, "a readable array", f"unreadable ({type(err).__name__}: {err})",
+                           f"In {path}: a truncated or corrupted file.") from None
     _validate(where, arrays, str(path))
     return arrays
 
@@ -436,10 +495,17 @@ def info(name_or_path: str | os.PathLike, *, data_dir: str | os.PathLike | None 
     prov_path = _provenance_path(path)
     provenance = None
     if prov_path.is_file():
+        if prov_path.stat().st_size > 2**20:
+            raise fail(where, "name_or_path", "a dataset with a build note of at most 1 MiB", str(path),
+                       f"{prov_path} holds {prov_path.stat().st_size:,} bytes.")
         try:
             provenance = json.loads(prov_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            provenance = None
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+            raise fail(where, "name_or_path", "a dataset with a readable build note", str(path),
+                       f"{prov_path} is not valid JSON ({err}); delete it or rebuild the dataset.") from None
+        if not isinstance(provenance, dict):
+            raise fail(where, "name_or_path", "a dataset whose build note is a JSON object", str(path),
+                       f"{prov_path} holds a JSON {type(provenance).__name__}; delete it or rebuild the dataset.")
     return {
         "path": str(path),
         "size_bytes": path.stat().st_size,

@@ -478,3 +478,98 @@ def test_public_functions_bad_input_name_the_parameter(tmp_path, call, message):
     (tmp_path / "file.txt").write_text("")
     with pytest.raises(SpecError, match=message):
         call(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------------ hostile files
+def _crafted_member(path, key, header: bytes, data: bytes = b""):
+    """Rewrite one member of a valid dataset npz as raw bytes (a crafted or corrupted file)."""
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    members[f"{key}.npy"] = header + data
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, raw in members.items():
+            zf.writestr(name, raw)
+    return path
+
+
+def _npy_header(shape, descr="<f4") -> bytes:
+    head = repr({"descr": descr, "fortran_order": False, "shape": shape}).encode("latin1")
+    head += b" " * (63 - (len(head) + 10) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(head).to_bytes(2, "little") + head
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("empty", "The file is empty"),
+    ("truncated", "not a readable zip archive"),
+    ("truncated-late", "not a readable zip archive|a truncated or"),
+    ("garbage header", r"xtr must be a readable .npy array; received xtr=.a garbage .npy header"),
+    ("header list", r"xtr must be a readable .npy array"),
+    ("huge shape", r"the request needs about 3\.64 TiB|header declaring shape \(1000000, 1000000\)"),
+    ("shape over data", r"xtr must be an array whose header matches its data.*shape \(400, 3\)"),
+])
+def test_hostile_files_give_a_specific_error_naming_the_file(tmp_path, damage, message):
+    path = tmp_path / "d.npz"
+    datasets.save(path, *six().values())
+    raw = path.read_bytes()
+    if damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "truncated-late":
+        path.write_bytes(raw[:-10])
+    elif damage == "garbage header":
+        _crafted_member(path, "xtr", b"\x93NUMPY\x01\x00\x10\x00{'descr': <<<<\n", b"\x00" * 48)
+    elif damage == "header list":  # a list where the header dict belongs
+        _crafted_member(path, "xtr", b"\x93NUMPY\x01\x00\x10\x00[1, 2, 3]      \n", b"\x00" * 48)
+    elif damage == "huge shape":  # 10^12 elements declared over 48 bytes
+        _crafted_member(path, "xtr", _npy_header((10**6, 10**6)), b"\x00" * 48)
+    elif damage == "shape over data":
+        _crafted_member(path, "xtr", _npy_header((400, 3)), b"\x00" * 48)
+    with pytest.raises(SpecError, match=message) as err:
+        datasets.load(path)
+    assert str(path) in str(err.value)
+
+
+def test_every_flipped_byte_is_refused_or_harmless(tmp_path):
+    """Flip one byte at many offsets: each load is a SpecError naming the file or returns the same arrays
+    (a flip in an unused zip field); never another exception."""
+    arrays = six()
+    path = tmp_path / "d.npz"
+    datasets.save(path, *arrays.values())
+    raw = bytearray(path.read_bytes())
+    outcomes = {"refused": 0, "same": 0}
+    for offset in range(0, len(raw), 7):
+        bad = bytearray(raw)
+        bad[offset] ^= 0xFF
+        path.write_bytes(bytes(bad))
+        try:
+            got = datasets.load(path)
+        except SpecError as err:
+            assert str(path) in str(err), str(err)
+            outcomes["refused"] += 1
+            continue
+        for k, v in zip(datasets.KEYS, got):
+            np.testing.assert_array_equal(v, arrays[k])
+        outcomes["same"] += 1
+    assert outcomes["refused"] > 0.6 * sum(outcomes.values())  # the rest hit unused zip fields
+
+
+def test_build_note_that_is_not_a_json_object_is_refused(tmp_path):
+    path = Path(datasets.save(tmp_path / "d.npz", *six().values()))
+    note = tmp_path / "d.provenance.json"
+    note.write_text("[1, 2, 3]")
+    with pytest.raises(SpecError, match=r"d.provenance.json holds a JSON list"):
+        datasets.info(path)
+    note.write_text('{"seed": 0')
+    with pytest.raises(SpecError, match="d.provenance.json is not valid JSON"):
+        datasets.info(path)
+
+
+def test_declared_size_is_checked_against_the_memory_limit(tmp_path, monkeypatch):
+    path = datasets.save(tmp_path / "d.npz", *six(n=(4000, 10, 10), features=(100,)).values())
+    monkeypatch.setenv("PREDEFSPARSE_MAX_MEMORY", "1M")
+    with pytest.raises(SpecError, match=r"needs about 1\.5[0-9]* MiB \(the six arrays of .*d\.npz\)"):
+        datasets.load(path)
+    monkeypatch.setenv("PREDEFSPARSE_MAX_MEMORY", "16M")
+    assert datasets.load(path)[0].shape == (4000, 100)
