@@ -6,8 +6,10 @@ networks (docs/hardware.md).
   utilisation, stalls, clashes, RMW hazards, memory traffic, resources, weight staleness).
 - :func:`resources`, :func:`memory_bits`: the resource model (docs/hardware.md §7).
 - :func:`export_rtl`, :func:`load_rtl`: per-junction address ROMs for the RTL, and back.
+- :func:`sweep_z` -> :class:`SweepTable`: one simulation per hardware-faithful parallelism z.
 - :func:`train`, :func:`infer` (:mod:`hwsim.functional`): the real FF/BP/UP arithmetic through the same
-  pipeline schedule, in float or fixed point (:mod:`hwsim.fixedpoint`).
+  pipeline schedule, in float or fixed point (:mod:`hwsim.fixedpoint`); a float run that diverges raises
+  :class:`DivergenceError` (the same class as ``adjmat.DivergenceError``).
 
 Depends on numpy, numba and :mod:`adjmat` only -- never TensorFlow.
 
@@ -21,16 +23,19 @@ Examples
 >>> rep.cpc, rep.total_clocks
 (32, 32128)
 """
+from adjmat._validation import DivergenceError
+
 from .config import ACTIVATIONS, RMW_POLICIES, TIMINGS, HardwareConfig
 from .report import Report
 from .resources import memory_bits, resources
 from .engine import simulate, schedule_flags
 from .export import export_rtl, load_rtl
+from .sweep import SweepRow, SweepTable, sweep_z
 from .functional import (ETA_SCHEDULE_FPGA, NUMERICS, FunctionalResult, InferenceResult, infer, initial_weights,
                          train, weights_from_dense, weights_to_dense)
 
 __all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "simulate", "schedule_flags", "Report",
            "resources", "memory_bits", "export_rtl", "load_rtl", "train", "infer", "initial_weights",
            "weights_to_dense", "weights_from_dense", "FunctionalResult", "InferenceResult", "NUMERICS",
-           "ETA_SCHEDULE_FPGA"]
+           "ETA_SCHEDULE_FPGA", "sweep_z", "SweepTable", "SweepRow", "DivergenceError"]
 __version__ = "0.1.0"

@@ -80,7 +80,9 @@ class Report:
     occupancy : dict of tuple of float
         Edges processed / (z * total_clocks): includes fill and drain.
     total_stall_clocks : int
-        Clocks the lock-stepped pipeline lost beyond the nominal ``C + overhead`` per cycle.
+        Clocks the lock-stepped pipeline lost beyond the nominal ``C + overhead`` per cycle, summed over the
+        junction cycles; in each cycle this is the slowest junction's stalls (junctions stall in parallel),
+        so it is at most the sum over junctions of ``bank_stall_clocks`` and ``rmw_stall_clocks``.
     bank_stall_clocks, rmw_stall_clocks : tuple of int
         Per junction: extra clocks serialising bank clashes; extra clocks inserted by ``rmw="stall"``.
     max_load_hist : list of tuple of int
@@ -284,25 +286,41 @@ class Report:
         ...
         """
         c = self.config
-        lines = [f"hwsim {self.netspec['config']} fo={self.netspec['fo']} z={self.netspec['z']}: {self.mode}, "
-                 f"{self.inputs:,} inputs, {c['timing']} timing at {c['f_clk'] / 1e6:g} MHz",
+        kinds = sorted({pat["kind"] for pat in self.patterns})
+        bank, rmw = sum(self.bank_stall_clocks), sum(self.rmw_stall_clocks)
+        lines = [f"hwsim {self.netspec['config']} fo={self.netspec['fo']} z={self.netspec['z']} "
+                 f"kind={'/'.join(kinds)}: {self.mode}, {self.inputs:,} inputs, {c['timing']} timing at "
+                 f"{c['f_clk'] / 1e6:g} MHz",
                  f"  total clocks      {self.total_clocks:,}  ({self.junction_cycles:,} junction cycles x "
                  f"cpc {self.cpc})",
                  f"  latency           {self.latency_cycles} cycles = {self.latency_clocks:,} clocks = "
                  f"{self.latency_s * 1e6:.3f} us",
                  f"  throughput        {self.throughput_inputs_per_s:,.0f} inputs/s, "
                  f"{self.edge_ops_per_s:.4g} edge ops/s ({self.edge_ops_per_input:,} per input)",
-                 f"  stall clocks      {self.total_stall_clocks:,}",
-                 ""]
+                 f"  clocks lost       {self.total_stall_clocks:,}  (stalls of the slowest junction in each "
+                 f"junction cycle, summed over cycles; part of total clocks)",
+                 f"  stall clocks      bank {bank:,} + RMW {rmw:,} = {bank + rmw:,}  (summed over junctions; "
+                 f"junctions stalling in the same cycle overlap)",
+                 f"  RMW hazards       {sum(self.rmw_hazards):,}  (stale reads {sum(self.rmw_stale):,}, "
+                 f"rmw={c['rmw']})"]
+        if self.hardware_violations:
+            lines.append(f"  hardware violations ({len(self.hardware_violations)}):")
+            lines += [f"    - {v}" for v in self.hardware_violations]
+        else:
+            lines.append("  hardware violations: none")
+        lines.append("")
         head = f"  {'junction':>8} {'z':>5} {'C':>5} {'util FF':>8} {'util BP':>8} {'util UP':>8} " \
-               f"{'bank stalls':>12} {'RMW hazards':>12} {'RMW stale':>10} {'min dist':>9}"
+               f"{'bank stalls':>12} {'RMW stalls':>11} {'RMW hazards':>12} {'RMW stale':>10} {'min dist':>9}"
         lines.append(head)
         for i in range(self.L):
             md = self.rmw_min_distance[i]
             lines.append(f"  {i + 1:>8} {self.netspec['z'][i]:>5} {self.netspec['C'][i]:>5} "
                          f"{self.utilisation['ff'][i]:>8.3f} {self.utilisation['bp'][i]:>8.3f} "
                          f"{self.utilisation['up'][i]:>8.3f} {self.bank_stall_clocks[i]:>12,} "
-                         f"{self.rmw_hazards[i]:>12,} {self.rmw_stale[i]:>10,} {'-' if md is None else md:>9}")
+                         f"{self.rmw_stall_clocks[i]:>11,} {self.rmw_hazards[i]:>12,} {self.rmw_stale[i]:>10,} "
+                         f"{'-' if md is None else md:>9}")
+        lines.append(f"  {'sum':>8} {'':>5} {'':>5} {'':>8} {'':>8} {'':>8} {bank:>12,} {rmw:>11,} "
+                     f"{sum(self.rmw_hazards):>12,} {sum(self.rmw_stale):>10,}")
         r = self.resources
         lines += ["", f"  multipliers {r['multipliers']:,}, adders {r['adders']:,}, lookup tables "
                   f"{r['lookup_tables']:,}, memory bits {r['memory_bits']['total']:,} "

@@ -1,30 +1,53 @@
 """``predefsparse simulate``: cycle-level simulation of the accelerator for a network and pattern kind.
 
-Adapts arguments onto :func:`hwsim.simulate` (and :func:`adjmat.generate_network`); prints a summary table,
-optionally writes the report as JSON and CSV, plots utilisation and stalls per junction, and with
-``--sweep-z`` simulates every balanced hardware-faithful z and reports throughput against z.  Imports neither
-TensorFlow nor Keras.
+Adapts arguments onto :func:`hwsim.simulate` (with :func:`adjmat.generate_network`) and :func:`hwsim.sweep_z`;
+prints the report's summary (and the sweep table), optionally writes them as JSON and CSV and plots them
+(:mod:`predefsparse.plots`).  Imports neither TensorFlow nor Keras.
+
+Old spellings kept for one release: ``--pattern`` (now ``--kind``) and ``--mode`` (now ``--timing``); each
+prints a deprecation warning on stderr.
 
 Examples
 --------
 >>> from predefsparse.cli import main
->>> main(["simulate", "--config", "64,16,4", "--fo", "2,2", "--z", "32,8", "--pattern", "clash_free",
+>>> main(["simulate", "--config", "64,16,4", "--fo", "2,2", "--z", "32,8", "--kind", "clash_free",
 ...       "--seed", "0", "--inputs", "100"])  # doctest: +SKIP
 0
 """
 from __future__ import annotations
 
 import argparse
-import io
+import json
+import os
+import re
 import sys
 from typing import Any
 
 import adjmat
 import hwsim
-from adjmat._validation import check_int_tuple, fail
+from adjmat._validation import SpecError, check_int_tuple, fail
 from adjmat.pattern import atomic_write
 
 _LONG_RUN_EDGES = 2 * 10**8  # every-cycle runs above this many edge events print a progress line
+
+#: Python parameter -> command-line flag, for library messages shown on the command line.
+_FLAGS = {"allow_unbalanced": "--allow-unbalanced", "every_cycle": "--every-cycle", "inputs": "--inputs",
+          "proctime": "--proctime", "ports": "--ports", "rmw": "--rmw", "f_clk": "--f-clk", "timing": "--timing",
+          "seed": "--seed", "type": "--type", "dither": "--dither", "kind": "--kind", "z": "--z", "fo": "--fo",
+          "config": "--config"}
+_FLAG_RE = re.compile(r"(?<![\w.\[-])(" + "|".join(sorted(_FLAGS, key=len, reverse=True)) + r")"
+                      r"(?:(=True)\b|(=)|(?=\s+must\b|\s\())")
+
+
+def _in_flags(message: str) -> str:
+    """Rewrite a library message so that it names flags: ``allow_unbalanced=True`` -> ``--allow-unbalanced``,
+    ``received inputs=0`` -> ``received --inputs 0``."""
+    def swap(m: re.Match) -> str:
+        flag = _FLAGS[m.group(1)]
+        if m.group(2):
+            return flag
+        return flag + (" " if m.group(3) else "")
+    return _FLAG_RE.sub(swap, message)
 
 
 def add_parser(subparsers) -> None:
@@ -39,16 +62,19 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "simulate", help="cycle-level simulation: clocks, throughput, utilisation, stalls, hazards, resources",
         description="Simulate the edge-processing accelerator clock by clock (hwsim.simulate) for a network "
-                    "(--config, --fo, --z) and a pattern kind.")
+                    "(--config, --fo, --z) and a pattern kind; --sweep-z simulates every hardware-faithful z "
+                    "(hwsim.sweep_z).")
     p.add_argument("--config", required=True, help="layer sizes N_0,...,N_L, e.g. 1024,64,32")
     p.add_argument("--fo", required=True, help="out-degree of every junction, e.g. 4,16")
     p.add_argument("--z", help="parallelism of every junction, e.g. 128,32 (optional with --sweep-z)")
-    p.add_argument("--pattern", default="clash_free", choices=adjmat.KINDS, help="pattern kind (default clash_free)")
+    p.add_argument("--kind", choices=adjmat.KINDS, help="pattern kind (default clash_free)")
+    p.add_argument("--pattern", choices=adjmat.KINDS, dest="pattern_alias", help="deprecated alias of --kind")
     p.add_argument("--type", type=int, choices=(1, 2, 3), help="clash_free address map (default 2)")
     p.add_argument("--dither", action="store_true", help="clash_free: random bank permutation per sweep")
     p.add_argument("--seed", type=int, help="pattern seed (default: drawn and printed)")
-    p.add_argument("--mode", default="ideal", choices=hwsim.TIMINGS,
-                   help="timing: ideal (cpc = C) or rtl (cpc = C + 2 + PROCTIME)")
+    p.add_argument("--timing", choices=hwsim.TIMINGS,
+                   help="ideal (cpc = C) or rtl (cpc = C + 2 + PROCTIME); default ideal")
+    p.add_argument("--mode", choices=hwsim.TIMINGS, dest="mode_alias", help="deprecated alias of --timing")
     p.add_argument("--proctime", type=int, default=2, help="arithmetic pipeline stages (default 2)")
     p.add_argument("--ports", type=int, default=1, choices=(1, 2), help="ports per memory bank (default 1)")
     p.add_argument("--rmw", default="count", choices=hwsim.RMW_POLICIES,
@@ -56,155 +82,155 @@ def add_parser(subparsers) -> None:
     p.add_argument("--f-clk", type=float, default=15e6, help="clock in Hz (default 15e6)")
     p.add_argument("--inputs", type=int, default=1000, help="inputs N to simulate (default 1000)")
     p.add_argument("--infer", action="store_true", help="inference only (FF), instead of training")
-    p.add_argument("--allow-unbalanced", action="store_true", help="accept unequal junction cycles")
+    p.add_argument("--allow-unbalanced", action="store_true",
+                   help="accept unequal junction cycles (with --sweep-z: also sweep every unbalanced "
+                        "combination of per-junction hardware-faithful z)")
     p.add_argument("--every-cycle", action="store_true",
                    help="simulate every junction cycle instead of one per run of identical cycles")
-    p.add_argument("--json", metavar="FILE", help="write the report as JSON")
-    p.add_argument("--csv", metavar="DIR", help="write the report as CSV files (one per concern)")
-    p.add_argument("--plot", metavar="FILE", help="plot utilisation and stalls per junction (and throughput vs z)")
+    p.add_argument("--json", metavar="FILE",
+                   help="write the report (or, with --sweep-z alone, the sweep table; with both, "
+                        "{\"report\": ..., \"sweep_z\": ...}) as JSON")
+    p.add_argument("--csv", metavar="DIR", help="write the report as CSV files (one per concern) and the sweep "
+                                                "table as sweep_z.csv")
+    p.add_argument("--plot", metavar="FILE",
+                   help="plot utilisation, stalls and RMW hazards per junction; with --sweep-z, throughput and "
+                        "multipliers vs z (to FILE, or FILE with _sweep_z before the extension when both)")
     p.add_argument("--sweep-z", action="store_true",
-                   help="also simulate every balanced hardware-faithful z and report throughput vs z")
+                   help="also simulate every hardware-faithful z (hwsim.sweep_z) and report throughput vs z")
     p.set_defaults(func=run)
 
 
-def _patterns(net: adjmat.NetSpec, args: argparse.Namespace) -> list[adjmat.Pattern]:
+def _deprecated_aliases(args: argparse.Namespace) -> None:
+    for old, new, alias, attr, default in (("--pattern", "--kind", "pattern_alias", "kind", "clash_free"),
+                                           ("--mode", "--timing", "mode_alias", "timing", "ideal")):
+        value = getattr(args, alias, None)
+        if value is not None:
+            print(f"predefsparse simulate: warning: {old} is deprecated; use {new} {value}", file=sys.stderr)
+            if getattr(args, attr) is not None and getattr(args, attr) != value:
+                raise SpecError(f"simulate: give {new} once; received {new} {getattr(args, attr)} and its "
+                                f"deprecated alias {old} {value}. Keep {new}.")
+            setattr(args, attr, value)
+        elif getattr(args, attr) is None:
+            setattr(args, attr, default)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if args.type is not None:
         options["type"] = args.type
     if args.dither:
         options["dither"] = True
-    return adjmat.generate_network(net, args.pattern, seed=args.seed, **options)
+    return options
 
 
-def _config(args: argparse.Namespace) -> hwsim.HardwareConfig:
-    return hwsim.HardwareConfig(f_clk=args.f_clk, timing=args.mode, proctime=args.proctime, ports=args.ports,
+def _hardware(args: argparse.Namespace) -> hwsim.HardwareConfig:
+    return hwsim.HardwareConfig(f_clk=args.f_clk, timing=args.timing, proctime=args.proctime, ports=args.ports,
                                 rmw=args.rmw)
 
 
-def _sweep(config: tuple, fo: tuple, args, hw: hwsim.HardwareConfig) -> list[dict[str, Any]]:
-    cycles = adjmat.NetSpec.valid_cycles(config, fo, hardware=True)
-    if not cycles:
-        raise adjmat.SpecError(f"simulate: --sweep-z found no balanced hardware-faithful z for config={config}, "
-                               f"fo={fo}; valid cycles without the hardware rules: "
-                               f"{adjmat.NetSpec.valid_cycles(config, fo)}.")
-    rows = []
-    for k, C in enumerate(sorted(cycles, reverse=True), start=1):
-        net = adjmat.NetSpec.balanced(config, fo, cycle=C, hardware=True)
-        print(f"\rsweep-z: design {k}/{len(cycles)} z={net.z}", end="", file=sys.stderr, flush=True)
-        try:
-            pats = _patterns(net, args)
-        except adjmat.SpecError as err:  # e.g. a clash_free condition this z cannot meet
-            rows.append({"z": net.z, "C": C, "skipped": str(err)})
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse output paths that cannot be written before any simulation runs."""
+    for flag, path, want in (("--json", args.json, "file"), ("--plot", args.plot, "file"),
+                             ("--csv", args.csv, "folder")):
+        if path is None:
             continue
-        rep = hwsim.simulate(net, pats, hw, inputs=args.inputs, mode="infer" if args.infer else "train",
-                             allow_unbalanced=args.allow_unbalanced)
-        rows.append({"z": net.z, "C": C, "cpc": rep.cpc, "inputs_per_s": rep.throughput_inputs_per_s,
-                     "stall_clocks": rep.total_stall_clocks, "multipliers": rep.resources["multipliers"],
-                     "memory_bits": rep.resources["memory_bits"]["total"]})
-    print(file=sys.stderr)
-    return rows
+        if want == "file" and os.path.isdir(path):
+            raise SpecError(f"simulate: {flag} must name a file to write; received {flag} {path}, which is a "
+                            f"folder.")
+        if want == "folder" and os.path.exists(path) and not os.path.isdir(path):
+            raise SpecError(f"simulate: {flag} must name a folder to write the CSV files into; received {flag} "
+                            f"{path}, which is a file.")
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise SpecError(f"simulate: {flag} must be inside an existing folder; received {flag} {path} "
+                            f"(no folder {parent}).")
+    if args.plot is not None and os.path.splitext(args.plot)[1].lower() not in (".png", ".svg", ".pdf"):
+        raise SpecError(f"simulate: --plot must end in .png, .svg or .pdf; received --plot {args.plot}.")
 
 
-def _plot(path: str, rep: hwsim.Report | None, sweep: list[dict[str, Any]] | None) -> str:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
+def _sweep_plot_path(path: str, both: bool) -> str:
+    if not both:
+        return path
+    stem, ext = os.path.splitext(path)
+    return f"{stem}_sweep_z{ext}"
 
-    panels = (3 if rep is not None else 0) + (1 if sweep else 0)
-    fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.8), squeeze=False)
-    axes = list(axes[0])
-    if rep is not None:
-        ax = axes.pop(0)
-        x = np.arange(1, rep.L + 1)
-        for k, unit in enumerate(("ff", "bp", "up")):
-            ax.bar(x + (k - 1) * 0.27, rep.utilisation[unit], width=0.27, label=unit.upper())
-        ax.set(xlabel="junction", ylabel="utilisation", ylim=(0, 1.25), xticks=x,
-               title=f"utilisation ({rep.config['timing']} timing)")
-        ax.legend(loc="upper center", ncol=3, fontsize=8)
-        ax = axes.pop(0)
-        ax.bar(x - 0.2, rep.bank_stall_clocks, width=0.4, label="bank clashes")
-        ax.bar(x + 0.2, rep.rmw_stall_clocks, width=0.4, label="RMW stalls")
-        ax.set(xlabel="junction", ylabel="stall clocks", xticks=x, title=f"stalls over {rep.inputs:,} inputs")
-        ax.set_ylim(bottom=0, top=max(1, max(rep.bank_stall_clocks), max(rep.rmw_stall_clocks)) * 1.1)
-        ax.legend()
-        ax = axes.pop(0)  # read-modify-write hazards: reads that would see a partial delta not yet written back
-        ax.bar(x - 0.2, rep.rmw_hazards, width=0.4, label="RMW hazards")
-        ax.bar(x + 0.2, rep.rmw_stale, width=0.4, label=f"stale reads (rmw={rep.config['rmw']})")
-        ax.set(xlabel="junction", ylabel="delta-memory reads", xticks=x,
-               title=f"RMW hazards over {rep.inputs:,} inputs")
-        ax.set_ylim(bottom=0, top=max(1, max(rep.rmw_hazards), max(rep.rmw_stale)) * 1.3)
-        ax.legend(loc="upper left", fontsize=8)
-    if sweep:
-        ax = axes.pop(0)
-        done = [r for r in sweep if "cpc" in r]
-        zs = [r["z"][0] for r in done]
-        ax.plot(zs, [r["inputs_per_s"] for r in done], "o-")
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(zs, [str(r["z"]) for r in done], rotation=30)
-        ax.minorticks_off()
-        ax.set(xlabel="z per junction (balanced)", ylabel="inputs / s",
-               title="throughput vs z")
-        ax.set_ylim(bottom=0)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fmt = path.rsplit(".", 1)[-1].lower() if "." in path else "png"
-    fig.savefig(buf, format=fmt)
-    plt.close(fig)
-    return atomic_write(path, lambda f: f.write(buf.getvalue()))
+
+def _simulate(args, config, fo, hw):
+    net = adjmat.NetSpec(config, fo, check_int_tuple("simulate", "z", args.z))
+    pats = adjmat.generate_network(net, args.kind, seed=args.seed, **_options(args))
+    edges = args.inputs * sum(net.W) * 3
+    progress = bool(args.every_cycle and edges > _LONG_RUN_EDGES)
+    rep = hwsim.simulate(net, pats, hardware=hw, inputs=args.inputs, mode="infer" if args.infer else "train",
+                         allow_unbalanced=args.allow_unbalanced, every_cycle=args.every_cycle, progress=progress)
+    print(rep.summary())
+    seeds = sorted({pat.seed for pat in pats if pat.seed is not None})
+    print(f"  patterns {args.kind}" + (f", seed {seeds[0]}" if seeds else "")
+          + f"; simulated {rep.perf['kernel_edge_events']:,} edge events in {rep.perf['wall_s']:.3f} s")
+    return rep
 
 
 def run(args: argparse.Namespace) -> int:
-    """Simulate, print the summary, write JSON/CSV/plot as asked; returns 0 (user errors raise SpecError).
+    """Simulate, print the summary, write JSON/CSV/plot as asked; returns 0 (user errors raise SpecError,
+    worded with the command-line flags).
 
     Examples
     --------
     >>> from predefsparse.cli import main
     >>> main(["simulate", "--config", "64,16,4", "--fo", "2,2", "--z", "32,8", "--seed", "0",
     ...       "--inputs", "10"])  # doctest: +ELLIPSIS
-    hwsim [64, 16, 4] fo=[2, 2] z=[32, 8]: train, 10 inputs, ideal timing at 15 MHz
+    hwsim [64, 16, 4] fo=[2, 2] z=[32, 8] kind=clash_free: train, 10 inputs, ideal timing at 15 MHz
     ...
     0
     """
+    try:
+        return _run(args)
+    except SpecError as err:
+        raise SpecError(_in_flags(str(err))) from None
+    except MemoryError:
+        raise SpecError("simulate: the request does not fit in memory; use fewer --inputs, leave out "
+                        "--every-cycle or choose a smaller --config.") from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    _deprecated_aliases(args)
     config = check_int_tuple("simulate", "config", args.config)
     fo = check_int_tuple("simulate", "fo", args.fo)
-    hw = _config(args)
     if args.inputs < 1:
         raise fail("simulate", "--inputs", "a positive integer", args.inputs)
+    _check_outputs(args)
+    hw = _hardware(args)
     rep = None
     if args.z is not None:
-        net = adjmat.NetSpec(config, fo, check_int_tuple("simulate", "z", args.z))
-        pats = _patterns(net, args)
-        edges = args.inputs * sum(net.W) * 3
-        progress = bool(args.every_cycle and edges > _LONG_RUN_EDGES)
-        rep = hwsim.simulate(net, pats, hw, inputs=args.inputs, mode="infer" if args.infer else "train",
-                             allow_unbalanced=args.allow_unbalanced, every_cycle=args.every_cycle,
-                             progress=progress)
-        print(rep.summary())
-        seeds = sorted({pat.seed for pat in pats if pat.seed is not None})
-        print(f"  patterns {args.pattern}" + (f", seed {seeds[0]}" if seeds else "")
-              + f"; simulated {rep.perf['kernel_edge_events']:,} edge events in {rep.perf['wall_s']:.3f} s")
-        if args.json:
-            print(f"json      {rep.to_json(args.json)}")
-        if args.csv:
-            print(f"csv       {args.csv} ({len(rep.to_csv(args.csv))} files)")
+        rep = _simulate(args, config, fo, hw)
     elif not args.sweep_z:
         valid = adjmat.NetSpec.valid_cycles(config, fo, hardware=True)
-        raise adjmat.SpecError("simulate: --z is required (one parallelism per junction, e.g. --z 128,32) "
-                               "unless --sweep-z is given; balanced hardware-faithful choices: "
-                               + ", ".join(str(adjmat.NetSpec.balanced(config, fo, cycle=c).z) for c in valid)
-                               + ".")
-    sweep = None
+        raise SpecError("simulate: --z is required (one parallelism per junction, e.g. --z 128,32) unless "
+                        "--sweep-z is given; balanced hardware-faithful choices: "
+                        + (", ".join(",".join(map(str, adjmat.NetSpec.balanced(config, fo, cycle=c).z))
+                                     for c in valid) or "none") + ".")
+    table = None
     if args.sweep_z:
-        sweep = _sweep(config, fo, args, hw)
-        print(f"\n  {'z':>20} {'C':>5} {'cpc':>5} {'inputs/s':>14} {'stalls':>10} {'multipliers':>12} "
-              f"{'memory bits':>12}")
-        for r in sweep:
-            if "cpc" not in r:
-                print(f"  {str(r['z']):>20} {r['C']:>5}  skipped: {r['skipped']}")
-                continue
-            print(f"  {str(r['z']):>20} {r['C']:>5} {r['cpc']:>5} {r['inputs_per_s']:>14,.0f} "
-                  f"{r['stall_clocks']:>10,} {r['multipliers']:>12,} {r['memory_bits']:>12,}")
+        table = hwsim.sweep_z(config, fo, args.kind, hardware=hw, inputs=args.inputs,
+                              mode="infer" if args.infer else "train", seed=args.seed,
+                              allow_unbalanced=args.allow_unbalanced, progress=True, **_options(args))
+        print(("\n" if rep is not None else "") + table.summary())
+    if args.json:
+        if rep is not None and table is not None:
+            text = json.dumps({"report": rep.to_dict(), "sweep_z": table.to_dict()}, indent=1) + "\n"
+            path = atomic_write(args.json, lambda f: f.write(text.encode()))
+        else:
+            path = rep.to_json(args.json) if rep is not None else table.to_json(args.json)
+        print(f"json      {path}")
+    if args.csv:
+        written = rep.to_csv(args.csv) if rep is not None else []
+        if table is not None:
+            os.makedirs(args.csv, exist_ok=True)
+            written.append(table.to_csv(os.path.join(args.csv, "sweep_z.csv")))
+        print(f"csv       {args.csv} ({len(written)} files)")
     if args.plot:
-        print(f"plot      {_plot(args.plot, rep, sweep)}")
+        from predefsparse.plots import plot_simulation, plot_sweep_z
+        if rep is not None:
+            print(f"plot      {plot_simulation(rep, args.plot)}")
+        if table is not None:
+            print(f"plot      {plot_sweep_z(table, _sweep_plot_path(args.plot, rep is not None))}")
     return 0

@@ -13,7 +13,7 @@ FPGA = ["--config", "1024,64,32", "--fo", "4,16"]
 
 
 def test_summary_and_files(tmp_path, capsys):
-    rc = main(["simulate", *FPGA, "--z", "128,32", "--pattern", "clash_free", "--mode", "rtl", "--inputs", "60000",
+    rc = main(["simulate", *FPGA, "--z", "128,32", "--kind", "clash_free", "--timing", "rtl", "--inputs", "60000",
                "--seed", "0", "--json", str(tmp_path / "r.json"), "--csv", str(tmp_path / "csv"),
                "--plot", str(tmp_path / "r.png")])
     out = capsys.readouterr().out
@@ -30,26 +30,64 @@ def test_summary_and_files(tmp_path, capsys):
 
 
 def test_options_reach_the_simulator(tmp_path, capsys):
-    rc = main(["simulate", *FPGA, "--z", "128,32", "--pattern", "rtl", "--mode", "rtl", "--rmw", "stall",
+    rc = main(["simulate", *FPGA, "--z", "128,32", "--kind", "rtl", "--timing", "rtl", "--rmw", "stall",
                "--ports", "2", "--proctime", "2", "--f-clk", "30e6", "--inputs", "10", "--infer",
                "--json", str(tmp_path / "r.json")])
     assert rc == 0
     rep = json.load(open(tmp_path / "r.json"))
     assert rep["mode"] == "infer" and rep["config"]["f_clk"] == 30e6 and rep["config"]["ports"] == 2
     assert rep["total_clocks"] == 12 * 36
-    rc = main(["simulate", *FPGA, "--z", "128,32", "--pattern", "rtl", "--mode", "rtl", "--rmw", "stall",
+    rc = main(["simulate", *FPGA, "--z", "128,32", "--kind", "rtl", "--timing", "rtl", "--rmw", "stall",
                "--inputs", "10", "--every-cycle", "--json", str(tmp_path / "s.json")])
     rep = json.load(open(tmp_path / "s.json"))
     assert rep["method"] == "every_cycle" and rep["rmw_stale"] == [0, 0] and rep["rmw_stall_clocks"][1] > 0
 
 
 def test_sweep_z_table_and_plot(tmp_path, capsys):
-    rc = main(["simulate", *FPGA, "--sweep-z", "--inputs", "100", "--seed", "1", "--plot", str(tmp_path / "s.svg")])
+    rc = main(["simulate", *FPGA, "--sweep-z", "--inputs", "100", "--seed", "1", "--plot", str(tmp_path / "s.svg"),
+               "--json", str(tmp_path / "s.json"), "--csv", str(tmp_path / "csv")])
     captured = capsys.readouterr()
     assert rc == 0
-    assert "(128, 32)    32    32" in captured.out and "(256, 64)    16    16" in captured.out
+    rows = [line.split() for line in captured.out.splitlines() if line.lstrip().startswith("(")]
+    assert [r[:5] for r in rows] == [["(128,", "32)", "(32,", "32)", "32"], ["(256,", "64)", "(16,", "16)", "16"]]
     assert "sweep-z: design 2/2" in captured.err
     assert (tmp_path / "s.svg").read_text().lstrip().startswith("<?xml")
+    table = json.load(open(tmp_path / "s.json"))   # --json writes the sweep table (it used to write nothing)
+    assert table["seed"] == 1 and [r["z"] for r in table["rows"]] == [[128, 32], [256, 64]]
+    assert [r["cpc"] for r in table["rows"]] == [32, 16] and [r["multipliers"] for r in table["rows"]] == [387, 774]
+    lines = (tmp_path / "csv" / "sweep_z.csv").read_text().splitlines()
+    assert lines[0].startswith("z,C,balanced,cpc") and lines[1].startswith("128;32,32;32,True,32,")
+
+
+def test_sweep_z_with_a_design_writes_both(tmp_path, capsys):
+    rc = main(["simulate", *FPGA, "--z", "128,32", "--sweep-z", "--inputs", "50", "--seed", "0",
+               "--json", str(tmp_path / "both.json"), "--plot", str(tmp_path / "p.png")])
+    assert rc == 0
+    both = json.load(open(tmp_path / "both.json"))
+    assert both["report"]["cpc"] == 32 and len(both["sweep_z"]["rows"]) == 2
+    assert (tmp_path / "p.png").exists() and (tmp_path / "p_sweep_z.png").exists()
+
+
+def test_deprecated_spellings_still_work_and_warn(tmp_path, capsys):
+    rc = main(["simulate", *FPGA, "--z", "128,32", "--pattern", "rtl", "--mode", "rtl", "--inputs", "10",
+               "--json", str(tmp_path / "r.json")])
+    err = capsys.readouterr().err
+    assert rc == 0
+    assert "--pattern is deprecated; use --kind rtl" in err and "--mode is deprecated; use --timing rtl" in err
+    rep = json.load(open(tmp_path / "r.json"))
+    assert rep["config"]["timing"] == "rtl" and rep["patterns"][0]["kind"] == "rtl"
+    assert main(["simulate", *FPGA, "--z", "128,32", "--pattern", "rtl", "--kind", "basic"]) == 1
+    assert "give --kind once" in capsys.readouterr().err
+
+
+def test_summary_lists_violations_and_stall_sums(capsys):
+    assert main(["simulate", *FPGA, "--z", "128,64", "--allow-unbalanced", "--kind", "random", "--seed", "0",
+                 "--rmw", "stall", "--timing", "rtl", "--inputs", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "hardware violations (3):" in out and "junction cycles C = W/z must be equal, got (32, 16)" in out
+    assert "clocks lost       107,321" in out
+    assert "stall clocks      bank 128,342 + RMW 59,000 = 187,342" in out
+    assert "       sum" in out
 
 
 @pytest.mark.parametrize("argv,message", [
@@ -57,7 +95,12 @@ def test_sweep_z_table_and_plot(tmp_path, capsys):
     (["--z", "100,32"], "z (100) must divide p (1024)"),
     (["--z", "128,32", "--inputs", "0"], "--inputs must be a positive integer"),
     ([], "--z is required"),
-    (["--z", "128,32", "--pattern", "clash_free", "--proctime", "-1"], "proctime must be an integer >= 0"),
+    (["--z", "128,32", "--kind", "clash_free", "--proctime", "-1"], "--proctime must be an integer >= 0"),
+    (["--z", "128,64", "--inputs", "5"], "--allow-unbalanced"),
+    (["--z", "128,32", "--inputs", str(3 * 10**17)], "--inputs must be at most"),
+    (["--z", "128,32", "--json", "/"], "--json must name a file to write"),
+    (["--z", "128,32", "--plot", "x.gif"], "--plot must end in .png, .svg or .pdf"),
+    (["--sweep-z", "--kind", "basic", "--type", "3"], "--type"),
 ])
 def test_user_errors_exit_1_with_one_line(capsys, argv, message):
     assert main(["simulate", *FPGA, *argv]) == 1
@@ -66,7 +109,7 @@ def test_user_errors_exit_1_with_one_line(capsys, argv, message):
 
 
 def test_allow_unbalanced(capsys):
-    assert main(["simulate", *FPGA, "--z", "128,64", "--allow-unbalanced", "--inputs", "5", "--pattern", "rtl"]) == 0
+    assert main(["simulate", *FPGA, "--z", "128,64", "--allow-unbalanced", "--inputs", "5", "--kind", "rtl"]) == 0
     assert "cpc 32" in capsys.readouterr().out
 
 
@@ -90,4 +133,6 @@ def test_parser_protocol():
     parser = argparse.ArgumentParser()
     mod.add_parser(parser.add_subparsers())
     args = parser.parse_args(["simulate", *FPGA, "--z", "128,32"])
-    assert args.func is mod.run and args.inputs == 1000 and args.mode == "ideal" and args.pattern == "clash_free"
+    assert args.func is mod.run and args.inputs == 1000 and args.timing is None and args.kind is None
+    mod._deprecated_aliases(args)   # defaults are filled in after the deprecated aliases are read
+    assert (args.timing, args.kind) == ("ideal", "clash_free")
