@@ -29,6 +29,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
+import time
+import types
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -42,7 +45,7 @@ from adjmat.pattern import atomic_write
 
 from . import energy as _energy
 
-__all__ = ["evaluate", "plan", "Plan", "DEFAULT_KINDS", "DEFAULT_EPOCHS", "DEFAULT_CONFIG",
+__all__ = ["design", "evaluate", "plan", "Plan", "Design", "DEFAULT_KINDS", "DEFAULT_EPOCHS", "DEFAULT_CONFIG",
            "DEFAULT_FO", "ACCURACY_TOLERANCE"]
 
 DEFAULT_CONFIG = (800, 100, 10)
@@ -498,7 +501,7 @@ def _point_train(kind, config, fo, z, seed, dataset, epochs, run_dir, data_dir, 
         model, dataset, valtest=TRAINING["valtest"], batch_size=TRAINING["batch_size"], epochs=epochs,
         optimizer=training.default_optimizer(TRAINING["lr"], TRAINING["decay"]), seed=seed, out=run_dir,
         resume=True, verbose=verbose, data_dir=data_dir,
-        extra_records={"kind": kind, "z": list(z), "l2": TRAINING["l2"], "lr": TRAINING["lr"],
+        extra_settings={"kind": kind, "z": list(z), "l2": TRAINING["l2"], "lr": TRAINING["lr"],
                        "decay": TRAINING["decay"]})
     return _records_facts(records)
 
@@ -649,3 +652,423 @@ def evaluate(config: Sequence[int], kind: str, *, fo: Sequence[int] | None = Non
 def _write_json(path: str, obj: Any) -> str:
     text = json.dumps(obj, indent=1, allow_nan=True) + "\n"
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+# ====================================================================================== the design job
+@dataclass(frozen=True)
+class Design:
+    """The result of :func:`design`: plan, one row per kind and seed, the per-kind summary (ranked), the Pareto
+    fronts and the recommendation.
+
+    Attributes
+    ----------
+    plan : Plan
+    request : dict
+        The arguments of the call (JSON-safe).
+    rows : list of dict
+        One :func:`evaluate`-style row per kind and seed.
+    kinds : list of dict
+        One entry per kind, ranked by mean accuracy (then inputs/s): accuracy mean, spread (sample standard
+        deviation), min and max over seeds; hardware figures of the first seed; ratios against fc.
+    curves : dict
+        ``{kind: {seed: history}}``: training loss and accuracy per epoch.
+    hardware : dict
+        ``{kind: {...}}`` per-junction stalls, RMW hazards, busiest-bank histograms and the energy breakdown of
+        the first seed.
+    pareto : dict
+        ``{"throughput" | "energy_pj" | "W": [kinds on the accuracy trade-off front]}``.
+    recommendation : str
+        One line: the kind, its figures and what it traded.
+    energy_table : dict
+        The per-operation energies used.
+    timings : dict
+        Wall seconds per phase.
+    out : str or None
+        The folder written.
+
+    Examples
+    --------
+    >>> sorted(Design.__dataclass_fields__)[:4]
+    ['curves', 'energy_table', 'hardware', 'kinds']
+    """
+
+    plan: Plan
+    request: dict
+    rows: list
+    kinds: list
+    curves: dict
+    hardware: dict
+    pareto: dict
+    recommendation: str
+    energy_table: dict
+    timings: dict
+    out: str | None
+    patterns: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def kind(self, name: str) -> dict:
+        """The summary entry of kind ``name``.
+
+        Examples
+        --------
+        >>> Design.kind.__name__
+        'kind'
+        """
+        for entry in self.kinds:
+            if entry["kind"] == name:
+                return entry
+        raise fail("Design.kind", "name", "one of " + ", ".join(e["kind"] for e in self.kinds), name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything the report shows, JSON-safe (``design.json``).
+
+        Examples
+        --------
+        >>> "to_dict" in dir(Design)
+        True
+        """
+        from . import __version__
+        return json.loads(json.dumps({
+            "format": DESIGN_FORMAT, "version": __version__, "request": self.request, "plan": self.plan.to_dict(),
+            "energy_table": self.energy_table, "rows": self.rows, "kinds": self.kinds, "curves": self.curves,
+            "hardware": self.hardware, "pareto": self.pareto, "recommendation": self.recommendation,
+            "timings": self.timings, "out": self.out}, allow_nan=True))
+
+    def save(self, out: str | os.PathLike) -> dict[str, str]:
+        """Write ``design.json``, ``report.html`` (self-contained) and ``report.md`` with ``figures/`` into
+        ``out``.  Returns the paths by role.
+
+        Examples
+        --------
+        >>> "save" in dir(Design)
+        True
+        """
+        out = os.fspath(out)
+        os.makedirs(out, exist_ok=True)
+        paths = {"json": _write_json(os.path.join(out, "design.json"), self.to_dict())}
+        from .design_report import build_page
+        paths.update(build_page(self).save(out))
+        return paths
+
+
+DESIGN_FORMAT = "predefsparse.design/1"
+
+
+def _say(verbose: Any, text: str) -> None:
+    if verbose != 0:
+        print(text, flush=True)
+
+
+def _spread(values: list) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def _summaries(rows: list, kinds: Sequence[str], seeds: Sequence[int]) -> list[dict]:
+    out = []
+    for kind in kinds:
+        mine = [r for r in rows if r["kind"] == kind]
+        first = next(r for r in mine if r["seed"] == seeds[0])
+        acc = [r["accuracy"] for r in mine if r["accuracy"] is not None]
+        loss = [r["loss"] for r in mine if r["loss"] is not None]
+        entry = {k: first[k] for k in ("kind", "W", "density", "cpc", "throughput", "latency_s", "stall_clocks",
+                                       "bank_stall_clocks", "rmw_stall_clocks", "rmw_hazards", "rmw_stale",
+                                       "multipliers", "memory_bits", "energy_pj", "energy_memory_pj",
+                                       "energy_arithmetic_pj", "valid", "clash_free", "scatter", "balanced",
+                                       "hardware_violations")}
+        entry.update({"seeds": len(acc), "accuracy_mean": float(np.mean(acc)) if acc else None,
+                      "accuracy_std": _spread(acc) if acc else None, "accuracy_min": min(acc) if acc else None,
+                      "accuracy_max": max(acc) if acc else None, "loss_mean": float(np.mean(loss)) if loss else None,
+                      "accuracies": acc, "runs": [r["run"] for r in mine]})
+        out.append(entry)
+    fc = next((e for e in out if e["kind"] == "fc"), None)
+    for e in out:
+        e["accuracy_vs_fc"] = None if fc is None else e["accuracy_mean"] - fc["accuracy_mean"]
+        e["throughput_vs_fc"] = None if fc is None else e["throughput"] / fc["throughput"]
+        e["energy_vs_fc"] = None if fc is None else e["energy_pj"] / fc["energy_pj"]
+        e["weights_vs_fc"] = None if fc is None else e["W"] / fc["W"]
+    out.sort(key=lambda e: (-(e["accuracy_mean"] or 0.0), -e["throughput"], e["kind"]))
+    for rank, e in enumerate(out, 1):
+        e["rank"] = rank
+    return out
+
+
+#: Pareto views: the figure traded against accuracy, and whether more of it is better.
+PARETO_VIEWS = {"throughput": True, "energy_pj": False, "W": False}
+
+
+def _pareto(kinds: list) -> dict[str, list[str]]:
+    """Kinds on each accuracy-vs-figure front: no other kind is at least as good on both and better on one."""
+    fronts = {}
+    for key, more_is_better in PARETO_VIEWS.items():
+        def better_eq(a, b, key=key, more_is_better=more_is_better):  # a at least as good as b on the figure
+            return a[key] >= b[key] if more_is_better else a[key] <= b[key]
+        front = []
+        for e in kinds:
+            dominated = any(o is not e and o["accuracy_mean"] >= e["accuracy_mean"] and better_eq(o, e)
+                            and (o["accuracy_mean"] > e["accuracy_mean"] or o[key] != e[key]) for o in kinds)
+            if not dominated:
+                front.append(e["kind"])
+        fronts[key] = front
+    return fronts
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f} %"
+
+
+def _recommend(kinds: list, plan: Plan) -> tuple[str, str]:
+    """(kind, sentence): the fastest kind as accurate as the best sparse kind (docs/design.md §4)."""
+    sparse = [e for e in kinds if e["kind"] != "fc"] or list(kinds)
+    best = max(sparse, key=lambda e: e["accuracy_mean"])
+    margin = max(ACCURACY_TOLERANCE, 2 * (best["accuracy_std"] or 0.0))
+    candidates = [e for e in sparse if e["accuracy_mean"] >= best["accuracy_mean"] - margin]
+    pick = max(candidates, key=lambda e: (e["throughput"], -e["energy_pj"], e["accuracy_mean"]))
+    spread = f" +/- {100 * pick['accuracy_std']:.2f}" if pick["seeds"] > 1 else ""
+    text = (f"Use {pick['kind']} at z={plan.z} (C={plan.cycle}): {_pct(pick['accuracy_mean'])}{spread} test "
+            f"accuracy, {pick['throughput']:,.0f} inputs/s at {plan.clock / 1e6:g} MHz, "
+            f"{pick['energy_pj'] / 1e3:,.1f} nJ per training input, {pick['W']:,} weights")
+    fc = next((e for e in kinds if e["kind"] == "fc"), None)
+    if fc is not None and pick is not fc:
+        d = 100 * (pick["accuracy_mean"] - fc["accuracy_mean"])
+        text += (f"; against fully connected at the same z it trades {abs(d):.2f} points of accuracy "
+                 f"({'lost' if d < 0 else 'gained'}) for {pick['throughput'] / fc['throughput']:.2f}x the "
+                 f"inputs/s, {pick['energy_pj'] / fc['energy_pj']:.2f}x the energy per input and "
+                 f"{pick['W'] / fc['W']:.0%} of the weights")
+    if pick is not best:
+        text += (f"; it is within {100 * margin:.2f} points of the most accurate sparse kind, {best['kind']} "
+                 f"({_pct(best['accuracy_mean'])}), which runs at {best['throughput']:,.0f} inputs/s")
+    return pick["kind"], text + "."
+
+
+def _request_hash(request: dict) -> str:
+    import hashlib
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _check_out(where: str, names: dict, out: Any, request: dict) -> str:
+    """The output folder: refuse one holding a design of another request (a rerun of the same one resumes)."""
+    if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):
+        raise fail(where, names["out"], "a folder path", out)
+    out = os.fspath(out)
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise fail(where, names["out"], "a folder (or a path where one can be made)", out, "It is a file.")
+    saved = os.path.join(out, "design.json")
+    if os.path.isfile(saved):
+        if os.path.getsize(saved) > 64 * 2 ** 20:
+            raise SpecError(f"{where}: {saved} is over 64 MiB, not a design.json; choose another {names['out']}.")
+        try:
+            with open(saved, encoding="utf-8") as f:
+                old = json.load(f).get("request")
+        except (OSError, ValueError, AttributeError):
+            old = None
+        if old != request:
+            differ = sorted(k for k in set(request) | set(old or {}) if (old or {}).get(k) != request.get(k))
+            raise SpecError(f"{where}: {names['out']} {out!r} holds a design of another request (differs in "
+                            f"{', '.join(differ) or 'an unreadable design.json'}); choose another "
+                            f"{names['out']} or remove that folder.")
+    return out
+
+
+def _run_design(names: dict, config, fo, density, z1, cycle, multipliers, throughput, kinds, dataset, epochs,
+                seeds, seed, clock, timing, energy, out, data_dir, verbose) -> Design:
+    where = "design"
+    t_start = time.perf_counter()
+    # ---- every check before any work
+    the_plan = _plan(where, names, config, fo, density, z1, cycle, multipliers, throughput, timing, clock)
+    if isinstance(kinds, str):
+        kinds = [k for k in kinds.replace(" ", "").split(",") if k]
+    if not isinstance(kinds, (Sequence, np.ndarray)) or not len(kinds):
+        raise fail(where, names["kinds"], "a non-empty sequence of kind names (" + ", ".join(_kind_names()) + ")",
+                   kinds)
+    kinds = tuple(dict.fromkeys(_check_kind(where, names["kinds"], k) for k in kinds))
+    epochs = check_int(where, names["epochs"], epochs, minimum=1)
+    seeds = check_int(where, names["seeds"], seeds, minimum=1, maximum=1000)
+    seed = _check_seed(where, names["seed"], seed)
+    seed_list = [seed + k for k in range(seeds)]
+    if verbose not in (0, 1, 2, "auto"):
+        raise fail(where, names["verbose"], "0, 1, 2 or 'auto'", verbose)
+    try:
+        table = _energy.load_energy(energy)
+    except SpecError as err:
+        raise SpecError(f"{where}: {names['energy']}: " + str(err).split(": ", 1)[1]) from None
+    dataset = _check_dataset(where, names, dataset, data_dir, the_plan.config[0], the_plan.config[-1])
+    request = {"config": list(the_plan.config), "fo": list(the_plan.fo), "z": list(the_plan.z),
+               "budget": the_plan.budget, "kinds": list(kinds), "dataset": dataset, "epochs": epochs,
+               "seeds": seed_list, "clock": the_plan.clock, "timing": timing, "energy": table.to_dict(),
+               "training": TRAINING, "inputs": SIM_INPUTS}
+    if out is None:
+        out = os.path.join("designs", f"net{'-'.join(map(str, the_plan.config))}_fo{'-'.join(map(str, the_plan.fo))}"
+                                      f"_z{'-'.join(map(str, the_plan.z))}_{_request_hash(request)}")
+    out = _check_out(where, names, out, request)
+    config, fo, z = the_plan.config, the_plan.fo, the_plan.z
+    hardware = the_plan.hardware
+    # clash_free and friends may refuse this z: generate every kind's patterns before training anything
+    timings = {}
+
+    _say(verbose, f"[1/5] Plan\n{the_plan.summary()}")
+    timings["plan_s"] = time.perf_counter() - t_start
+
+    t0 = time.perf_counter()
+    _say(verbose, f"[2/5] Patterns: {len(kinds)} kinds x {seeds} seed(s) at z={z}")
+    pats, pfacts, netspecs = {}, {}, {}
+    for kind in kinds:
+        netspecs[kind] = _netspec_for(kind, config, fo, z)
+        for s in seed_list:
+            try:
+                pats[kind, s], pfacts[kind, s] = _point_patterns(kind, netspecs[kind], s)
+            except SpecError as err:
+                raise SpecError(f"{where}: {names['kinds']}: kind {kind!r} cannot be built at the planned "
+                                f"z={z}: " + str(err).split(": ", 1)[-1] + f" Leave {kind} out of "
+                                f"{names['kinds']} or choose another budget.") from None
+            for i, pat in enumerate(pats[kind, s]):
+                pat.save(os.path.join(out, "patterns", kind, f"seed{s}_junction{i + 1}.npz"))
+        f0 = pfacts[kind, seed_list[0]]
+        _say(verbose, f"  {kind:<11} valid {'yes' if f0['valid'] else 'NO'}, clash-free at z "
+                      f"{'yes' if f0['clash_free'] else 'no'}, scatter {f0['scatter']:.3f}")
+    timings["patterns_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    _say(verbose, f"[3/5] Hardware: hwsim.simulate, {SIM_INPUTS:,} training inputs, {timing} timing at "
+                  f"{the_plan.clock / 1e6:g} MHz")
+    reps, ens = {}, {}
+    for kind in kinds:
+        for s in seed_list:
+            reps[kind, s], ens[kind, s] = _point_hardware(netspecs[kind], pats[kind, s], hardware, table)
+            reps[kind, s].to_json(os.path.join(out, "hardware", f"{kind}_seed{s}.json"))
+        r, e = reps[kind, seed_list[0]], ens[kind, seed_list[0]]
+        _say(verbose, f"  {kind:<11} cpc {r.cpc:>6,}  {r.throughput_inputs_per_s:>10,.0f} inputs/s  stalls "
+                      f"{r.total_stall_clocks:>9,}  RMW hazards {sum(r.rmw_hazards):>7,}  "
+                      f"{e['total_pj'] / 1e3:>8,.1f} nJ/input")
+    timings["hardware_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    total = len(kinds) * len(seed_list)
+    _say(verbose, f"[4/5] Accuracy: {total} training run(s), {epochs} epoch(s) each on {dataset}")
+    rows, curves = [], {}
+    done = 0
+    for kind in kinds:
+        for s in seed_list:
+            run_dir = os.path.join(out, "runs", f"{kind}-seed{s}")
+            _say(verbose, f"  run {done + 1}/{total}: {kind}, seed {s} -> {run_dir}")
+            t_run = time.perf_counter()
+            tfacts = _point_train(kind, config, fo, z, s, dataset, epochs, run_dir, data_dir, verbose,
+                                  pats[kind, s])
+            done += 1
+            elapsed = time.perf_counter() - t0
+            _say(verbose, f"  run {done}/{total}: {kind} seed {s}: accuracy {_pct(tfacts['accuracy'])} in "
+                          f"{time.perf_counter() - t_run:.1f} s  [{'#' * done}{'.' * (total - done)}] "
+                          f"{elapsed:.0f} s elapsed, ~{elapsed / done * (total - done):.0f} s left")
+            rows.append(_row(kind, s, netspecs[kind], z, pfacts[kind, s], reps[kind, s], ens[kind, s], tfacts,
+                             run_dir, dataset, timing, the_plan.clock))
+            curves.setdefault(kind, {})[str(s)] = tfacts["history"]
+    timings["accuracy_s"] = time.perf_counter() - t0
+
+    _say(verbose, "[5/5] Answer")
+    summary = _summaries(rows, kinds, seed_list)
+    pareto = _pareto(summary)
+    _, sentence = _recommend(summary, the_plan)
+    details = {}
+    for kind in kinds:
+        r, e = reps[kind, seed_list[0]], ens[kind, seed_list[0]]
+        details[kind] = {"seed": seed_list[0], "z": list(r.netspec["z"]), "C": list(r.netspec["C"]),
+                         "bank_stall_clocks": list(r.bank_stall_clocks), "rmw_stall_clocks": list(r.rmw_stall_clocks),
+                         "rmw_hazards": list(r.rmw_hazards), "rmw_stale": list(r.rmw_stale),
+                         "max_load_hist": [list(h) for h in r.max_load_hist], "energy": e,
+                         "utilisation_ff": list(r.utilisation["ff"])}
+    timings["total_s"] = time.perf_counter() - t_start
+    result = Design(plan=the_plan, request=request, rows=rows, kinds=summary, curves=curves, hardware=details,
+                    pareto=pareto, recommendation=sentence, energy_table=table.to_dict(), timings=timings, out=out,
+                    patterns={kind: pats[kind, seed_list[0]] for kind in kinds})
+    paths = result.save(out)
+    _say(verbose, _ranked_text(result))
+    _say(verbose, sentence)
+    _say(verbose, f"report: {paths['html']} (and report.md, design.json, patterns/, runs/) in "
+                  f"{timings['total_s']:.0f} s")
+    return result
+
+
+def _ranked_text(result: Design) -> str:
+    lines = [f"  {'rank':>4} {'kind':<11} {'accuracy':>9} {'spread':>7} {'inputs/s':>10} {'nJ/input':>9} "
+             f"{'weights':>8} {'stalls':>9} {'RMW haz.':>8}"]
+    for e in result.kinds:
+        lines.append(f"  {e['rank']:>4} {e['kind']:<11} {_pct(e['accuracy_mean']):>9} "
+                     f"{100 * e['accuracy_std']:>7.2f} {e['throughput']:>10,.0f} {e['energy_pj'] / 1e3:>9,.1f} "
+                     f"{e['W']:>8,} {e['stall_clocks']:>9,} {e['rmw_hazards']:>8,}")
+    return "\n".join(lines)
+
+
+def design(config: Sequence[int] = DEFAULT_CONFIG, *, fo: Sequence[int] | None = None,
+           density: Sequence[float] | None = None, z1: int | None = None, cycle: int | None = None,
+           multipliers: int | None = None, throughput: float | None = None,
+           kinds: Sequence[str] = DEFAULT_KINDS, dataset: str | os.PathLike = "mnist",
+           epochs: int = DEFAULT_EPOCHS, seeds: int = 1, seed: int = 0, clock: float = 15e6,
+           timing: str = "ideal", energy: Any = None, out: str | os.PathLike | None = None,
+           data_dir: str | os.PathLike | None = None, verbose: Any = "auto") -> Design:
+    """Which pattern kind and which z for this network and budget, and what it costs in accuracy.
+
+    Runs the five phases of docs/design.md §1 -- Plan, Patterns, Hardware, Accuracy, Answer -- and writes
+    ``out/report.html`` (one self-contained page), ``report.md`` with ``figures/``, ``design.json`` (everything
+    the page shows), ``patterns/<kind>/seed<s>_junction<i>.npz``, ``hardware/<kind>_seed<s>.json`` (the full
+    simulator reports) and ``runs/<kind>-seed<s>/`` (every training run's folder).
+
+    Parameters
+    ----------
+    config : sequence of int
+        Layer sizes ``(N_0, ..., N_L)``; ``N_0`` is the (padded) input width.
+    fo, density : sequence, optional
+        Out-degree or density per junction of the sparse network (default ``fo=(50, 10)`` for the default
+        config); ``"fc"`` is always fully connected.
+    z1, cycle, multipliers, throughput : optional
+        At most one hardware budget (see :func:`plan`); none: the default plan.
+    kinds : sequence of str
+        Pattern kinds to compare (default fc, random, basic, usn, clash_free, rtl); all at the planned z.
+    dataset : str or path
+        Dataset name (``predefsparse.datasets.DATASETS``) or six-key ``.npz``.
+    epochs : int
+        Epochs of every training run (default 10).
+    seeds : int
+        Repeats K: seeds ``seed, seed+1, ..., seed+K-1`` for every kind (mean and spread over them).
+    seed : int
+        First seed (patterns, initial weights and data order of each run).
+    clock : float
+        Clock in Hz (default 15 MHz, the published FPGA build).
+    timing : {"ideal", "rtl"}
+        Junction-cycle overhead (docs/hardware.md §4).
+    energy : None, EnergyTable or path
+        Per-operation energies (default the shipped 45 nm table; see :mod:`predefsparse.energy`).
+    out : path, optional
+        Output folder (default ``designs/net<config>_fo<fo>_z<z>_<hash of the request>``).  Rerunning the same
+        request into the same folder reuses its finished runs and resumes interrupted ones; a folder holding
+        another request's design is refused.
+    data_dir : path, optional
+        Data folder for dataset names.
+    verbose : "auto", 0, 1 or 2
+        0: silent; otherwise phase lines, a line per run and Keras progress (1 bars, 2 a line per epoch).
+
+    Returns
+    -------
+    Design
+
+    Raises
+    ------
+    adjmat.SpecError
+        Before any work: an impossible budget (with the nearest feasible ones), an unknown kind, a dataset that
+        does not exist (with the known names), a kind that cannot be built at the planned z, a bad argument.
+
+    Examples
+    --------
+    >>> import predefsparse
+    >>> callable(predefsparse.design), predefsparse.design.design is design
+    (True, True)
+    """
+    return _run_design(_PYTHON_NAMES, config, fo, density, z1, cycle, multipliers, throughput, kinds, dataset,
+                       epochs, seeds, seed, clock, timing, energy, out, data_dir, verbose)
+
+
+class _CallableModule(types.ModuleType):
+    """``predefsparse.design(...)`` calls :func:`design`; ``predefsparse.design.evaluate`` etc. stay reachable."""
+
+    def __call__(self, *args, **kwargs):
+        return design(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -39,7 +39,7 @@ p.subtitle { color: #555; margin-top: 0; }
 p.note { color: #444; font-size: 0.92em; }
 p.answer { font-size: 1.1em; background: #eef6ee; border-left: 4px solid #3a8a3a; padding: 0.6em 0.9em; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
-caption { caption-side: top; text-align: left; color: #444; padding-bottom: 0.3em; }
+p.caption { color: #444; font-size: 0.92em; margin: 1em 0 0.3em 0; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; }
 th { background: #f2f2f2; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -141,7 +141,7 @@ class Page:
         Examples
         --------
         >>> text = Page("t").table(["a", "b"], [[1, "x"]], caption="c", table_id="tab").to_html()
-        >>> 'id="tab"' in text and "<caption>c</caption>" in text
+        >>> 'id="tab"' in text and '<p class="caption">c</p>' in text
         True
         """
         header = [str(h) for h in header]
@@ -280,9 +280,8 @@ def _is_number(value: Any) -> bool:
 
 def _html_table(header, rows, caption, table_id, highlight) -> str:
     e = html.escape
-    out = [f'<table id="{e(table_id)}">' if table_id else "<table>"]
-    if caption:
-        out.append(f"<caption>{e(caption)}</caption>")
+    out = [f'<p class="caption">{e(caption)}</p>'] if caption else []
+    out.append(f'<table id="{e(table_id)}">' if table_id else "<table>")
     out.append("<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr></thead><tbody>")
     for i, r in enumerate(rows):
         cells = []
