@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import tempfile
-import zipfile
 
 import numpy as np
 
 import adjmat
 from adjmat import SpecError
+from tests.adjmat.crafted import DROP, LEFT, RIGHT, header, huge_npy, npz_with
 from tests.badinput import Case
 
 PAT = adjmat.generate("clash_free", 16, 8, fo=2, z=4, seed=0)
@@ -139,27 +138,8 @@ def _cli(argv):
 
 
 def _npz(members: dict) -> str:
-    """A crafted .npz in a fresh temporary folder: members are raw bytes or arrays."""
-    path = os.path.join(tempfile.mkdtemp(prefix="adjmat-bad-"), "crafted.npz")
-    with zipfile.ZipFile(path, "w") as zf:
-        for key, value in members.items():
-            if isinstance(value, bytes):
-                zf.writestr(key + ".npy", value)
-            else:
-                buf = io.BytesIO()
-                np.save(buf, value)
-                zf.writestr(key + ".npy", buf.getvalue())
-    return path
-
-
-def _header(**over) -> np.ndarray:
-    h = {"format": "adjmat.Pattern/1", "p": 4, "n": 2, "W": 4, "kind": "custom", "seed": None, "meta": {}}
-    h.update(over)
-    return np.array(json.dumps({k: v for k, v in h.items() if v is not _DROP}))
-
-
-_DROP = object()
-_LEFT, _RIGHT = np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1])
+    """A crafted .npz in a fresh temporary folder."""
+    return npz_with(os.path.join(tempfile.mkdtemp(prefix="adjmat-bad-"), "crafted.npz"), **members)
 
 
 def _saved_then(transform) -> str:
@@ -178,12 +158,6 @@ def _flip(data: bytearray) -> bytearray:
     # a byte inside left.npy's compressed data (after its local header), so the zip CRC or zlib must catch it
     data[60] ^= 0xFF
     return data
-
-
-def _huge_header() -> bytes:
-    buf = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buf, {"descr": "<i8", "fortran_order": False, "shape": (10 ** 12,)})
-    return buf.getvalue() + b"\0" * 64
 
 
 def _load(path_fn):
@@ -262,25 +236,25 @@ REGRESSIONS = [
     Case("adjmat.Pattern", "load: a flipped byte", _load(lambda: _saved_then(_flip)),
          mentions=("crafted.npz", "not a readable Pattern file")),
     Case("adjmat.Pattern", "load: JSON list as header",
-         _load(lambda: _npz(dict(left=_LEFT, right=_RIGHT, header=np.array("[1, 2]")))),
+         _load(lambda: _npz(dict(left=LEFT, right=RIGHT, header=np.array("[1, 2]")))),
          mentions=("crafted.npz", "must be a JSON object; it is a list")),
     Case("adjmat.Pattern", "load: header missing a key",
-         _load(lambda: _npz(dict(left=_LEFT, right=_RIGHT, header=_header(kind=_DROP)))),
+         _load(lambda: _npz(dict(left=LEFT, right=RIGHT, header=header(kind=DROP)))),
          mentions=("crafted.npz", "lacks kind")),
     Case("adjmat.Pattern", "load: missing array",
-         _load(lambda: _npz(dict(left=_LEFT, header=_header()))), mentions=("crafted.npz", "missing right")),
+         _load(lambda: _npz(dict(left=LEFT, header=header()))), mentions=("crafted.npz", "missing right")),
     Case("adjmat.Pattern", "load: garbage npy header",
-         _load(lambda: _npz(dict(left=b"\x93NUMPY\x01\x00\x10\x00{'descr': <i8, oops", right=_RIGHT,
-                                 header=_header()))),
+         _load(lambda: _npz(dict(left=b"\x93NUMPY\x01\x00\x10\x00{'descr': <i8, oops", right=RIGHT,
+                                 header=header()))),
          mentions=("crafted.npz", "left.npy has no valid npy header")),
     Case("adjmat.Pattern", "load: header declaring 10^12 elements",
-         _limited(_load(lambda: _npz(dict(left=_huge_header(), right=_huge_header(),
-                                          header=_header(W=_DROP, p=10 ** 6, n=10 ** 6))))),
+         _limited(_load(lambda: _npz(dict(left=huge_npy(), right=huge_npy(),
+                                          header=header(W=DROP, p=10 ** 6, n=10 ** 6))))),
          mentions=("crafted.npz", "1000000000000 edges")),
     Case("adjmat.Pattern", "load: W in header disagrees with the arrays",
-         _load(lambda: _npz(dict(left=_LEFT, right=_RIGHT, header=_header(W=5)))), mentions=("W=5",)),
+         _load(lambda: _npz(dict(left=LEFT, right=RIGHT, header=header(W=5)))), mentions=("W=5",)),
     Case("adjmat.Pattern", "load: object array",
-         _load(lambda: _npz(dict(left=np.array([object()], dtype=object), right=_RIGHT, header=_header()))),
+         _load(lambda: _npz(dict(left=np.array([object()], dtype=object), right=RIGHT, header=header()))),
          mentions=("Python objects",)),
     Case("adjmat.Pattern", "load: a folder", lambda: adjmat.Pattern.load(tempfile.mkdtemp()),
          mentions=("not a regular file",)),

@@ -9,6 +9,8 @@ from hypothesis import given, strategies as st
 
 from adjmat import Pattern, SpecError, generate
 
+from .crafted import DROP, LEFT, RIGHT, header, huge_npy, npz_with
+
 KINDS_KW = [("fc", {}), ("random", dict(density=0.3)), ("basic", dict(fo=2)), ("usn", dict(density=0.27)),
             ("clash_free", dict(fo=2, z=4, type=1, dither=True)), ("rtl", dict(fo=2, z=4)),
             ("erdos_renyi", dict(density=0.2))]
@@ -139,28 +141,13 @@ def _saved(tmp_path, name="good.npz"):
 
 
 def _zip_with(tmp_path, name, **members):
-    """An .npz whose members are the given raw bytes (or arrays)."""
-    import io
-    import zipfile
-    path = tmp_path / name
-    with zipfile.ZipFile(path, "w") as zf:
-        for key, value in members.items():
-            if isinstance(value, bytes):
-                zf.writestr(key + ".npy", value)
-            else:
-                buf = io.BytesIO()
-                np.save(buf, value)
-                zf.writestr(key + ".npy", buf.getvalue())
-    return path
+    return npz_with(tmp_path / name, **members)
 
 
-def _header(**over):
-    h = {"format": "adjmat.Pattern/1", "p": 4, "n": 2, "W": 4, "kind": "custom", "seed": None, "meta": {}}
-    h.update(over)
-    return np.array(json.dumps({k: v for k, v in h.items() if v != "DROP"}))
+_header = header
 
 
-LEFT, RIGHT = np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1])
+
 
 
 def test_load_empty_file(tmp_path):
@@ -202,8 +189,8 @@ def test_load_every_flipped_byte_is_refused_or_identical(tmp_path):
 @pytest.mark.parametrize("header,message", [
     (np.array(json.dumps([1, 2, 3])), "its header must be a JSON object; it is a list"),
     (np.array("{not json"), "its header is not JSON"),
-    (_header(kind="DROP"), "its header lacks kind"),
-    (_header(meta="DROP", seed="DROP"), "its header lacks seed, meta"),
+    (_header(kind=DROP), "its header lacks kind"),
+    (_header(meta=DROP, seed=DROP), "its header lacks seed, meta"),
     (_header(p=-4), r"its header declares p=-4; expected an integer in \[1, 2147483647\]"),
     (_header(p=2 ** 40), r"its header declares p=1099511627776"),
     (_header(seed=1.5), "its header declares seed=1.5"),
@@ -235,11 +222,8 @@ def test_load_garbage_npy_header(tmp_path):
 
 
 def test_load_header_declaring_1e12_elements_is_refused_before_reading(tmp_path):
-    import io
-    buf = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buf, {"descr": "<i8", "fortran_order": False, "shape": (10 ** 12,)})
-    huge = buf.getvalue() + b"\0" * 64       # the header claims 8 TB; the member holds 64 bytes
-    path = _zip_with(tmp_path, "huge.npz", left=huge, right=huge, header=_header(W="DROP", p=10 ** 6, n=10 ** 6))
+    huge = huge_npy()                           # the header claims 8 TB; the member holds 64 bytes
+    path = _zip_with(tmp_path, "huge.npz", left=huge, right=huge, header=_header(W=DROP, p=10 ** 6, n=10 ** 6))
     with pytest.raises(SpecError, match=r"Pattern.load: the request needs about .* TiB .*1000000000000 edges "
                                         r"declared by .*huge.npz"):
         Pattern.load(path)
