@@ -1,8 +1,9 @@
 """The ``predefsparse`` command line.
 
 Each sub-command is a small module in this package with ``add_parser(subparsers)`` and ``run(args) -> int``;
-it adapts arguments onto one library function.  User errors (``ValueError``, including ``SpecError``) exit 1
-with one clear line on stderr.
+it adapts arguments onto one library function.  User errors (``ValueError``, including ``SpecError``), a
+diverged training run (``adjmat.DivergenceError``), ``MemoryError`` and file-system errors exit 1 with one clear
+line on stderr, never a traceback.
 
 Examples
 --------
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"predefsparse {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, module_name in COMMANDS.items():
+    for module_name in COMMANDS.values():
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as err:
@@ -66,11 +67,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ValueError as err:  # SpecError and friends: one clear line, exit 1
-        print(f"predefsparse {args.command}: error: {err}", file=sys.stderr)
-        return 1
-    except FileNotFoundError as err:
-        print(f"predefsparse {args.command}: error: {err}", file=sys.stderr)
-        return 1
+        return _error(args.command, err)
+    except MemoryError as err:
+        return _error(args.command, f"out of memory{f' ({err})' if str(err) else ''}; ask for less (a smaller "
+                      f"net, batch or dataset), or free memory and try again.")
+    except ArithmeticError as err:  # adjmat.DivergenceError: training diverged
+        return _error(args.command, err)
+    except OSError as err:  # FileNotFoundError, PermissionError, IsADirectoryError, a full disk ...
+        if err.filename is not None and err.strerror:
+            return _error(args.command, f"{err.strerror}: {err.filename}")
+        return _error(args.command, err)
+
+
+def _error(command: str, err) -> int:
+    """Print one line (never a traceback) on stderr; exit status 1."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    print(f"predefsparse {command}: error: {text}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,13 +4,15 @@
 
     predefsparse run [--config 800,100,10] [--fo 50,10 | --densities 0.5,1] [--kind clash_free] [--z 400,100]
                      [--dataset mnist] [--epochs 10] [--batch-size 256] [--l2 8e-5] [--seed 0] [--valtest 1]
-                     [--epoch-step 1] [--preprocess NAME ...] [--preds-compare 0|1|PATH] [--out DIR]
-                     [--resume | --overwrite] [--quiet]
+                     [--epoch-step 1] [--preprocess NAME ...] [--preds-compare 0|1|PATH] [--dropout R]
+                     [--epsilon E] [--out DIR] [--resume | --overwrite] [--quiet]
 
 Defaults: the published MNIST net (800, 100, 10) with fo (50, 10), clash-free, L2 8e-5, Adam 1e-3 with decay
 1e-5, batch 256, train+val then test once -- but 10 epochs, not the published 50 (``--epochs 50``), so the
 default run finishes in about a minute on a 2-core machine.  Keras and TensorFlow are imported only when the
-command runs.
+command runs.  The results go to ``--out`` or ``results/<dataset>_<net>_<kind>_e<epochs>_<hash>`` (a hash of
+every other setting, docs/results.md); the summary's last line says where.  Errors name the flags; a run that
+diverges exits 1 with one line.
 
 Examples
 --------
@@ -25,6 +27,7 @@ import os
 import sys
 
 import adjmat
+from adjmat._validation import check_float, check_int, check_int_tuple
 
 __all__ = ["add_parser", "run", "format_summary", "DEFAULT_EPOCHS"]
 
@@ -85,9 +88,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="normaliser, repeatable (none, gaussian, minmax, zca, gcn, pca<k>, lda)")
     p.add_argument("--preds-compare", type=_preds_compare, default=0, metavar="0|1|PATH",
                    help="1 save predictions; PATH also record KL(standard || this run)")
+    p.add_argument("--dropout", type=_floats, default=None, metavar="R[,R...]",
+                   help="dropout rate after each hidden layer (one, or one per hidden layer)")
+    p.add_argument("--epsilon", type=float, default=None, metavar="E",
+                   help="erdos_renyi: the SET density parameter epsilon (then --fo is not needed)")
     p.add_argument("--out", default=None, metavar="DIR", help="results folder (default results/<derived name>)")
     r = p.add_mutually_exclusive_group()
-    r.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    r.add_argument("--resume", action="store_true", help="continue an interrupted run in --out (same settings; "
+                   "a larger --epochs continues a finished run)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -98,56 +106,71 @@ def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.2f} %"
 
 
-def format_summary(records: dict, folder: str) -> str:
-    """The final summary table of a run, from its records.
+def format_summary(records, folder: str | None = None) -> str:
+    """The final summary table of a run, from its :class:`predefsparse.results.Records`.
 
     Examples
     --------
-    >>> rec = {"junctions": [{"layer": "junction1", "p": 8, "n": 4, "W": 16, "density": 0.5, "fo": 2, "fi": 4,
-    ...                       "kind": "usn", "z": None}], "weights": 16, "overall_density": 0.5,
-    ...        "epochs_done": 1, "settings": {"dataset": "mnist", "valtest": 1, "batch_size": 256, "seed": 0},
-    ...        "samples": {"fit": 60000}, "history": {"loss": [0.5]}, "test": {"loss": 0.4, "accuracy": 0.9},
-    ...        "wall_time_s": 3.0}
-    >>> print(format_summary(rec, "out").splitlines()[2])
+    >>> from predefsparse.results import Records
+    >>> rec = Records(junctions=[{"layer": "junction1", "p": 8, "n": 4, "W": 16, "density": 0.5, "fo": 2,
+    ...                           "fi": 4, "kind": "usn", "z": None}], weights=16, overall_density=0.5,
+    ...               epochs_done=1, settings={"dataset": "mnist", "valtest": 1, "batch_size": 256, "seed": 0},
+    ...               samples={"fit": 60000}, history={"loss": [0.5]}, test={"loss": 0.4, "accuracy": 0.9},
+    ...               wall_time_s=3.0, folder="out")
+    >>> print(format_summary(rec).splitlines()[2])
     junction1        8      4        16   50.00 %     2     4      -  usn
     """
     lines = [f"{'junction':<12} {'p':>5} {'n':>6} {'W':>9} {'density':>9} {'fo':>5} {'fi':>5} {'z':>6}  kind",
              "-" * 72]
-    for j in records.get("junctions", []):
+    for j in records.junctions:
         lines.append(f"{j['layer']:<12} {j['p']:>5} {j['n']:>6} {j['W']:>9} {_pct(j['density']):>9} "
                      f"{'-' if j['fo'] is None else j['fo']:>5} {'-' if j['fi'] is None else j['fi']:>5} "
                      f"{'-' if j['z'] is None else j['z']:>6}  {j['kind']}")
-    s = records["settings"]
+    s = records.settings
     mode = {0: "train, validate each epoch", 1: "train+val, test once", 2: "train, test once"}[s["valtest"]]
     lines += ["",
-              f"{'weights':<12} {records['weights']:,} (overall density {_pct(records.get('overall_density'))})",
-              f"{'data':<12} {s['dataset']}, {records['samples']['fit']:,} training samples ({mode})",
-              f"{'epochs':<12} {records['epochs_done']} (batch {s['batch_size']}, seed {s['seed']})",
-              f"{'final loss':<12} {records['history']['loss'][-1]:.4f}"]
-    if "test" in records:
-        lines.append(f"{'test':<12} accuracy {_pct(records['test'].get('accuracy'))}, "
-                     f"loss {records['test']['loss']:.4f}")
-    if "best" in records:
-        b = records["best"]
+              f"{'weights':<12} {records.weights:,} (overall density {_pct(records.overall_density)})",
+              f"{'data':<12} {s['dataset']}, {records.samples['fit']:,} training samples ({mode})",
+              f"{'epochs':<12} {records.epochs_done} (batch {s['batch_size']}, seed {s['seed']})",
+              f"{'final loss':<12} {records.history['loss'][-1]:.4f}"]
+    if records.test is not None:
+        lines.append(f"{'test':<12} accuracy {_pct(records.test.get('accuracy'))}, "
+                     f"loss {records.test['loss']:.4f}")
+    if records.best is not None:
+        b = records.best
         lines.append(f"{'best epoch':<12} {b['epoch']}: val accuracy {_pct(b.get('val_accuracy'))}, "
                      f"val loss {b.get('val_loss', float('nan')):.4f}")
-    if "kl" in records:
-        lines.append(f"{'KL':<12} {records['kl']:.4g} nats (standard || this run)")
-    lines += [f"{'wall time':<12} {records['wall_time_s']:.1f} s", f"{'results':<12} {folder}"]
+    if records.kl is not None:
+        lines.append(f"{'KL':<12} {records.kl:.4g} nats (standard || this run)")
+    lines += [f"{'wall time':<12} {records.wall_time_s:.1f} s",
+              f"{'results':<12} {folder if folder is not None else records.folder}"]
     return "\n".join(lines)
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Numbers checked here, so that errors name the flag (``--epochs``), not the Python argument."""
+    check_int("run", "--epochs", args.epochs, minimum=1)
+    check_int("run", "--batch-size", args.batch_size, minimum=1)
+    check_int("run", "--epoch-step", args.epoch_step, minimum=1)
+    check_int("run", "--seed", args.seed, minimum=0)
+    check_float("run", "--l2", args.l2, low=0.0)
+    check_float("run", "--lr", args.lr, low=0.0, low_open=True)
+    check_float("run", "--decay", args.decay, low=0.0)
+    check_float("run", "--epsilon", args.epsilon, low=0.0, low_open=True, allow_none=True)
+    for rate in args.dropout or ():
+        check_float("run", "--dropout", rate, low=0.0, high=1.0, high_open=True)
+    if args.densities is not None:
+        for d in args.densities:
+            check_float("run", "--densities", d, low=0.0, high=1.0, low_open=True)
 
 
 def run(args: argparse.Namespace) -> int:
     """Train as asked, print the summary; returns 0 (130 when interrupted: resume with ``--resume``)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from predefsparse import training
-
+    _check_flags(args)
     config, fo = args.config, args.fo
     if config is None:
         config = "800,100,10"
-        if fo is None and args.densities is None and args.kind != "fc":
-            fo = "50,10"
-    from adjmat._validation import check_int_tuple
     config = check_int_tuple("run", "--config", config)
     fo = check_int_tuple("run", "--fo", fo, allow_none=True)
     z = check_int_tuple("run", "--z", args.z, allow_none=True)
@@ -156,19 +179,28 @@ def run(args: argparse.Namespace) -> int:
         options["type"] = args.type
     if args.dither:
         options["dither"] = True
-    out = args.out if args.out is not None else os.path.join("results", training.results_name(
-        config, fo, args.l2, args.kind, z, args.seed, args.densities))
+    dropout = None
+    if args.dropout is not None:
+        dropout = args.dropout[0] if len(args.dropout) == 1 else list(args.dropout)
+
+    from predefsparse import results, training
+    token = results._CLI.set(True)  # errors name flags (--resume), not arguments (resume=True)
     try:
         records, _ = training.sim_net(
             config, fo=fo, l2_val=args.l2, z=z, dataset=args.dataset, preds_compare=args.preds_compare,
             kind=args.kind, seed=args.seed, epochs=args.epochs, batch_size=args.batch_size,
             densities=args.densities, valtest=args.valtest, epoch_step=args.epoch_step, lr=args.lr,
-            decay=args.decay, preprocesses=args.preprocess, out=out, resume=args.resume, overwrite=args.overwrite,
-            verbose=0 if args.quiet else "auto", data_dir=args.data_dir, **options)
+            decay=args.decay, preprocesses=args.preprocess, out=args.out, resume=args.resume,
+            overwrite=args.overwrite, verbose=0 if args.quiet else "auto", data_dir=args.data_dir,
+            dropout=dropout, epsilon=args.epsilon, **options)
     except KeyboardInterrupt:
-        print(f"\npredefsparse run: interrupted; the last checkpoint is in {out!r}; continue with the same "
+        where = f"in {args.out!r}" if args.out else "in its results folder"
+        print(f"\npredefsparse run: interrupted; the last checkpoint is {where}; continue with the same "
               f"arguments plus --resume.", file=sys.stderr)
         return 130
+    finally:
+        results._CLI.reset(token)
     print()
-    print(format_summary(records, out))
+    print(format_summary(records))
+    print(f"predefsparse run: results written to {records.folder}")
     return 0

@@ -6,6 +6,8 @@ import pytest
 from predefsparse import datasets
 from predefsparse.cli import main
 
+SMALL_NET = ["--config", "800,32,10", "--fo", "8,10", "--z", "100,16", "--batch-size", "128", "--quiet"]
+
 
 @pytest.fixture(scope="module")
 def mnist_file(tmp_path_factory):
@@ -15,23 +17,65 @@ def mnist_file(tmp_path_factory):
     return str(path)
 
 
+@pytest.fixture(scope="module")
+def digits_file(tmp_path_factory, mnist_file):
+    """Another dataset of the same shape: MNIST's next 600 images."""
+    xtr, ytr, xva, yva, xte, yte = datasets.load("mnist")
+    path = tmp_path_factory.mktemp("data") / "mnist-other.npz"
+    datasets.save(path, xtr[-600:], ytr[-600:], xva[:100], yva[:100], xte[:100], yte[:100])
+    return str(path)
+
+
+def _one_line_error(capsys, code):
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("predefsparse run: error:"), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
 def test_run_prints_summary_and_writes_results(mnist_file, tmp_path, capsys):
     out = tmp_path / "res"
-    code = main(["run", "--config", "800,32,10", "--fo", "8,10", "--kind", "clash_free", "--z", "100,16",
-                 "--dataset", mnist_file, "--epochs", "2", "--batch-size", "128", "--out", str(out), "--quiet"])
+    code = main(["run", "--kind", "clash_free", "--dataset", mnist_file, "--epochs", "2", "--out", str(out)]
+                + SMALL_NET)
     text = capsys.readouterr().out
     assert code == 0
     assert "junction1      800     32      6400" in text and "test         accuracy" in text
+    assert f"results written to {out}" in text
     records = json.loads((out / "records.json").read_text())
     assert records["epochs_done"] == 2 and records["z"] == [100, 16] and records["kind"] == "clash_free"
     assert (out / "model.keras").is_file() and len(list((out / "patterns").glob("*.npz"))) == 2
-    # finished runs are not silently redone or overwritten
-    assert main(["run", "--config", "800,32,10", "--fo", "8,10", "--dataset", mnist_file, "--epochs", "2",
-                 "--batch-size", "128", "--out", str(out), "--quiet", "--z", "100,16"]) == 1
-    assert "already holds a run" in capsys.readouterr().err
-    assert main(["run", "--config", "800,32,10", "--fo", "8,10", "--dataset", mnist_file, "--epochs", "2",
-                 "--batch-size", "128", "--out", str(out), "--quiet", "--z", "100,16", "--resume"]) == 0
+    # finished runs are not silently redone or overwritten; the message speaks in flags
+    err = _one_line_error(capsys, main(["run", "--dataset", mnist_file, "--epochs", "2", "--out", str(out)]
+                                       + SMALL_NET))
+    assert "already holds a run; pass --resume to continue it, --overwrite to replace it" in err
+    assert "resume=True" not in err
+    assert main(["run", "--dataset", mnist_file, "--epochs", "2", "--out", str(out), "--resume"] + SMALL_NET) == 0
     assert "results      " + str(out) in capsys.readouterr().out
+
+
+def test_resume_with_another_kind_names_the_flag_with_old_and_new(mnist_file, tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["run", "--dataset", mnist_file, "--epochs", "1", "--out", str(out)] + SMALL_NET) == 0
+    capsys.readouterr()
+    code = main(["run", "--dataset", mnist_file, "--epochs", "1", "--out", str(out), "--resume", "--kind", "usn",
+                 "--config", "800,32,10", "--fo", "8,10", "--batch-size", "64", "--quiet"])
+    err = _one_line_error(capsys, code)
+    assert "--kind: saved 'clash_free', now 'usn'" in err and "--batch-size: saved 128, now 64" in err
+    assert "--z: saved [100, 16], now None" in err
+
+
+def test_runs_differing_in_dataset_or_epochs_write_different_folders(mnist_file, digits_file, tmp_path,
+                                                                     monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    net = ["--config", "800,16,10", "--fo", "4,10", "--batch-size", "128", "--quiet"]
+    folders = []
+    for dataset, epochs in ((mnist_file, "1"), (digits_file, "1"), (mnist_file, "2")):
+        assert main(["run", "--dataset", dataset, "--epochs", epochs] + net) == 0
+        line = [t for t in capsys.readouterr().out.splitlines() if t.startswith("predefsparse run: results")][0]
+        folders.append(line.rsplit(" ", 1)[1])
+    assert len(set(folders)) == 3 and all((tmp_path / f / "records.json").is_file() for f in folders)
+    assert folders[0].startswith("results/mnist-small_net800-16-10_fo4-10_clash_free_e1_")
+    assert folders[1].startswith("results/mnist-other_") and "_e2_" in folders[2]
 
 
 def test_run_fully_connected_model_selection(mnist_file, tmp_path, capsys):
@@ -42,14 +86,41 @@ def test_run_fully_connected_model_selection(mnist_file, tmp_path, capsys):
     assert "best epoch" in text and "train, validate each epoch" in text
 
 
+def test_divergence_exits_1_with_one_line(mnist_file, tmp_path, capsys):
+    code = main(["run", "--dataset", mnist_file, "--epochs", "1", "--out", str(tmp_path / "x"), "--lr", "1e30",
+                 "--decay", "0"] + SMALL_NET)
+    err = _one_line_error(capsys, code)
+    assert "training diverged" in err and "smaller learning rate" in err
+    assert json.loads((tmp_path / "x" / "records.json").read_text())["status"] == "diverged"
+
+
+def test_out_naming_an_existing_file_or_foreign_folder(mnist_file, tmp_path, capsys):
+    file = tmp_path / "report.txt"
+    file.write_text("keep me")
+    err = _one_line_error(capsys, main(["run", "--dataset", mnist_file, "--epochs", "1", "--out", str(file)]
+                                       + SMALL_NET))
+    assert "--out" in err and "is an existing file" in err and file.read_text() == "keep me"
+    err = _one_line_error(capsys, main(["run", "--dataset", mnist_file, "--epochs", "1", "--out", str(tmp_path)]
+                                       + SMALL_NET))
+    assert "--out" in err and "holding other files (report.txt)" in err
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--config", "800,32,10", "--fo", "3,10"], "junction 1"),
     (["--config", "800,32,10", "--fo", "8,10", "--kind", "clash_free", "--z", "7,16"], "z (7) must divide p (800)"),
     (["--dataset", "/nonexistent/data.npz"], "data.npz"),
-    (["--epochs", "0"], "epochs must be a positive integer"),
+    (["--epochs", "0"], "--epochs must be a positive integer"),
+    (["--batch-size", "0"], "--batch-size must be a positive integer"),
+    (["--lr", "0"], "--lr must be a finite number in (0, inf]"),
+    (["--lr", "nan"], "--lr must be a finite number"),
+    (["--l2", "-1"], "--l2 must be a finite number in [0, inf]"),
+    (["--seed", "-3"], "--seed must be an integer >= 0"),
+    (["--dropout", "1.5"], "--dropout must be a finite number in [0, 1)"),
+    (["--densities", "0,1"], "--densities must be a finite number in (0, 1]"),
+    (["--epsilon", "-2", "--kind", "erdos_renyi"], "--epsilon must be a finite number in (0, inf]"),
+    (["--epoch-step", "0"], "--epoch-step must be a positive integer"),
 ])
 def test_run_user_errors_exit_1_with_one_line(argv, message, tmp_path, capsys):
     code = main(["run", "--out", str(tmp_path / "x"), "--quiet"] + argv)
-    err = capsys.readouterr().err
-    assert code == 1 and message in err and err.startswith("predefsparse run: error:")
-    assert len(err.strip().splitlines()) == 1
+    err = _one_line_error(capsys, code)
+    assert message in err
