@@ -317,17 +317,17 @@ activity_regularizer, kernel_constraint, bias_constraint
         if pattern_options is not None and not isinstance(pattern_options, Mapping):
             raise fail(where, "pattern_options", "a dict of generator options or None", pattern_options)
         pattern_options = dict(pattern_options or {})
-        given = [name for name, v in (("density", density), ("fo", fo), ("fi", fi)) if v is not None]
-        if len(given) > 1:
+        sizes = {k: v for k, v in (("density", density), ("fo", fo), ("fi", fi)) if v is not None}
+        if len(sizes) > 1:
             raise SpecError(f"{where}: give at most one of density, fo or fi; received "
-                            + ", ".join(f"{k}={v!r}" for k, v in (("density", density), ("fo", fo), ("fi", fi))
-                                        if v is not None) + ".")
+                            + ", ".join(f"{k}={v!r}" for k, v in sizes.items()) + ".")
         self._pattern_obj: adjmat.Pattern | None = None
         self._description: dict | None = None
         if isinstance(pattern, adjmat.Pattern):
-            if given:
-                raise SpecError(f"{where}: give pattern or {given[0]}, not both; received pattern={pattern!r}, "
-                                f"{given[0]}={locals()[given[0]]!r}.")
+            if sizes:
+                (name, value), = sizes.items()
+                raise SpecError(f"{where}: give pattern or {name}, not both; received pattern={pattern!r}, "
+                                f"{name}={value!r}.")
             if pattern.n != units:
                 raise fail(where, "pattern", f"a pattern with n == units ({units})", pattern,
                            f"Its n is {pattern.n}.")
@@ -346,9 +346,7 @@ activity_regularizer, kernel_constraint, bias_constraint
             raise fail(where, "pattern", "an adjmat.Pattern, a pattern description dict or None",
                        type(pattern).__name__)
         else:
-            _check_kind_args(where, units, kind, {k: v for k, v in (("density", density), ("fo", fo),
-                                                                     ("fi", fi)) if v is not None},
-                             z, pattern_options)
+            _check_kind_args(where, units, kind, sizes, z, pattern_options)
         source, recorded = _layer_seed(where, seed, self._pattern_obj)
         self._seed_source = source
         kernel_initializer, bias_initializer, recorded = _seeded_initializers(
