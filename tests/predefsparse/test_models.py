@@ -229,3 +229,8 @@ def test_a_kind_registered_at_run_time_builds_models(toy_kind):
     assert pats[0].left[:4].tolist() == [0, 7, 14, 5]
     with pytest.raises(SpecError, match="needs fo or densities"):
         models.mlp((16, 8, 4), kind=toy_kind)
+
+
+def test_old_weight_stream_name_still_works():
+    with pytest.warns(DeprecationWarning, match="WEIGHT_KEY"):
+        assert models.WEIGHT_STREAM == 2 ** 31
