@@ -51,3 +51,40 @@ def test_console_script_does_not_import_tensorflow():
 def test_import_without_tensorflow(module):
     code = f"import sys, {module}; bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; print(bad)"
     assert run_fresh(code) == "[]"
+
+
+def test_sizes_accept_scientific_notation_when_whole(capsys):
+    assert main(["pattern", "rtl", "--p", "1e3", "--n", "5e2", "--fo", "1"]) == 0
+    assert "pattern   rtl  p=1000  n=500  W=1000" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["pattern", "rtl", "--p", "2.5", "--n", "4", "--fo", "1"])
+    assert exc.value.code == 2 and "must be a whole number; received '2.5'" in capsys.readouterr().err
+
+
+def test_out_naming_a_folder_is_refused_before_work(tmp_path, capsys):
+    rc = main(["pattern", "usn", "--p", "8", "--n", "4", "--fo", "1", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert rc == 1 and captured.out == ""
+    assert captured.err.count("\n") == 1 and "--out must name a file" in captured.err and "which is a folder" in \
+        captured.err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    rc = main(["pattern", "usn", "--p", "8", "--n", "4", "--fo", "1", "--plot", str(blocker / "p.png")])
+    assert rc == 1 and "--plot must be a path inside a folder" in capsys.readouterr().err
+
+
+def test_errors_name_the_flags(capsys):
+    assert main(["pattern", "usn", "--p", "8", "--n", "4", "--fo", "1", "--seed", "-1"]) == 1
+    assert "generate: --seed must be None, a non-negative int" in capsys.readouterr().err
+    assert main(["pattern", "usn", "--p", "3000000000", "--n", "4", "--fo", "1"]) == 1
+    assert "--p must be a positive integer <= 2147483647" in capsys.readouterr().err
+
+
+def test_any_kind_option(capsys):
+    argv = ["pattern", "clash_free", "--p", "16", "--n", "8", "--fo", "2", "--z", "4", "--seed", "0"]
+    assert main(argv + ["--option", "type=1", "--option", "dither=true"]) == 0
+    assert "type=1  dither=True" in capsys.readouterr().out
+    assert main(argv + ["--option", "colour=1"]) == 1
+    assert "unknown option(s) colour for kind='clash_free'; valid options: dither, type" in capsys.readouterr().err
+    assert main(argv + ["--option", "type"]) == 1
+    assert "--option must be NAME=VALUE; received --option='type'" in capsys.readouterr().err
