@@ -1,9 +1,10 @@
 """A small layer checklist in the spirit of Keras's internal ``run_layer_test`` (which is not public API).
 
 :func:`check_sparse_layer` builds a layer in a functional model and checks, with assertions on values:
-output shape and dtype, ``compute_output_shape``, the config round-trip, a ``.keras`` save/load that restores
-weights (values and dtypes) and topology bit-exactly with no ``custom_objects``, and one-or-more Adam training
-steps after which absent kernel entries and their optimizer slots are exactly zero.
+output shape and dtype, ``compute_output_shape``, identical initial weights from the same seed, the config
+round-trip, a ``.keras`` save/load that restores weights (values and dtypes) and topology bit-exactly with no
+``custom_objects``, and one-or-more Adam training steps after which absent kernel entries and their optimizer
+slots are exactly zero.
 """
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def check_sparse_layer(make_layer, input_shape, tmp_path, *, expected_output_sha
         assert y.shape == (batch,) + tuple(expected_output_shape), y.shape
         assert tuple(layer.compute_output_shape((batch,) + tuple(input_shape))) == y.shape
     assert keras.backend.standardize_dtype(layer(x).dtype) == compute_dtype
+
+    # one seed: a second layer from the same constructor starts from the same pattern and weights, bit for bit
+    if getattr(layer, "seed", None) is not None:
+        twin = make_layer()
+        keras.Model(inputs, twin(inputs))
+        for a, b in zip(layer.get_weights(), twin.get_weights()):
+            assert a.dtype == b.dtype and np.array_equal(a, b), "same seed, different initial weights"
 
     # config round-trip (the built config carries the pattern description)
     config = layer.get_config()
