@@ -314,13 +314,14 @@ def _sat(v, lo, hi):
 def _rshift(v, s):
     """``floor(v / 2**s + 1/2)``: arithmetic shift right with round-half-up (``s >= 0``).
 
-    Written ``((v >> (s - 1)) + 1) >> 1`` (equal, since ``floor(floor(x) / 2) = floor(x / 2)``), so adding the
-    half LSB can never overflow int64, whatever ``v`` and ``s``; shifts beyond 63 bits give 0 exactly."""
+    Written ``(v >> s) + ((v >> (s - 1)) & 1)``: with ``v = q 2**s + r`` (``0 <= r < 2**s``) the result is
+    ``q`` plus one when ``r >= 2**(s-1)``, i.e. when bit ``s - 1`` of ``v`` is set.  Nothing is added before
+    shifting, so no ``v`` and ``s`` can overflow int64; for ``s >= 64`` the exact result is 0."""
     if s <= 0:
         return v
-    if s > 64:
-        s = 64
-    return ((v >> (s - 1)) + 1) >> 1
+    if s >= 64:
+        return v - v  # |v| < 2**63 <= 2**(s-1): floor(v / 2**s + 1/2) = 0 (an int64 zero)
+    return (v >> s) + ((v >> (s - 1)) & 1)
 
 
 @njit(cache=True)

@@ -279,6 +279,9 @@ def _eta_schedule(where: str, eta: Any, config: HardwareConfig, numerics: str) -
     for _, value in sched:
         if not (math.isfinite(value) and value > 0):
             raise fail(where, "eta", "positive learning rates", eta)
+        if numerics == "float32" and value > float(np.finfo(np.float32).max):
+            raise fail(where, "eta", "learning rates float32 can hold (at most 3.4e38) for numerics='float32'",
+                       eta, "Use a smaller eta.")
         if numerics == "fixed" and _is_power_of_two_fraction(value) is None:
             k = max(0, round(-math.log2(value))) if value > 0 else 0
             raise fail(where, "eta", "powers of two 2**-k with k >= 0 for numerics='fixed' (applied as an "
