@@ -1,7 +1,9 @@
 """adjmat: connection patterns for pre-defined sparse neural networks.
 
-Specs (:class:`JunctionSpec`, :class:`NetSpec`), the immutable edge-list :class:`Pattern`, seeded O(W)
-generators (:func:`generate`, :func:`generate_network`), validity and clash checks, exact counts and metrics.
+Specs (:class:`JunctionSpec`, :class:`NetSpec`), the immutable edge-list :class:`Pattern`, the registry of
+pattern kinds (:class:`Kind`, :func:`register_kind`, :func:`get_kind`, :func:`kind_names`), seeded O(W)
+generators that dispatch through it (:func:`generate`, :func:`generate_network`), validity and clash checks,
+exact counts and metrics.
 Depends on numpy, scipy and numba only -- never TensorFlow.
 
 Examples

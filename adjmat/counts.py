@@ -11,7 +11,7 @@ import warnings
 
 from scipy.special import betaln
 
-from ._validation import SpecError, check_bool, check_float, check_int, fail, nearest
+from ._validation import SpecError, check_bool, check_float, check_int, check_memory, fail, nearest
 from .kinds import check_type
 from .specs import JunctionSpec, clash_free_fos
 
@@ -106,6 +106,9 @@ def count_clash_free(p: int, n: int, fo: int, z: int, type: int = 2, dither: boo
                         + " or ".join(f"fo={f} (fi={p * f // n})" for f in nearest(good, fo)) + ".")
     D = p // z
     g = math.gcd(z, fi)
+    bits = _count_bits(p, fi, fo, z, D, g, type, dither)
+    check_memory(where, 4 * bits / 8, f"an exact count of about {bits * math.log10(2):.3g} decimal digits and its "
+                 f"intermediate products")
     k = math.factorial(z) // math.factorial(g) ** (z // g) if dither else 1
     if type == 1:
         q, r = divmod(fi, z)
@@ -114,6 +117,15 @@ def count_clash_free(p: int, n: int, fo: int, z: int, type: int = 2, dither: boo
     else:
         sweep = k * D ** z if fi < p else 1
     return sweep if type == 3 else sweep ** fo
+
+
+def _count_bits(p: int, fi: int, fo: int, z: int, D: int, g: int, type: int, dither: bool) -> float:
+    """log2 of the largest intermediate of :func:`count_clash_free` (the answer before its divisions), from
+    log-gamma: the work is refused before it starts when this would not fit in memory."""
+    ln_fact = lambda x: math.lgamma(x + 1)          # noqa: E731
+    ln_k = ln_fact(z) if dither else 0.0
+    sweep = ln_k + (z * ln_fact(D) if type == 1 else z * math.log(D))
+    return (sweep if type == 3 else sweep * fo) / math.log(2) + 64
 
 
 def _log_comb(a: int, b: int) -> float:

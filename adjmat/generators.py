@@ -100,21 +100,10 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
     Parameters
     ----------
     kind : str
-        A registered kind (:func:`adjmat.kind_names`; docs/kinds.md).  The built-in ones:
-
-        - ``"fc"``: fully connected (fo = n).
-        - ``"random"``: W distinct cells drawn uniformly; degrees vary (Dey's "random").
-        - ``"basic"``: exactly fo and fi; a stream of uniformly random sweeps (permutations of the left layer)
-          cut into right-neuron blocks, repaired so no block repeats a left neuron.
-        - ``"usn"``: W = round(density*p*n) edges (or p*fo), left degrees floor/ceil(W/p) and right degrees
-          floor/ceil(W/n) -- within +/-1 on BOTH sides -- no repeated edges; which neurons get the extra edge is
-          random.  Same construction as ``"basic"``.
-        - ``"clash_free"``: the interleaver of docs/patterns.md §4; options ``type`` (1, 2 default, 3) and
-          ``dither`` (False default).  Needs z | p and fi | p (else :class:`SpecError` naming the condition).
-        - ``"rtl"``: the published FPGA pattern, edge j -> left ``j mod p``; deterministic, clash-free for every
-          z dividing p.
-        - ``"erdos_renyi"``: each cell independently with probability ``density``, or (default) SET's
-          ``epsilon*(p+n)/(p*n)`` with option ``epsilon`` (default 20), clipped at 1 with a warning.
+        A registered kind: :func:`adjmat.kind_names` lists them, :func:`adjmat.get_kind` gives each one's facts
+        (fixed degrees, needs z, hardware-faithful, sized by, options) and docs/kinds.md describes the built-in
+        ones -- ``"fc"``, ``"random"``, ``"basic"``, ``"usn"``, ``"clash_free"`` (options ``type``, ``dither``),
+        ``"rtl"`` and ``"erdos_renyi"`` (option ``epsilon``).
     p, n : int
         Left and right layer sizes (at most 2**31 - 1: indices are int32).
     fo : int, optional
@@ -147,8 +136,8 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
 
     Notes
     -----
-    Time and memory O(W); ``"random"`` and ``"erdos_renyi"`` sort W cell numbers (O(W log W) time).
-    The ``"basic"``/``"usn"`` construction is uniform over sweep orders, not over all biregular graphs.
+    Every built-in kind costs O(W) memory (each kind's ``memory`` estimate says how many bytes per edge) and
+    O(W) time, O(W log W) for the kinds that sort cell numbers (``"random"``, ``"erdos_renyi"``).
 
     Examples
     --------

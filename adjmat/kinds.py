@@ -277,7 +277,9 @@ def _right_from_degrees(indeg: np.ndarray) -> np.ndarray:
 
 
 def _build_basic(p, n, *, fo, W, density, z, rng):
-    """A stream of random sweeps cut into right-neuron blocks without repeats (docs/patterns.md §3)."""
+    """A stream of random sweeps cut into right-neuron blocks without repeats (docs/patterns.md §3).
+
+    Uniform over sweep orders, not over all biregular graphs; O(W + p * sweeps) time."""
     fi = W // n
     left = np.empty(W, dtype=np.int32)
     _kernels.sweep_stream(p, np.full(n, fi, dtype=np.int64), rng, left)

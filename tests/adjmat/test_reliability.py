@@ -133,3 +133,11 @@ def test_junctionspec_refuses_bools_and_floats(param, bad):
     kw[param] = bad
     with pytest.raises(SpecError, match=f"JunctionSpec: {param} must be a positive integer"):
         adjmat.JunctionSpec(**kw)
+
+
+def test_count_clash_free_refuses_an_answer_that_cannot_fit(limit_8g):
+    # 2**30 neurons, type 1: the exact count has about 6e18 digits (the big-integer arithmetic never ended)
+    with pytest.raises(SpecError, match=r"count_clash_free: the request needs about .* TiB \(an exact count of "
+                                        r"about 6.44e\+18 decimal digits"):
+        adjmat.count_clash_free(2**30, 2**30, 2**30, 2**10, type=1)
+    assert len(str(adjmat.count_clash_free(1024, 64, 4, 128, type=1))) == 2359   # the FPGA design still counts
