@@ -161,7 +161,8 @@ class SETCallback(keras.callbacks.Callback):
     Attributes
     ----------
     history : list of dict
-        One entry per evolution step of one layer: ``epoch`` (1-based), ``layer``, ``removed`` and ``added``
+        One entry per evolution step of one layer: ``step`` (1-based, counted over every ``fit`` the callback
+        served), ``epoch`` (1-based, as Keras numbers it), ``layer``, ``removed`` and ``added``
         (equal: the count is exact), ``removed_positive``, ``removed_negative``, ``replaced`` (= ``removed``),
         ``W`` and ``out_degree`` (the per-input degree summary after the step: ``min``, ``max``, ``mean``,
         ``std``, ``unconnected``).
@@ -194,6 +195,7 @@ class SETCallback(keras.callbacks.Callback):
         self._rng, self.seed = normalize_seed("SETCallback", seed)
         self.history: list[dict] = []
         self.initial: dict[str, dict] = {}
+        self._steps = 0
 
     def _layers(self) -> list[SparseDense]:
         found = [layer for layer in self.model._flatten_layers(include_self=False)
@@ -212,6 +214,7 @@ class SETCallback(keras.callbacks.Callback):
             self.initial.setdefault(layer.name, _degree_summary(layer.pattern))
 
     def on_epoch_end(self, epoch, logs=None):
+        self._steps += 1
         for layer in self._layers():
             pattern = layer.pattern
             kernel = np.asarray(ops.convert_to_numpy(layer.kernel))
@@ -227,7 +230,8 @@ class SETCallback(keras.callbacks.Callback):
                 slot.assign(value)
             k = int(removed.sum())
             self.history.append({
-                "epoch": epoch + 1, "layer": layer.name, "removed": k, "added": int(changed.sum()) - k,
+                "step": self._steps, "epoch": epoch + 1, "layer": layer.name, "removed": k,
+                "added": int(changed.sum()) - k,
                 "removed_positive": int(np.count_nonzero(old[removed] > 0)),
                 "removed_negative": int(np.count_nonzero(old[removed] < 0)),
                 "replaced": k, "W": new.W, "out_degree": _degree_summary(new)})
@@ -273,6 +277,6 @@ class SETCallback(keras.callbacks.Callback):
             names = [layer.name for layer in self._layers()]
         return {"rule": "SET", "zeta": float(self.zeta), "seed": self.seed,
                 "layers": None if names is None else list(names),
-                "epochs": len({h["epoch"] for h in self.history}),
+                "epochs": self._steps,
                 "initial": {name: dict(summary) for name, summary in self.initial.items()},
                 "history": [{**h, "out_degree": dict(h["out_degree"])} for h in self.history]}

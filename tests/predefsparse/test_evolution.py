@@ -57,6 +57,7 @@ def test_set_callback_on_mnist(tmp_path):
     after = layer.pattern
     assert after.W == before.W and after != before and after.kind == "set" and after.meta["set_steps"] == 2
     assert [h["epoch"] for h in cb.history] == [1, 2] and all(h["replaced"] > 0 for h in cb.history)
+    assert [h["step"] for h in cb.history] == [1, 2]
     # the record: removed == added (exact count), split by sign, and the per-input degree summary of the result
     for h in cb.history:
         assert h["layer"] == "junction1" and h["removed"] == h["added"] == h["replaced"] > 0
