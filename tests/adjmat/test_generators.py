@@ -274,3 +274,43 @@ def test_child_stream_recorded_and_reproducible(kind, kw):
     assert pat.seed == 99 and pat.meta["spawn_key"] == [2]
     again = generate(kind, 16, 8, seed=np.random.SeedSequence(pat.seed, spawn_key=pat.meta["spawn_key"]), **kw)
     assert again == pat
+
+
+# ---------------------------------------------------------------- the registry's facts are true
+SIZE = {"fo": dict(fo=4), "density": dict(density=0.25), "epsilon": dict(epsilon=3)}
+
+
+@pytest.mark.parametrize("name", adjmat.kind_names())
+def test_registry_facts_hold_for_the_builtin_kinds(name):
+    kind = adjmat.get_kind(name)
+    p, n, z = 48, 16, 8
+    for sizing in kind.sized_by or (None,):
+        kw = dict(SIZE[sizing]) if sizing else {}
+        pat = generate(name, p, n, z=z, seed=5, **kw)
+        assert pat.kind == name and (pat.p, pat.n) == (p, n) and pat.z == z
+        assert adjmat.check(pat, raise_errors=False).duplicates == 0
+        if kind.fixed_degrees:
+            assert pat.fo is not None and pat.fi is not None and pat.fo * p == pat.fi * n == pat.W
+        if kind.hardware_faithful:
+            assert all(adjmat.is_clash_free(pat, d) for d in (1, 2, 4, 8) if p % d == 0 and
+                       (kind.needs_z is False or d == z))
+        assert (pat.seed is None) == (not kind.seeded)
+        assert generate(name, p, n, z=z, seed=5, **kw) == pat
+    if kind.needs_z:
+        with pytest.raises(SpecError, match="needs z"):
+            generate(name, p, n, seed=0, **(SIZE[kind.sized_by[0]] if kind.sized_by else {}))
+    unknown = {"colour": 1}
+    with pytest.raises(SpecError, match="unknown option"):
+        generate(name, p, n, z=z, seed=0, **(SIZE[kind.sized_by[0]] if kind.sized_by else {}), **unknown)
+
+
+def test_variable_degree_kinds_really_vary():
+    assert generate("random", 48, 16, fo=4, seed=5).fo is None
+    assert generate("usn", 48, 16, density=0.3, seed=5).fi is None   # W = 230 is not a multiple of n
+
+
+def test_kinds_is_a_live_view():
+    assert adjmat.KINDS == adjmat.kind_names() == ("fc", "random", "basic", "usn", "clash_free", "rtl",
+                                                  "erdos_renyi")
+    assert "usn" in adjmat.KINDS and "nope" not in adjmat.KINDS and ["usn"] not in adjmat.KINDS
+    assert list(adjmat.KINDS)[-1] == "erdos_renyi" and len(adjmat.KINDS) == 7
