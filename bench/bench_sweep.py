@@ -1,0 +1,105 @@
+"""Wall time of an 8-point sweep on a local Ray instance vs the same points one after another in one process.
+
+Run::
+
+    python bench/bench_sweep.py                 # 2 epochs per point, about 3 minutes on 2 cores
+    python bench/bench_sweep.py --epochs 1 --repeats 2
+
+Workload: the 8 points kind (random, clash_free) x fo ((50, 10), (20, 10)) x seed (0, 1) of the published
+MNIST net (800, 100, 10), each a full design point (:func:`predefsparse.design.evaluate`: patterns, the
+simulator at the planned z, energy, training on the 60,000 MNIST images and a test).  Both ways are the real
+command, ``predefsparse sweep GRID``, started as a fresh process, so each wall time counts everything a user
+waits for: imports, the Ray start and stop, TensorFlow in every worker, the table after every point:
+
+- ``one process``: ``--serial`` (TensorFlow free to use every core for each point in turn);
+- ``Ray``: a local instance with the usable cores, one point per core, TensorFlow held to one thread per point.
+
+The two take turns (serial, Ray, serial, Ray... with ``--repeats``) so that load from other processes hits both
+alike; the table shows each run and the ratio of the medians.  Both sweeps must produce the same accuracies
+point by point (seeded), which is checked.  Target (issue 9): Ray at least 1.6x faster on 2 cores; exit status
+1 when it is missed.  Times are wall-clock on a shared machine: noisy; the load average is printed before and
+after.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from _machine import machine_info  # bench/_machine.py (scripts run from bench/)
+
+TARGET = 1.6
+
+
+def _grid(epochs: int) -> str:
+    return ("title = \"bench_sweep\"\n[fixed]\nconfig = [800, 100, 10]\ndataset = \"mnist\"\n"
+            f"epochs = {epochs}\n[grid]\nkind = [\"random\", \"clash_free\"]\nfo = [[50, 10], [20, 10]]\n"
+            "seed = [0, 1]\n")
+
+
+def _run(grid: str, out: str, serial: bool) -> tuple[float, dict[str, float]]:
+    cmd = [sys.executable, "-m", "predefsparse", "sweep", grid, "--out", out, "--no-report", "--quiet"]
+    if serial:
+        cmd.append("--serial")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    started = time.perf_counter()
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if res.returncode != 0:
+        sys.exit(f"bench_sweep: {' '.join(cmd)} failed ({res.returncode}):\n{res.stderr[-3000:]}")
+    with open(os.path.join(out, "sweep.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) != 8 or any(r["status"] != "done" for r in rows):
+        sys.exit(f"bench_sweep: expected 8 done points in {out}, found {[r['status'] for r in rows]}")
+    return wall, {r["point"]: float(r["accuracy"]) for r in rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--epochs", type=int, default=2, help="training epochs per point (default 2)")
+    ap.add_argument("--repeats", type=int, default=1, help="runs of each way, taking turns (default 1)")
+    args = ap.parse_args(argv)
+    import ray
+    import tensorflow as tf
+
+    print(machine_info(("numpy", "numba"), note=f"ray {ray.__version__}, tensorflow {tf.__version__}"))
+    print(f"workload: 8 design points of (800, 100, 10) on MNIST, {args.epochs} epoch(s) each; "
+          f"{args.repeats} run(s) of each way, taking turns")
+    print()
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        grid = os.path.join(tmp, "grid.toml")
+        with open(grid, "w") as f:
+            f.write(_grid(args.epochs))
+        # the MNIST npz is built once before timing (a first run would otherwise pay for it)
+        from predefsparse import datasets
+        if not datasets.path_for("mnist").is_file():
+            datasets.build("mnist")
+        walls: dict[str, list[float]] = {"one process": [], "Ray": []}
+        accuracy: dict[str, dict[str, float]] = {}
+        print(f"{'run':>4}  {'way':<12} {'wall (s)':>9} {'s / point':>10}  load (1 min)")
+        for i in range(args.repeats):
+            for way in ("one process", "Ray"):
+                wall, acc = _run(grid, os.path.join(tmp, f"{way.replace(' ', '_')}{i}"), serial=way == "one process")
+                walls[way].append(wall)
+                if accuracy.setdefault(way, acc) != acc:
+                    sys.exit(f"bench_sweep: {way} gave different accuracies between runs")
+                print(f"{i + 1:>4}  {way:<12} {wall:>9.1f} {wall / 8:>10.1f}  {os.getloadavg()[0]:.2f}")
+        same = accuracy["one process"] == accuracy["Ray"]
+        serial, parallel = statistics.median(walls["one process"]), statistics.median(walls["Ray"])
+        ratio = serial / parallel
+        print()
+        print(f"median wall: one process {serial:.1f} s, Ray {parallel:.1f} s -> Ray {ratio:.2f}x faster "
+              f"(target >= {TARGET}x: {'met' if ratio >= TARGET else 'MISSED'})")
+        print(f"accuracies point by point: {'identical' if same else 'DIFFERENT'} in both ways "
+              f"(mean {100 * statistics.mean(accuracy['Ray'].values()):.2f} %)")
+        print(machine_info(()).splitlines()[1])
+    return 0 if ratio >= TARGET and same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
