@@ -677,6 +677,8 @@ class Design:
         the first seed.
     pareto : dict
         ``{"throughput" | "energy_pj" | "W": [kinds on the accuracy trade-off front]}``.
+    recommended : str
+        The recommended kind.
     recommendation : str
         One line: the kind, its figures and what it traded.
     energy_table : dict
@@ -699,6 +701,7 @@ class Design:
     curves: dict
     hardware: dict
     pareto: dict
+    recommended: str
     recommendation: str
     energy_table: dict
     timings: dict
@@ -730,7 +733,8 @@ class Design:
         return json.loads(json.dumps({
             "format": DESIGN_FORMAT, "version": __version__, "request": self.request, "plan": self.plan.to_dict(),
             "energy_table": self.energy_table, "rows": self.rows, "kinds": self.kinds, "curves": self.curves,
-            "hardware": self.hardware, "pareto": self.pareto, "recommendation": self.recommendation,
+            "hardware": self.hardware, "pareto": self.pareto, "recommended": self.recommended,
+            "recommendation": self.recommendation,
             "timings": self.timings, "out": self.out}, allow_nan=True))
 
     def save(self, out: str | os.PathLike) -> dict[str, str]:
@@ -833,6 +837,9 @@ def _recommend(kinds: list, plan: Plan) -> tuple[str, str]:
                  f"({'lost' if d < 0 else 'gained'}) for {pick['throughput'] / fc['throughput']:.2f}x the "
                  f"inputs/s, {pick['energy_pj'] / fc['energy_pj']:.2f}x the energy per input and "
                  f"{pick['W'] / fc['W']:.0%} of the weights")
+    if pick["rmw_hazards"]:
+        text += (f"; mind its {pick['rmw_hazards']:,} RMW hazards in {SIM_INPUTS:,} inputs (stale partial sums "
+                 f"unless the build forwards or stalls, docs/hardware.md §5)")
     if pick is not best:
         text += (f"; it is within {100 * margin:.2f} points of the most accurate sparse kind, {best['kind']} "
                  f"({_pct(best['accuracy_mean'])}), which runs at {best['throughput']:,.0f} inputs/s")
@@ -965,7 +972,7 @@ def _run_design(names: dict, config, fo, density, z1, cycle, multipliers, throug
     _say(verbose, "[5/5] Answer")
     summary = _summaries(rows, kinds, seed_list)
     pareto = _pareto(summary)
-    _, sentence = _recommend(summary, the_plan)
+    recommended, sentence = _recommend(summary, the_plan)
     details = {}
     for kind in kinds:
         r, e = reps[kind, seed_list[0]], ens[kind, seed_list[0]]
@@ -976,7 +983,8 @@ def _run_design(names: dict, config, fo, density, z1, cycle, multipliers, throug
                          "utilisation_ff": list(r.utilisation["ff"])}
     timings["total_s"] = time.perf_counter() - t_start
     result = Design(plan=the_plan, request=request, rows=rows, kinds=summary, curves=curves, hardware=details,
-                    pareto=pareto, recommendation=sentence, energy_table=table.to_dict(), timings=timings, out=out,
+                    pareto=pareto, recommended=recommended, recommendation=sentence,
+                    energy_table=table.to_dict(), timings=timings, out=out,
                     patterns={kind: pats[kind, seed_list[0]] for kind in kinds})
     paths = result.save(out)
     _say(verbose, _ranked_text(result))

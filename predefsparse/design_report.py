@@ -7,12 +7,11 @@ is made here with matplotlib's object API (no pyplot state) and its title says w
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any
 
 import numpy as np
 
-from .html import Cell, Page
+from .html import Cell, Page, figure_png
 
 __all__ = ["build_page"]
 
@@ -118,6 +117,8 @@ def _fig_hardware(d) -> Any:
     cols = [_colour(k, i) for i, k in enumerate(names)]
     axes[0].bar(x, [e["throughput"] for e in kinds], color=cols)
     axes[0].set_ylabel("inputs/s")
+    from matplotlib.ticker import FuncFormatter
+    axes[0].yaxis.set_major_formatter(FuncFormatter(_short))
     axes[0].set_title(f"Throughput at {d.plan.clock / 1e6:g} MHz ({d.plan.timing} timing)", fontsize=9)
     inputs = d.request["inputs"]
     bank = np.array([e["bank_stall_clocks"] for e in kinds]) / inputs
@@ -141,24 +142,35 @@ def _fig_hardware(d) -> Any:
     return fig
 
 
+def _short(value: float, _pos=None) -> str:
+    """Axis labels of large counts: 150000 -> 150k."""
+    return f"{value / 1e6:g}M" if abs(value) >= 1e6 else f"{value / 1e3:g}k" if abs(value) >= 1e3 else f"{value:g}"
+
+
 def _fig_pareto(d) -> Any:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
     fig, axes = _figure(12, 3.8, 3)
-    views = (("throughput", "inputs/s (more is better)", 1.0), ("energy_pj", "nJ per training input (less is better)",
-                                                                1e-3), ("W", "weights (less is better)", 1.0))
+    views = (("throughput", "inputs/s (more is better)", 1.0),
+             ("energy_pj", "nJ per training input (less is better)", 1e-3), ("W", "weights (less is better)", 1.0))
     for ax, (key, label, scale) in zip(axes, views):
         front = set(d.pareto[key])
-        pts = sorted(((e[key] * scale, 100 * e["accuracy_mean"], e["kind"]) for e in d.kinds if e["kind"] in front))
+        pts = sorted({(e[key] * scale, 100 * e["accuracy_mean"]) for e in d.kinds if e["kind"] in front})
         if len(pts) > 1:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], "--", color="#999999", zorder=1)
+        labels: dict[tuple, list] = {}
         for i, e in enumerate(d.kinds):
             on = e["kind"] in front
-            ax.scatter(e[key] * scale, 100 * e["accuracy_mean"], s=60 if on else 30, color=_colour(e["kind"], i),
-                       edgecolors="black" if on else "none", zorder=2)
-            ax.annotate(e["kind"], (e[key] * scale, 100 * e["accuracy_mean"]), fontsize=8, xytext=(4, 3),
-                        textcoords="offset points")
+            xy = (e[key] * scale, 100 * e["accuracy_mean"])
+            ax.scatter(*xy, s=60 if on else 30, color=_colour(e["kind"], i), edgecolors="black" if on else "none",
+                       zorder=2)
+            labels.setdefault(xy, []).append(e["kind"])
+        for xy, names in labels.items():  # kinds at the same point share one label
+            ax.annotate(", ".join(names), xy, fontsize=8, xytext=(5, 4), textcoords="offset points")
         ax.set_xlabel(label)
         ax.set_ylabel("test accuracy (%)")
-        ax.margins(0.18)
+        ax.margins(0.2)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.xaxis.set_major_formatter(FuncFormatter(_short))
         ax.set_title(f"accuracy vs {_VIEW_NAMES[key]}: front {', '.join(sorted(front))}", fontsize=9)
     fig.suptitle(f"Pareto views (outlined: on the front), {_tag(d)}", fontsize=10)
     fig.tight_layout()
@@ -185,26 +197,17 @@ def _fig_bank_loads(d) -> Any:
         ax.margins(y=0.05)
         _int_ticks(ax)
         ax.set_title(f"junction {j + 1}: z = {d.plan.z[j]} banks", fontsize=9)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=8, title="kind", title_fontsize=8)
-    fig.subplots_adjust(right=0.88)
+    axes[0].legend(loc="upper right", fontsize=8, title="kind", title_fontsize=8)
     fig.suptitle(f"Busiest-bank histograms from hwsim.simulate, {_tag(d)}", fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def _pattern_png(pattern, z: int) -> bytes:
-    """The shared pattern picture (predefsparse.plots when present, else predefsparse.report) as PNG bytes."""
-    try:
-        from . import plots as _plots
-        plot = _plots.plot_pattern
-    except (ImportError, AttributeError):
-        from .report import plot_pattern as plot
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "pattern.png")
-        plot(pattern, path, z=z)
-        with open(path, "rb") as f:
-            return f.read()
+    """The shared pattern picture of :func:`predefsparse.plots.plot_pattern` (connections or bank structure,
+    degrees, bank loads at z) as PNG bytes."""
+    from . import plots
+    return figure_png(plots.plot_pattern(pattern, z=z))
 
 
 # ------------------------------------------------------------------------------------------------- page
@@ -226,7 +229,6 @@ def build_page(d) -> Page:
     # ---- answer
     page.heading("Answer")
     page.paragraph(d.recommendation, style="answer")
-    best = {e["kind"] for e in d.kinds if e["kind"] in d.recommendation.split(" at z=")[0]}
     rows = []
     for e in d.kinds:
         rows.append([e["rank"], e["kind"], _pct_cell(e["accuracy_mean"]),
@@ -241,7 +243,7 @@ def build_page(d) -> Page:
                 "vs fc (points)", "inputs/s vs fc", "clash-free"], rows,
                caption="Kinds ranked by mean test accuracy (then inputs/s); spread = sample standard deviation over "
                        "seeds; hardware figures of the first seed.", table_id="ranked",
-               highlight=[i for i, e in enumerate(d.kinds) if e["kind"] in best])
+               highlight=[i for i, e in enumerate(d.kinds) if e["kind"] == d.recommended])
     page.paragraph("Recommendation rule (docs/design.md §4): among the sparse kinds whose mean accuracy is within "
                    "max(0.5 points, two spreads) of the most accurate sparse kind, the one with the most inputs/s, "
                    "then the least energy per input.", style="note")
