@@ -362,24 +362,28 @@ def divisors(x: int) -> list[int]:
 def near_divisors(x: int, target: float, k: int = 2, budget: int = 100_000) -> list[int]:
     """Up to ``k`` divisors of ``x`` nearest to ``target``, found with bounded work (for error hints).
 
-    Looks outward from ``target`` for at most ``budget`` candidates (and always includes 1 and ``x``), so a
-    hint never stalls on a huge ``x``; it may therefore miss a closer divisor beyond the search window.
+    Exact (from :func:`divisors`) for ``x < 2**64``; above that it looks outward from ``target`` for at most
+    ``budget`` candidates (1 and ``x`` always count), so a hint never stalls on a huge ``x`` -- it may then miss
+    a closer divisor beyond the search window.
 
     Examples
     --------
     >>> near_divisors(12, 5)
     [4, 6]
-    >>> near_divisors(10**18 + 1, 7)   # answers at once (a full factoring would take minutes)
-    [1, 101]
+    >>> near_divisors(10**30 + 1, 7)   # answers at once (a full factoring could take minutes)
+    [1, 61]
     """
     x = int(x)
+    if x < 2 ** 64:
+        return nearest(divisors(x), target, k)
     t = max(1, int(round(target)))
-    found = {1, x}
+    found, inner = {1, x}, 0
     for step in range(budget):
-        for d in (t - step, t + step):
-            if 1 <= d <= x and x % d == 0:
+        for d in {t - step, t + step}:
+            if 1 < d < x and x % d == 0 and d not in found:
                 found.add(d)
-        if len([d for d in found if d not in (1, x)]) >= k or t - step < 1 and t + step > x:
+                inner += 1
+        if inner >= k:
             break
     return nearest(found, target, k)
 

@@ -189,13 +189,16 @@ def usn_model_space(p: int | None = None, n: int | None = None, density: float |
     4.109579
     """
     where = "usn_model_space"
-    for new, old, value in (("p", "nin", nin), ("n", "nout", nout)):
-        if value is not None:
-            warnings.warn(f"usn_model_space({old}=...) is deprecated; use {new}=... (the left/right sizes, "
-                          f"as everywhere else)", DeprecationWarning, stacklevel=2)
-            if (p if new == "p" else n) is not None:
-                raise SpecError(f"{where}: give {new} or its old name {old}, not both; received {new}="
-                                f"{p if new == 'p' else n!r}, {old}={value!r}.")
+    old = [(new, name, value, current) for new, name, value, current in (("p", "nin", nin, p), ("n", "nout", nout, n))
+           if value is not None]
+    if old:
+        warnings.warn(f"usn_model_space({', '.join(f'{name}=...' for _, name, _, _ in old)}) is deprecated; use "
+                      f"{', '.join(f'{new}=...' for new, _, _, _ in old)} (the left/right sizes, as everywhere else)",
+                      DeprecationWarning, stacklevel=2)
+    for new, name, value, current in old:
+        if current is not None:
+            raise SpecError(f"{where}: give {new} or its old name {name}, not both; received {new}={current!r}, "
+                            f"{name}={value!r}.")
     p = check_int(where, "p", p if nin is None else nin, minimum=1)
     n = check_int(where, "n", n if nout is None else nout, minimum=1)
     if density is None:

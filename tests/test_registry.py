@@ -79,6 +79,7 @@ def test_hwsim_reads_the_registry(stripes):
         hwsim.simulate(net, [bad, pats[1]], inputs=4)
 
 
+@pytest.mark.slow  # imports TensorFlow
 def test_sparse_dense(stripes):
     pytest.importorskip("keras")
     import keras
