@@ -70,7 +70,15 @@ def schedule_flags(t: np.ndarray, inputs: int, L: int, mode: str = "train") -> t
     >>> flags[:, :, 2].tolist()   # UP: junction 2 in cycle 3, junction 1 in cycle 4 (= 2L)
     [[0, 0], [0, 0], [0, 0], [0, 1], [1, 0], [0, 0]]
     """
-    t = np.asarray(t, dtype=np.int64)[:, None]
+    where = "schedule_flags"
+    inputs = check_int(where, "inputs", inputs, minimum=0)
+    L = check_int(where, "L", L, minimum=1)
+    mode = check_choice(where, "mode", mode, MODES)
+    arr = np.asarray(t)
+    if arr.ndim != 1 or (arr.size and (arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer))):
+        raise fail(where, "t", "a 1-D array of integer junction-cycle indices", f"array of dtype {arr.dtype} "
+                   f"and shape {arr.shape}")
+    t = arr.astype(np.int64)[:, None]
     i = np.arange(1, L + 1, dtype=np.int64)[None, :]
     flags = np.zeros((t.shape[0], L, 3), dtype=np.int8)
     ff_in = t - i

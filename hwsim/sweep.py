@@ -245,9 +245,9 @@ def _designs(where: str, net: NetSpec, z: Any, allow_unbalanced: bool) -> list[N
                 designs.append(NetSpec(net.config, net.fo, zk))
                 seen.add(zk)
     if not designs:
-        raise SpecError(f"{where}: config={net.config}, fo={net.fo} has no balanced hardware-faithful z (valid "
-                        f"cycles without the hardware rules: {NetSpec.valid_cycles(net.config, net.fo)}); pass "
-                        f"allow_unbalanced=True or z=[...] to sweep unbalanced designs.")
+        raise SpecError(f"{where}: config={net.config}, fo={net.fo} has no balanced hardware-faithful choice of "
+                        f"z; valid cycles without the hardware rules: {NetSpec.valid_cycles(net.config, net.fo)}. "
+                        f"Pass allow_unbalanced=True to sweep the unbalanced ones.")
     return designs
 
 
@@ -318,7 +318,8 @@ def sweep_z(netspec: NetSpec | Sequence[int], fo: Sequence[int] | None = None, k
         try:
             net = NetSpec(netspec, fo)
         except SpecError as err:
-            raise SpecError(f"{where}: {str(err).split(': ', 1)[-1]}") from None
+            raise SpecError(f"{where}: netspec must be an adjmat.NetSpec or layer sizes (config) that fit fo; "
+                            f"{str(err).split(': ', 1)[-1]}") from None
     spec = adjmat.get_kind(kind, where, "kind")
     kind = spec.name
     unknown = sorted(set(options) - set(spec.options))

@@ -120,6 +120,13 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         options["type"] = args.type
     if args.dither:
         options["dither"] = True
+    known = adjmat.get_kind(args.kind).options
+    for name in options:
+        if name not in known:
+            takers = [k for k in adjmat.kind_names() if name in adjmat.get_kind(k).options]
+            raise SpecError(f"simulate: --{name} applies only to kinds with that option ({', '.join(takers)}); "
+                            f"received --{name} with --kind {args.kind}. Drop --{name} or choose one of those "
+                            f"kinds.")
     return options
 
 

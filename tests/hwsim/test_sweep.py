@@ -108,7 +108,7 @@ def test_table_files(tmp_path):
 
 @pytest.mark.parametrize("kwargs,message", [
     (dict(netspec=(1024, 64, 32), fo=None), "sweep_z: fo must be the out-degrees"),
-    (dict(netspec=(1024, 64, 32), fo=(4,)), "fo must be"),
+    (dict(netspec=(1024, 64, 32), fo=(4,)), "sweep_z: netspec must be an adjmat.NetSpec or layer sizes"),
     (dict(kind="nope"), "kind"),
     (dict(inputs=0), "sweep_z: inputs must be a positive integer"),
     (dict(mode="training"), "sweep_z: mode must be one of"),
@@ -118,7 +118,8 @@ def test_table_files(tmp_path):
     (dict(z=[(100, 32)], allow_unbalanced=True), r"sweep_z: z\[0\] = \(100, 32\) is not a valid design"),
     (dict(progress=3), "sweep_z: progress must be None, a bool or a callable"),
     (dict(netspec=NetSpec(CONFIG, FO), fo=(2, 2)), "sweep_z: fo must be None or the NetSpec's fo"),
-    (dict(netspec=(9, 6), fo=(2,)), r"sweep_z: config=\(9, 6\), fo=\(2,\) has no balanced hardware-faithful z"),
+    (dict(netspec=(9, 6), fo=(2,)),
+     r"sweep_z: config=\(9, 6\), fo=\(2,\) has no balanced hardware-faithful choice of z"),
 ])
 def test_bad_inputs(kwargs, message):
     call = dict(netspec=CONFIG, fo=FO, kind="clash_free", inputs=10, seed=0)
