@@ -45,6 +45,7 @@ from .specs import clash_free_fos
 __all__ = ["Kind", "register_kind", "unregister_kind", "get_kind", "kind_names", "KINDS"]
 
 _SIZINGS = ("fo", "density", "epsilon")
+_RESERVED = frozenset({"p", "n", "fo", "W", "density", "z", "rng", "seed", "kind"})  # builder keywords
 
 
 def _default_memory(p: int, n: int, W: int) -> int:
@@ -117,6 +118,10 @@ class Kind:
                             f"received sized_by={tuple(sized)!r}.")
         if not isinstance(self.options, Mapping) or not all(isinstance(k, str) for k in self.options):
             raise fail(where, "options", "a mapping of option names to their defaults", self.options)
+        taken = sorted(set(self.options) & _RESERVED)
+        if taken:
+            raise SpecError(f"{where}: options must not reuse the names generate passes itself ("
+                            f"{', '.join(sorted(_RESERVED))}); received options with {', '.join(taken)}.")
         if "epsilon" in sized and "epsilon" not in self.options:
             raise SpecError(f"{where}: a kind sized by epsilon needs a default in options, e.g. "
                             f"options={{'epsilon': 20}}; received options={dict(self.options)!r}.")

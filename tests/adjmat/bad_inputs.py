@@ -279,6 +279,8 @@ REGRESSIONS = [
     Case("adjmat.Kind", "epsilon sizing without a default",
          lambda: adjmat.Kind(**dict(KIND_ARGS, fixed_degrees=False, sized_by=("epsilon",))),
          mentions=("epsilon", "options")),
+    Case("adjmat.Kind", "an option named like a builder keyword",
+         lambda: adjmat.Kind(**dict(KIND_ARGS, options={"z": 4})), mentions=("options", "z")),
     Case("adjmat.Kind", "name not an identifier", lambda: adjmat.Kind(**dict(KIND_ARGS, name="two words")),
          mentions=("name",)),
     Case("adjmat.generate", "registered kind, unknown option",
