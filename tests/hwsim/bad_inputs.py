@@ -21,6 +21,7 @@ import numpy as np
 import adjmat
 import hwsim
 from adjmat import SpecError
+from tests.adjmat.bad_inputs import _memory_limit  # the one PREDEFSPARSE_MAX_MEMORY switch of the tests
 from tests.badinput import Case
 
 NET = adjmat.NetSpec((16, 8, 4), (2, 2), (8, 4))
@@ -236,19 +237,6 @@ REGRESSIONS = [
     Case("hwsim.load_rtl", "manifest a JSON list", lambda: hwsim.load_rtl(
         _manifest_edit(lambda m: (m.clear(), m.update(format=[1])))), ("with format 'hwsim.rtl/1'",)),
 ]
-
-
-@contextlib.contextmanager
-def _memory_limit(text: str):
-    old = os.environ.get("PREDEFSPARSE_MAX_MEMORY")
-    os.environ["PREDEFSPARSE_MAX_MEMORY"] = text
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ["PREDEFSPARSE_MAX_MEMORY"]
-        else:
-            os.environ["PREDEFSPARSE_MAX_MEMORY"] = old
 
 
 def _limited(fn, limit="1G"):
