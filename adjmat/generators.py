@@ -61,6 +61,8 @@ def _size(where: str, kind: Kind, p: int, n: int, fo, density, z, options: dict,
     """
     name, sized = kind.name, kind.sized_by
     if not sized:  # the kind fixes W itself (fc)
+        fo = check_int(where, "fo", fo, minimum=1, allow_none=True)
+        density = check_float(where, "density", density, low=0.0, high=1.0, low_open=True, allow_none=True)
         if fo is not None and fo != n or density is not None and density != 1:
             raise SpecError(f"{where}: kind={name!r} is fully connected: fo must be n ({n}) and density 1; "
                             f"received fo={fo!r}, density={density!r}.")

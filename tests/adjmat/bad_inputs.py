@@ -287,6 +287,8 @@ REGRESSIONS = [
          lambda: adjmat.generate("usn", 8, 4, fo=1, colour=1), mentions=("unknown option(s) colour", "takes none")),
     Case("adjmat.generate", "fc with fo != n", lambda: adjmat.generate("fc", 8, 4, fo=2),
          mentions=("fully connected", "fo must be n (4)")),
+    Case("adjmat.generate", "fc with fo=True (== n when n is 1)", lambda: adjmat.generate("fc", 8, 1, fo=True),
+         mentions=("fo must be a positive integer", "True")),
     Case("adjmat.generate", "erdos_renyi with fo", lambda: adjmat.generate("erdos_renyi", 8, 4, fo=2),
          mentions=("takes density or epsilon, not fo",)),
     Case("adjmat.generate", "erdos_renyi density and epsilon",
