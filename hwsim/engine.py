@@ -237,9 +237,10 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareCo
     netspec : adjmat.NetSpec
         Layer sizes, out-degrees and per-junction parallelism z (required).
     patterns : sequence of adjmat.Pattern
-        One pattern per junction, matching ``netspec`` in p, n and W.  Kinds with fixed degrees ("fc",
-        "basic", "clash_free", "rtl") must have exactly fo and fi; kinds whose degrees vary ("random", "usn",
-        "erdos_renyi", "custom") are accepted and the variation is listed in ``Report.hardware_violations``.
+        One pattern per junction, matching ``netspec`` in p, n and W.  Kinds the registry marks
+        ``fixed_degrees`` (:func:`adjmat.get_kind`; "fc", "basic", "clash_free", "rtl") must have exactly fo
+        and fi; other kinds (and kinds the registry does not know, such as "custom") may vary: the variation
+        is listed in ``Report.hardware_violations``.  Every index is range-checked before the kernel runs.
     hardware : HardwareConfig, optional
         Clock, timing mode, PROCTIME, ports, RMW policy, widths; default ``HardwareConfig()``.
     inputs : int

@@ -254,3 +254,21 @@ def test_unknown_kinds_count_as_variable_degree():
     rep = simulate(net, [odd, pats[1]], inputs=3)
     assert rep.total_clocks > 0
     assert adjmat.get_kind("clash_free").fixed_degrees and not adjmat.get_kind("random").fixed_degrees
+
+
+def test_initial_weights_follow_the_one_seed_path():
+    """Junction i's weights come from adjmat._seeds.junction_streams' stream i: an int and the SeedSequence of
+    that int give the same weights, and the caller's SeedSequence is not consumed."""
+    from adjmat._seeds import junction_streams
+    _, pats, _, _ = _small()
+    a = initial_weights(pats, seed=7)
+    ss = np.random.SeedSequence(7)
+    b = initial_weights(pats, seed=ss)
+    assert ss.n_children_spawned == 0
+    streams, recorded = junction_streams("test", 7, len(pats))
+    for (wa, _), (wb, _), stream, pat in zip(a, b, streams, pats):
+        np.testing.assert_array_equal(wa, wb)
+        sigma = math.sqrt(2.0 / (pat.W / pat.n + pat.W / pat.p))
+        np.testing.assert_array_equal(wa, np.random.default_rng(stream).normal(0.0, sigma, size=pat.W))
+    net, pats, x, y = _small()
+    assert train(net, pats, HardwareConfig(rmw="forward"), (x, y), seed=7).seed == recorded == 7

@@ -96,6 +96,22 @@ def test_a_design_the_kind_cannot_build_is_kept_as_skipped(narrow_kind):
     assert table.csv_rows()[2][3] == ""
 
 
+def test_a_registered_kind_is_checked_by_its_registry_facts(narrow_kind):
+    """hwsim reads fixed_degrees from the registry: a fixed-degree toy kind's patterns must have exact degrees."""
+    net = NetSpec((64, 16, 4), (2, 2), (32, 8))
+    pats = generate_network(net, "narrow")
+    assert simulate(net, pats, inputs=3).patterns[0]["kind"] == "narrow"
+    uneven = generate_network(net, "random", seed=0)
+    relabelled = [adjmat.Pattern(p.left, p.right, p.p, p.n, kind="narrow") for p in uneven]
+    with pytest.raises(SpecError, match=r"patterns\[0\] \(junction 1\) is kind='narrow', so every out-degree "
+                                        r"must be fo=2"):
+        simulate(net, relabelled, inputs=3)
+    adjmat.unregister_kind("narrow")                     # unknown again: checked as variable-degree
+    assert simulate(net, relabelled, inputs=3).hardware_violations
+    adjmat.register_kind(adjmat.Kind("narrow", _build_narrow, fixed_degrees=True, needs_z=True,
+                                     hardware_faithful=True, sized_by=("fo",), seeded=False))
+
+
 def test_table_files(tmp_path):
     table = sweep_z(CONFIG, FO, "clash_free", inputs=100, seed=1, mode="infer")
     d = json.load(open(table.to_json(tmp_path / "t.json")))
