@@ -28,7 +28,7 @@ def test_clash_report_matches_brute_force(seed, z, kind):
 
 
 def test_random_pattern_slowdown_in_published_range():
-    # z random accesses into z banks: expected most-loaded count ~3.5 at z = 32 (hardware.md §5)
+    # z random accesses into z banks: expected most-loaded count ~3.5 at z = 32 (docs/hardware.md §5)
     pat = generate("random", 4096, 1024, fo=8, seed=0)
     rep = clash_report(pat, 32)
     mean_load = (np.arange(rep.max_load_hist.size) * rep.max_load_hist).sum() / rep.clocks

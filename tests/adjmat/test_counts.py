@@ -1,6 +1,6 @@
 """count_clash_free against exhaustive enumeration and sampling; usn_model_space against exact big integers.
 
-The clash-free construction of patterns.md §4 is written again here, independently of adjmat: every start
+The clash-free construction of docs/patterns.md §4 is written again here, independently of adjmat: every start
 vector / lane permutation / bank dither is enumerated with itertools, each adjacency matrix is built as a
 frozenset of (right, left) edges, and the distinct ones are counted.
 """

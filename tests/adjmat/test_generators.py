@@ -12,7 +12,7 @@ from adjmat import SpecError, generate
 from .strategies import clash_free_specs
 
 
-# ---------------------------------------------------------------- independent validity checks (patterns.md §4)
+# ---------------------------------------------------------------- independent validity checks (docs/patterns.md §4)
 def edges_set(pat):
     return set(zip(pat.right.tolist(), pat.left.tolist()))
 
