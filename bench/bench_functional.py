@@ -131,6 +131,10 @@ def speed(args) -> None:
     infer(net, pats, cfg, x8, weights=cnt.weights, numerics="fixed")
     rows.append(("hwsim.infer fixed (FF only)", args.inputs, time.perf_counter() - t0, "FF events only"))
 
+    guard = divergence_guard_cost(net)
+    float_row = next(r for r in rows if r[0] == "hwsim.train float64, pipelined")
+    chunk_s = float_row[2] / float_row[1] * 8192
+
     print(machine_info(("numpy", "numba", "hwsim")))
     print(f"network: FPGA build {FPGA['config']}, fo {FPGA['fo']}, z {FPGA['z']}; {events} edge events per "
           f"training input (FF + BP + UP)")
@@ -141,6 +145,27 @@ def speed(args) -> None:
         per = wall / n
         ev = events * n / wall if "infer" not in name else sum(net.W) * n / wall
         print(f"{name:44s} {n:7d} {wall:8.3f} {n / wall:10.0f} {ev:10.2e} {base / per:8.1f}x  {note}")
+    print(f"divergence guard (float modes: copy + isfinite of the training state once per 8192 inputs): "
+          f"{guard * 1e6:.0f} us per chunk = {100 * guard / chunk_s:.2g} % of a float64 chunk ({chunk_s * 1e3:.0f} ms)")
+
+
+def divergence_guard_cost(net) -> float:
+    """Seconds of one chunk's divergence guard in hwsim.train: the snapshot of the state a replay needs and the
+    isfinite scan of weights, biases, activations and deltas, on arrays of the training state's sizes."""
+    from hwsim.functional import _finite
+    L, total, nmax = net.L, sum(net.config), max(net.config)
+    R, Q = 2 * L + 2, 1 * 3 + 1
+    w, b = np.zeros(sum(net.W)), np.zeros(sum(net.config[1:]))
+    act, dact, delta = (np.zeros((R, total)) for _ in range(3))
+    state = (w, b, act, dact, delta, np.zeros((nmax, Q), np.int64), np.zeros((nmax, Q)), np.zeros(nmax, np.int64),
+             np.zeros(nmax, np.int64))
+    best = float("inf")
+    for _ in range(50):
+        t0 = time.perf_counter()
+        _ = [a.copy() for a in state]
+        _finite(w, b, act, delta)
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def accuracy(args) -> None:
