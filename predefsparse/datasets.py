@@ -575,6 +575,8 @@ def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"read_idx: no such file: {path}")
+    if md5 is not None and (not isinstance(md5, str) or not re.fullmatch(r"[0-9a-f]{32}", md5)):
+        raise fail(where, "md5", "None or an md5 hex digest (32 lowercase hex digits)", md5)
     data = _read_bytes(path)
     if md5 is not None:
         got = hashlib.md5(data).hexdigest()

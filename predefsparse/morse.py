@@ -23,8 +23,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from adjmat._validation import check_bool, check_choice, check_float, check_int, check_int_tuple, fail, \
-    normalize_seed
+from adjmat._validation import check_bool, check_choice, check_float, check_int, check_int_tuple, check_memory, \
+    fail, normalize_seed
 
 __all__ = ["VARIANTS", "STYLES", "LEVELS", "LEVEL_MEAN", "LEVEL_SD", "load_codebook", "variant_options",
            "max_length", "generate"]
@@ -217,6 +217,10 @@ def generate(codebook: Mapping[str, str] | None = None, *, per_class: tuple[int,
                    + (f", x dilation {dilation}" if dilation > 1 else "")
                    + f" = {longest} steps; try frame={-(-longest // dilation)} or shorter durations.")
     rng, _ = normalize_seed(where, seed)
+    samples = sum(per_class) * len(book)
+    # x (float32) and y (float32 one-hot) of every split, plus the int64 durations drawn per sample and symbol
+    check_memory(where, samples * (4 * frame * dilation + 4 * len(book) + 8 * 2 * max(map(len, book.values()))),
+                 f"{samples:,} samples of {frame * dilation} steps and {len(book)} classes")
 
     classes = len(book)
     codes = list(book.values())

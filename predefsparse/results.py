@@ -277,6 +277,12 @@ class Records:
     folder: str | None = None
     schema: str = SCHEMA
 
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            check, expected = _FIELD_CHECKS[f.name]
+            if not check(getattr(self, f.name)):
+                raise fail("Records", f.name, expected, getattr(self, f.name))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of every field (round-trips through :meth:`from_dict`).
 

@@ -128,6 +128,15 @@ def results_name(config: Sequence[int] | None, fo: Sequence[int] | None = None, 
     ...     results_name((800, 100, 10), (50, 10), 8e-5, "clash_free", seed=0)
     'net800-100-10_fo50-10_l28e-05_clash_free_seed0'
     """
+    where = "results_name"
+    for name, value in (("config", config), ("fo", fo), ("z", z), ("densities", densities)):
+        if value is not None and (isinstance(value, (str, bytes)) or not isinstance(value, Sequence)):
+            raise fail(where, name, "a sequence of numbers or None", value)
+    if l2 is not None:
+        check_float(where, "l2", l2, low=0.0)
+    if kind is not None and not isinstance(kind, str):
+        raise fail(where, "kind", "a kind name or None", kind)
+    check_int(where, "seed", seed, minimum=0, allow_none=True)
     warnings.warn("predefsparse.training.results_name is deprecated (its names collide across datasets and "
                   "epochs); use predefsparse.results.run_name(settings).", DeprecationWarning, stacklevel=2)
     parts = [f"net{_fmt(config)}"] if config else ["model"]
