@@ -290,7 +290,7 @@ class Point:
         for key in ("fo", "densities", "z", "z1"):
             if s.get(key) is not None:
                 parts.append(f"{key}={_cell(s[key])}")
-        parts += [f"seed={s['seed']}", str(s["dataset"])]
+        parts += [f"seed={s['seed']}", _short(s["dataset"])]
         return " ".join(parts)
 
 
@@ -953,7 +953,8 @@ def sweep(grid: Any, *, out: str | os.PathLike, address: str | None = None, engi
         n_failed = sum(1 for r in rows.values() if r is not None and r["status"] == "failed")
         where_run = "in this process" if engine == "serial" else (
             f"Ray at {address}" if address else f"a local Ray instance ({num_cpus or _usable_cpus()} CPUs)")
-        progress.line(f"{grid.title}: {len(all_points)} points ({n_done} done, {n_failed} failed, "
+        named = "" if grid.title == "sweep" else f"{grid.title}: "
+        progress.line(f"{named}{len(all_points)} points ({n_done} done, {n_failed} failed, "
                       f"{len(todo)} to run) {where_run} -> {folder}")
         table = _write_table(folder, [r for r in rows.values() if r is not None])
 
@@ -1157,6 +1158,12 @@ def _summary(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _short(dataset: Any) -> str:
+    """A dataset name as is, a dataset file by its file name."""
+    text = str(dataset)
+    return os.path.basename(text) if text.endswith(".npz") or os.sep in text else text
+
+
 def _pct(x: float | None) -> Any:
     from .html import Cell
     return "-" if x is None else Cell(f"{100 * x:.2f} %", x)
@@ -1210,7 +1217,7 @@ def write_report(out: str | os.PathLike, grid: Any = None) -> str:
     total = len(grid_obj.points())
     done = [r for r in rows if r["status"] == "done"]
     failed = [r for r in rows if r["status"] == "failed"]
-    page = Page(f"Sweep: {grid_obj.title}",
+    page = Page("Sweep" if grid_obj.title == "sweep" else f"Sweep: {grid_obj.title}",
                 f"{total} points: {len(done)} done, {len(failed)} failed, {total - len(rows)} not run yet")
     page.heading("Grid")
     page.table(["section", "key", "values"],
@@ -1222,14 +1229,19 @@ def write_report(out: str | os.PathLike, grid: Any = None) -> str:
                table_id="grid")
     page.heading("Results per setting")
     summary = _summary(rows)
-    page.table(["label", "kind", "dataset", "config", "fo", "z", "seeds", "weights", "overall density",
-                "accuracy mean", "accuracy 10 %", "accuracy 90 %", "inputs/s", "energy/input (pJ)"],
-               [[e["label"] or "", e["kind"], e["dataset"], e["config"], e["fo"], e["z"], e["seeds"],
-                 _num(e["weights"]), _num(e["density"], "{:.4f}"), _pct(e["accuracy_mean"]),
-                 _pct(e["accuracy_p10"]), _pct(e["accuracy_p90"]), _num(e["throughput"]),
-                 _num(e["energy_pj"], "{:,.1f}")] for e in summary],
-               caption="One line per setting, seeds pooled: test accuracy mean and 10th / 90th percentiles; "
-                       "hardware figures from the simulator at the point's z.", table_id="summary")
+    # columns that vary in this sweep (a column holding one value for every line says nothing)
+    varying = {k for k in ("label", "dataset", "config") if len({str(e[k]) for e in summary}) > 1}
+    cols = [(k, h) for k, h in (("label", "label"), ("kind", "kind"), ("dataset", "dataset"), ("config", "config"),
+                                ("fo", "fo"), ("z", "z")) if k in varying or k in ("kind", "fo", "z")]
+    page.table([h for _, h in cols] + ["seeds", "weights", "overall density", "accuracy mean", "10th pct",
+                                       "90th pct", "inputs/s", "pJ / input"],
+               [[_short(e[k]) if k == "dataset" else (e[k] or "") for k, _ in cols]
+                + [e["seeds"], _num(e["weights"]), _num(e["density"], "{:.4f}"), _pct(e["accuracy_mean"]),
+                   _pct(e["accuracy_p10"]), _pct(e["accuracy_p90"]), _num(e["throughput"]),
+                   _num(e["energy_pj"], "{:,.0f}")] for e in summary],
+               caption="One line per setting, seeds pooled: test accuracy mean and its 10th / 90th percentiles "
+                       "over seeds; inputs/s and energy per input from the simulator at the point's z.",
+               table_id="summary")
     page.heading("Plots")
     for fig, name, title, caption in _figures(rows):
         try:
@@ -1242,13 +1254,15 @@ def write_report(out: str | os.PathLike, grid: Any = None) -> str:
                    [[r["point"], Point(r["point"], dict(r.get("settings") or {})).describe()
                      if r.get("settings") else "", r.get("error") or ""] for r in failed],
                    caption="Recorded with their errors; the other points went on. Run one again with "
-                           "`predefsparse sweep GRID --point ID` or all with --retry-failed.", table_id="failed")
+                           "predefsparse sweep GRID --point ID, or all of them with --retry-failed.",
+                   table_id="failed")
     page.heading("Every point")
     page.table(["point", "status", "label", "kind", "dataset", "fo", "z", "seed", "W", "density", "accuracy",
                 "inputs/s", "stall clocks", "wall (s)"],
-               [[r["point"], r["status"], r.get("label") or "", r.get("kind"), r.get("dataset"), _cell(r.get("fo")),
-                 _cell(r.get("z")), r.get("seed"), _num(_number(r, "W")), _num(_number(r, "density"), "{:.4f}"),
-                 _pct(_number(r, "accuracy")), _num(_number(r, "throughput")), _num(_number(r, "stall_clocks")),
+               [[r["point"], r["status"], r.get("label") or "", r.get("kind"), _short(r.get("dataset")),
+                 _cell(r.get("fo")), _cell(r.get("z")), r.get("seed"), _num(_number(r, "W")),
+                 _num(_number(r, "density"), "{:.4f}"), _pct(_number(r, "accuracy")),
+                 _num(_number(r, "throughput")), _num(_number(r, "stall_clocks")),
                  _num(_number(r, "wall_s"), "{:.0f}")] for r in rows],
                caption="Every finished point; its folder is points/<point>/ (row.json, the patterns, the "
                        "simulator report and the training run).", table_id="points")
