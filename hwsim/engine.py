@@ -229,8 +229,8 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareCo
     cycles have idle units), performs every bank access of §3, serialises clashing accesses (1 port: a clock
     costs its most loaded bank's access count; 2 ports: half of it, rounded up), tracks the delta-memory
     read-modify-write distances (hazard: a left neuron read again within ``1 + proctime`` clocks; policy
-    ``config.rmw``) and counts memory traffic.  Junctions run in lock step: a junction cycle lasts as long as
-    its slowest junction (stalls included) plus ``config.overhead``.
+    ``hardware.rmw``) and counts memory traffic.  Junctions run in lock step: a junction cycle lasts as long as
+    its slowest junction (stalls included) plus ``hardware.overhead``.
 
     Parameters
     ----------

@@ -148,15 +148,15 @@ def lut_scale(config, where: str = "train") -> int:
     """
     d = config.lut_domain * 2.0 ** config.frac_bits
     if d == math.floor(d) and d >= 1 and 2 * d * config.lut_size > 2.0 ** 62:
-        raise SpecError(f"{where}: config.lut_domain * 2**frac_bits * lut_size must be at most 2**61 (the table "
+        raise SpecError(f"{where}: hardware.lut_domain * 2**frac_bits * lut_size must be at most 2**61 (the table "
                         f"address (s + D) * lut_size is computed exactly in int64); received "
-                        f"config.lut_domain={config.lut_domain!r} with frac_bits={config.frac_bits} and "
+                        f"hardware.lut_domain={config.lut_domain!r} with frac_bits={config.frac_bits} and "
                         f"lut_size={config.lut_size}. Try a smaller lut_domain or lut_size.")
     if d != math.floor(d) or d < 1:
         step = 2.0 ** -config.frac_bits
-        raise SpecError(f"{where}: config.lut_domain must be a multiple of 2**-frac_bits = {step:g} (the table "
+        raise SpecError(f"{where}: hardware.lut_domain must be a multiple of 2**-frac_bits = {step:g} (the table "
                         f"is addressed by the pre-activation code) for numerics='fixed'; received "
-                        f"config.lut_domain={config.lut_domain!r}. Try lut_domain="
+                        f"hardware.lut_domain={config.lut_domain!r}. Try lut_domain="
                         f"{max(step, math.floor(config.lut_domain / step) * step):g}.")
     return int(d)
 

@@ -19,15 +19,15 @@ gradient of ``0.5 * ||a - y||**2`` where ``a > 0``).  The prediction is the argm
 pre-activations (the activation is monotone), first index on ties, over all ``N_L`` outputs (pad outputs
 included; they are trained towards 0).
 
-RMW hazards (``config.rmw``).  BP's write of a partial delta lands ``1 + config.proctime`` clocks after its
+RMW hazards (``hardware.rmw``).  BP's write of a partial delta lands ``1 + hardware.proctime`` clocks after its
 read.  With ``"count"`` a read less than that after an earlier read of the same neuron sees the value before
 that earlier write landed, and the later write overwrites it: the partial sum is lost, as in the hardware
 without forwarding.  The read clock of edge ``j`` is ``j // z`` for clash-free patterns; clashing accesses are
-serialised (``config.ports`` per bank and clock).  ``"forward"`` and ``"stall"`` give exact deltas.
+serialised (``hardware.ports`` per bank and clock).  ``"forward"`` and ``"stall"`` give exact deltas.
 
 Numerics.  ``"float64"`` and ``"float32"``: exact sigmoid ``1 / (1 + exp(-s))``, derivative ``a (1 - a)``; all
 state and arithmetic in that dtype.  ``"fixed"``: the FPGA build's fixed-point format defined in
-:mod:`hwsim.fixedpoint` (saturating working word of ``config.width`` bits, lookup-table sigmoid, eta as a
+:mod:`hwsim.fixedpoint` (saturating working word of ``hardware.width`` bits, lookup-table sigmoid, eta as a
 rounding shift), bit-exact.
 
 Weights layout.  Per junction a pair ``(w, b)``: ``w`` float64 of length ``W`` in natural edge order (the
@@ -76,7 +76,7 @@ class FunctionalResult:
         Final weights per junction: ``w`` float64 (W,) in natural edge order, ``b`` float64 (n,).  In fixed
         mode these are the exact real values of the codes.
     codes : tuple of (w, b) or None
-        Fixed mode: the int32 codes (value = code * 2**-config.frac_bits); None in float modes.
+        Fixed mode: the int32 codes (value = code * 2**-hardware.frac_bits); None in float modes.
     predictions : numpy.ndarray
         int32 (inputs,): the on-chip prediction made for each training input in processing order (its FF
         ran with the weights of that moment).
@@ -95,7 +95,7 @@ class FunctionalResult:
         Updates missing from the weights an FF sees, per junction: ``2(L - i) + 1`` pipelined, 0 flushed.
     rmw_stale_reads : tuple of int
         Per junction, delta reads that saw a value before an earlier write landed (hazards that lost a partial
-        sum); 0 with ``config.rmw`` "forward" or "stall" and always 0 in junction 1 (no BP).
+        sum); 0 with ``hardware.rmw`` "forward" or "stall" and always 0 in junction 1 (no BP).
     junction_cycles : int
         Junction cycles simulated (``inputs + 2L`` pipelined, ``(2L + 1) * inputs`` flushed).
     wall_s : float
@@ -503,7 +503,7 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     Parameters
     ----------
     netspec : adjmat.NetSpec
-        Layer sizes ``config = (N_0, ..., N_L)`` and degrees; ``z`` is needed when ``config.rmw == "count"``.
+        Layer sizes ``config = (N_0, ..., N_L)`` and degrees; ``z`` is needed when ``hardware.rmw == "count"``.
     patterns : sequence of adjmat.Pattern
         One per junction, matching the netspec's ``p``, ``n`` and ``W``.
     hardware : hwsim.HardwareConfig, optional
@@ -520,7 +520,7 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     pipelined : bool
         True: the hardware's overlapped schedule with delayed updates.  False: flush (plain sequential SGD).
     eta : None, float or sequence of (inputs, eta)
-        None: ``config.eta`` (``2**-config.eta_shift``).  A schedule such as :data:`ETA_SCHEDULE_FPGA` gives the
+        None: ``hardware.eta`` (``2**-hardware.eta_shift``).  A schedule such as :data:`ETA_SCHEDULE_FPGA` gives the
         rate of consecutive runs of inputs; the last pair has ``None`` (all remaining inputs).  Fixed point
         needs powers of two.
     seed : None, int, SeedSequence or Generator
@@ -577,7 +577,7 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     show = _check_progress(where, progress)
     count = config.rmw == "count"
     if count and netspec.z is None:
-        raise SpecError(f"{where}: netspec.z must be set when config.rmw='count' (the read-modify-write hazards "
+        raise SpecError(f"{where}: netspec.z must be set when hardware.rmw='count' (the read-modify-write hazards "
                         f"depend on the clock schedule); received netspec.z=None. Give z (for example "
                         f"adjmat.NetSpec.balanced(config, fo, z1=...)) or use HardwareConfig(rmw='forward') "
                         f"for exact deltas.")

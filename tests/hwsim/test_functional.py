@@ -443,10 +443,10 @@ def test_bad_weights_shape_and_patterns(small):
     with pytest.raises(adjmat.SpecError, match=r"train: netspec must be an adjmat.NetSpec"):
         train((16, 8, 4), pats, cfg, (x, y))
     no_z = adjmat.NetSpec((16, 8, 4), (2, 2))
-    with pytest.raises(adjmat.SpecError, match=r"train: netspec.z must be set when config.rmw='count'"):
+    with pytest.raises(adjmat.SpecError, match=r"train: netspec.z must be set when hardware.rmw='count'"):
         train(no_z, pats, HardwareConfig(rmw="count"), (x, y))
     assert train(no_z, pats, cfg, (x, y), seed=0).inputs == 5
-    with pytest.raises(adjmat.SpecError, match=r"train: config.lut_domain must be a multiple of 2\*\*-frac_bits"):
+    with pytest.raises(adjmat.SpecError, match=r"train: hardware.lut_domain must be a multiple of 2\*\*-frac_bits"):
         train(net, pats, HardwareConfig(rmw="forward", lut_domain=0.001), (x, y), numerics="fixed")
 
 
