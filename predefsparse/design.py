@@ -669,7 +669,7 @@ class Design:
         One :func:`evaluate`-style row per kind and seed.
     kinds : list of dict
         One entry per kind, ranked by mean accuracy (then inputs/s): accuracy mean, spread (sample standard
-        deviation), min and max over seeds; hardware figures of the first seed; ratios against fc.
+        deviation; None with one seed), min and max over seeds; hardware figures of the first seed; ratios against fc.
     curves : dict
         ``{kind: {seed: history}}``: training loss and accuracy per epoch.
     hardware : dict
@@ -762,8 +762,9 @@ def _say(verbose: Any, text: str) -> None:
         print(text, flush=True)
 
 
-def _spread(values: list) -> float:
-    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+def _spread(values: list) -> float | None:
+    """Sample standard deviation; None for fewer than two values (one seed has no spread)."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else None
 
 
 def _summaries(rows: list, kinds: Sequence[str], seeds: Sequence[int]) -> list[dict]:
@@ -779,7 +780,7 @@ def _summaries(rows: list, kinds: Sequence[str], seeds: Sequence[int]) -> list[d
                                        "energy_arithmetic_pj", "valid", "clash_free", "scatter", "balanced",
                                        "hardware_violations")}
         entry.update({"seeds": len(acc), "accuracy_mean": float(np.mean(acc)) if acc else None,
-                      "accuracy_std": _spread(acc) if acc else None, "accuracy_min": min(acc) if acc else None,
+                      "accuracy_std": _spread(acc), "accuracy_min": min(acc) if acc else None,
                       "accuracy_max": max(acc) if acc else None, "loss_mean": float(np.mean(loss)) if loss else None,
                       "accuracies": acc, "runs": [r["run"] for r in mine]})
         out.append(entry)
@@ -998,8 +999,9 @@ def _ranked_text(result: Design) -> str:
     lines = [f"  {'rank':>4} {'kind':<11} {'accuracy':>9} {'spread':>7} {'inputs/s':>10} {'nJ/input':>9} "
              f"{'weights':>8} {'stalls':>9} {'RMW haz.':>8}"]
     for e in result.kinds:
+        spread = "-" if e["accuracy_std"] is None else f"{100 * e['accuracy_std']:.2f}"
         lines.append(f"  {e['rank']:>4} {e['kind']:<11} {_pct(e['accuracy_mean']):>9} "
-                     f"{100 * e['accuracy_std']:>7.2f} {e['throughput']:>10,.0f} {e['energy_pj'] / 1e3:>9,.1f} "
+                     f"{spread:>7} {e['throughput']:>10,.0f} {e['energy_pj'] / 1e3:>9,.1f} "
                      f"{e['W']:>8,} {e['stall_clocks']:>9,} {e['rmw_hazards']:>8,}")
     return "\n".join(lines)
 

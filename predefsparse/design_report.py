@@ -44,6 +44,10 @@ def _pct_cell(x) -> Cell:
     return Cell(_pct(x), x)
 
 
+def _spread_cell(std) -> Cell:
+    return Cell("- (one seed)" if std is None else f"{100 * std:.2f}", std)
+
+
 def _num(x, fmt: str = ",.0f") -> Cell:
     return Cell("-" if x is None else format(x, fmt), x)
 
@@ -125,8 +129,12 @@ def _fig_hardware(d) -> Any:
     rmw = np.array([e["rmw_stall_clocks"] for e in kinds]) / inputs
     axes[1].bar(x, bank, color="#d62728", label="bank clashes")
     axes[1].bar(x, rmw, bottom=bank, color="#9467bd", label="RMW stalls")
-    axes[1].set_ylabel("stall clocks per input (sum over junctions)")
-    axes[1].set_title(f"Stalls per cause (cycle C = {d.plan.cycle} clocks)", fontsize=9)
+    lost = np.array([e["stall_clocks"] for e in kinds]) / inputs
+    axes[1].plot(x, lost, "_", color="black", markersize=22, markeredgewidth=2.5,
+                 label="lost by the lock-stepped pipeline")
+    axes[1].set_ylim(0, max(1.0, float((bank + rmw).max()), float(lost.max())) * 1.15)
+    axes[1].set_ylabel("stall clocks per input")
+    axes[1].set_title(f"Stalls per cause, summed over junctions (C = {d.plan.cycle})", fontsize=9)
     axes[1].legend(fontsize=8)
     mem = np.array([e["energy_memory_pj"] for e in kinds]) / 1e3
     ari = np.array([e["energy_arithmetic_pj"] for e in kinds]) / 1e3
@@ -232,7 +240,7 @@ def build_page(d) -> Page:
     rows = []
     for e in d.kinds:
         rows.append([e["rank"], e["kind"], _pct_cell(e["accuracy_mean"]),
-                     Cell(f"{100 * e['accuracy_std']:.2f}", e["accuracy_std"]), _num(e["throughput"]),
+                     _spread_cell(e["accuracy_std"]), _num(e["throughput"]),
                      Cell(f"{e['energy_pj'] / 1e3:,.1f}", e["energy_pj"]), _num(e["W"]),
                      Cell("-" if e["accuracy_vs_fc"] is None else f"{100 * e['accuracy_vs_fc']:+.2f}",
                           e["accuracy_vs_fc"]),
@@ -318,7 +326,7 @@ def build_page(d) -> Page:
     page.heading("Accuracy")
     page.table(["kind", "seeds", "mean accuracy", "spread (points)", "min", "max", "mean loss", "run folders"],
                [[e["kind"], e["seeds"], _pct_cell(e["accuracy_mean"]),
-                 Cell(f"{100 * e['accuracy_std']:.2f}", e["accuracy_std"]), _pct_cell(e["accuracy_min"]),
+                 _spread_cell(e["accuracy_std"]), _pct_cell(e["accuracy_min"]),
                  _pct_cell(e["accuracy_max"]), Cell(f"{e['loss_mean']:.4f}", e["loss_mean"]),
                  ", ".join(os.path.relpath(r, d.out) if d.out else r for r in e["runs"])] for e in d.kinds],
                caption=f"Every kind trained with the same settings (ReLU MLP, L2 {req['training']['l2']:g}, Adam "

@@ -89,7 +89,7 @@ def test_report_renders_in_chromium_with_the_numbers_of_design_json(report, tmp_
     for row, kind in zip(ranked, saved["kinds"]):
         assert float(row[2]["value"]) == kind["accuracy_mean"]
         assert row[2]["text"] == f"{100 * kind['accuracy_mean']:.2f} %"
-        assert float(row[3]["value"]) == kind["accuracy_std"]
+        assert float(row[3]["value"]) == kind["accuracy_std"]  # two seeds: a spread
         assert float(row[4]["value"]) == kind["throughput"] and row[4]["text"] == f"{kind['throughput']:,.0f}"
         assert float(row[5]["value"]) == kind["energy_pj"]
         assert int(row[6]["value"]) == kind["W"]
