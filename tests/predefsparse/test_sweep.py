@@ -186,6 +186,24 @@ def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_small):
     assert write_report(tmp_path) == result.report
 
 
+@pytest.mark.slow
+def test_cli_sweep_exit_status_and_summary(tmp_path, capsys, mnist_small):
+    path = tmp_path / "g.toml"
+    path.write_text(_toml(_grid(mnist_small, kind=["clash_free"], fo=[[4, 5], [4, 3]])))
+    out = str(tmp_path / "out")
+    assert main(["sweep", str(path), "--serial", "--out", out, "--no-report"]) == 3  # one point failed
+    captured = capsys.readouterr()
+    rows = {r["settings"]["fo"][1]: r for r in read_rows(out)}
+    assert f"FAILED {rows[3]['point']}: SpecError" in captured.out
+    summary = next(line for line in captured.out.splitlines() if line.startswith("clash_free"))
+    assert f"{100 * rows[5]['accuracy']:.2f}" in summary and "3,280" in summary
+    assert "[2/2]" in captured.err and "to run" in captured.err
+    assert not os.path.exists(os.path.join(out, "report.html"))
+    # the good point alone, again: still 3 (the grid still has its failed point), no progress lines
+    assert main(["sweep", str(path), "--serial", "--out", out, "--point", rows[5]["point"], "--quiet"]) == 3
+    assert "sweep:" not in capsys.readouterr().err
+
+
 def _rows_on_disk(out, ids):
     return {pid for pid in ids if os.path.isfile(os.path.join(out, "points", pid, "row.json"))}
 
