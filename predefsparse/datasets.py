@@ -247,7 +247,7 @@ def validate(xtr: np.ndarray, ytr: np.ndarray, xva: np.ndarray, yva: np.ndarray,
 
 # ----------------------------------------------------------------------------------------------- load / save
 _HEADER_ERRORS = (ValueError, EOFError, OSError, SyntaxError, zipfile.BadZipFile, zlib.error, TypeError,
-                  KeyError, IndexError, MemoryError, OverflowError, RecursionError, tokenize.TokenError,
+                  KeyError, IndexError, OverflowError, RecursionError, tokenize.TokenError,
                   NotImplementedError, RuntimeError)  # zipfile: unknown compression, "encrypted"
 _MAX_NPY_HEADER = 10000
 

@@ -110,3 +110,46 @@ def test_data_modules_never_import_tensorflow():
             "print(bad)\nsys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+_LOW_MEMORY_CHILD = """
+import resource, sys
+from predefsparse.cli import build_parser, main
+build_parser()  # every sub-command imported before the limit
+import predefsparse.datasets
+with open("/proc/self/status") as f:
+    vm = [int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")][0]
+resource.setrlimit(resource.RLIMIT_AS, (vm + 150 * 2**20, resource.getrlimit(resource.RLIMIT_AS)[1]))
+sys.exit(main(["data", "info", sys.argv[1]]))
+"""
+
+
+def _zeros_npz(path, rows=100_000, cols=1000):
+    """A valid-looking dataset whose xtr (rows x cols float32 zeros, 400 MB) deflates to a few hundred KB."""
+    import zipfile
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("xtr.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False,
+                                                     "shape": (rows, cols)})
+            chunk = bytes(2**22)
+            left = rows * cols * 4
+            while left:
+                f.write(chunk[:min(left, len(chunk))])
+                left -= min(left, len(chunk))
+        y = np.eye(2, dtype=np.float32)[np.arange(rows) % 2]
+        for key, arr in (("ytr", y), ("xva", np.zeros((2, cols), np.float32)), ("yva", y[:2]),
+                         ("xte", np.zeros((2, cols), np.float32)), ("yte", y[:2])):
+            with zf.open(f"{key}.npy", "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, arr)
+    return path
+
+
+def test_memory_error_is_one_line_not_a_traceback(tmp_path):
+    # the declared size passes the memory check (limit raised on purpose), the allocation then fails for real
+    path = _zeros_npz(tmp_path / "big.npz")
+    env = {**__import__("os").environ, "PREDEFSPARSE_MAX_MEMORY": "1T"}
+    proc = subprocess.run([sys.executable, "-c", _LOW_MEMORY_CHILD, str(path)], capture_output=True, text=True,
+                          env=env, cwd=Path(__file__).resolve().parents[2], timeout=300)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert proc.stderr.startswith("predefsparse data: error: out of memory"), proc.stderr[-2000:]
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
