@@ -47,7 +47,7 @@ import numpy as np
 
 from adjmat import NetSpec, Pattern
 from adjmat._seeds import junction_streams
-from adjmat._validation import DivergenceError, SpecError, check_bool, check_choice, check_int, fail
+from adjmat._validation import DivergenceError, SpecError, check_bool, check_choice, check_int, check_memory, fail
 
 from . import _fkernels
 from ._checks import _NO_VALUE, check_hardware, check_indices, check_netspec, check_patterns, hardware_argument
@@ -591,6 +591,7 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     L = netspec.L
     N = x.shape[0]
     M = N * epochs
+    check_memory(where, 24 * M, f"per-input order, learning rate and prediction of {M:,} inputs (N x epochs)")
     S = 1 if pipelined else 2 * L + 1
     T = (M - 1) * S + 2 * L + 1
     R = 2 * L + 2

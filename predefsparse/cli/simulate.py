@@ -217,8 +217,9 @@ def _run(args: argparse.Namespace) -> int:
                                      for c in valid) or "none") + ".")
     table = None
     if args.sweep_z:
+        seed = args.seed if rep is None or args.seed is not None else rep.patterns[0]["seed"]  # one seed drawn
         table = hwsim.sweep_z(config, fo, args.kind, hardware=hw, inputs=args.inputs,
-                              mode="infer" if args.infer else "train", seed=args.seed,
+                              mode="infer" if args.infer else "train", seed=seed,
                               allow_unbalanced=args.allow_unbalanced, progress=True, **_options(args))
         print(("\n" if rep is not None else "") + table.summary())
     if args.json:

@@ -137,6 +137,8 @@ REGRESSIONS = [
     # 8.3 divergence is an error, not a result
     Case("hwsim.train", "eta=1e300 diverges", lambda: hwsim.train(NET, PATS, HW, (X, Y), eta=1e300, seed=0),
          ("training diverged", "junction", "at input", "smaller eta"), error=hwsim.DivergenceError),
+    Case("hwsim.train", "epochs beyond memory", lambda: _limited(
+        lambda: hwsim.train(NET, PATS, HW, (X, Y), epochs=10**12, seed=0)), ("per-input order", "epochs")),
     Case("hwsim.train", "eta=1e300 float32 cannot hold it",
          lambda: hwsim.train(NET, PATS, HW, (X, Y), eta=1e300, seed=0, numerics="float32"), ("eta", "float32")),
     Case("hwsim.train", "eta not a power of two in fixed point",
