@@ -173,8 +173,10 @@ def _check_dataset(where: str, param: str, value: Any) -> str:
     except SpecError as err:
         raise fail(where, param, "a dataset name or the path of a .npz file", value,
                    _nearest_hint(value, datasets.DATASETS)) from err
-    if path.is_file() or value in datasets.DATASETS:
-        return value
+    if value in datasets.DATASETS or (path.is_file() and value == path.name[:-4]):
+        return value  # a name: resolved by each point (PREDEFSPARSE_DATA, the checkout's datasets/...)
+    if path.is_file():
+        return os.path.abspath(path)  # a file: the same file whatever the workers' working folder
     if value.endswith(".npz") or os.sep in value or "/" in value:
         raise fail(where, param, "an existing .npz file or a dataset name", value, f"No file {str(path)!r}.")
     present = sorted(p.stem for p in path.parent.glob("*.npz")) if path.parent.is_dir() else []
