@@ -393,13 +393,27 @@ def _kind_names() -> tuple[str, ...]:
     return tuple(names()) if callable(names) else tuple(adjmat.KINDS)
 
 
+def _fits_the_plan(kind: str) -> bool:
+    """Whether a kind draws exactly W = p*fo edges (or is fc): the accelerator's address ROMs hold C*z = W edges
+    per junction, so a kind with a random edge count (erdos_renyi) cannot run at a planned z."""
+    get_kind = getattr(adjmat, "get_kind", None)
+    if not callable(get_kind):
+        return kind != "erdos_renyi"
+    facts = get_kind(kind)
+    return kind == "fc" or "fo" in tuple(getattr(facts, "sized_by", ("fo",)))
+
+
 def _check_kind(where: str, param: str, kind: Any) -> str:
     known = _kind_names()
+    usable = [k for k in known if _fits_the_plan(k)]
     if not isinstance(kind, str) or kind not in known:
         import difflib
         near = difflib.get_close_matches(str(kind), known, n=1)
-        raise fail(where, param, "one of " + ", ".join(known), kind,
-                   f"Did you mean {near[0]!r}?" if near else None)
+        raise fail(where, param, "one of " + ", ".join(usable), kind, f"Did you mean {near[0]!r}?" if near else None)
+    if kind not in usable:
+        raise SpecError(f"{where}: {param} must name kinds with W = p*fo edges per junction (the accelerator's "
+                        f"address memories hold C*z = W edges); received {param}={kind!r}, which draws a random "
+                        f"number of edges. Use one of: {', '.join(usable)}.")
     return kind
 
 
@@ -411,7 +425,9 @@ def _npz_shapes(path: str) -> dict[str, tuple] | None:
             for key in ("xtr", "ytr"):
                 with zf.open(f"{key}.npy") as f:
                     version = np.lib.format.read_magic(f)
-                    shape, _, _ = np.lib.format._read_array_header(f, version)
+                    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                        np.lib.format.read_array_header_2_0
+                    shape, _, _ = read(f)
                 out[key] = tuple(shape)
             return out
     except Exception:

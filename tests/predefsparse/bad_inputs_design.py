@@ -38,6 +38,12 @@ def _cli(*argv):
     return rc
 
 
+def _mnist_path() -> str:
+    from predefsparse import datasets
+    datasets.load("mnist")  # built once per session in the test data folder
+    return str(datasets.path_for("mnist"))
+
+
 def _toml(text: str) -> str:
     path = os.path.join(tempfile.mkdtemp(), "energy.toml")
     with open(path, "w", encoding="utf-8") as f:
@@ -58,6 +64,8 @@ CASES = [
     Case(D, "unreachable throughput", lambda: _design(throughput=1e9), ("throughput", "300,000", "clock")),
     Case(D, "two budgets", lambda: _design(z1=400, cycle=100), ("at most one budget", "z1=400", "cycle=100")),
     Case(D, "unknown kind", lambda: _design(kinds=("fc", "clashfree")), ("kinds", "'clashfree'", "clash_free")),
+    Case(D, "kind with a random edge count", lambda: _design(kinds=("fc", "erdos_renyi")),
+         ("kinds='erdos_renyi'", "random number of edges", "clash_free")),
     Case(D, "empty kinds", lambda: _design(kinds=()), ("kinds", "non-empty")),
     Case(D, "missing dataset", lambda: _design(dataset="mnistt"), ("dataset", "'mnistt'", "Known names", "mnist")),
     Case(D, "fo and density", lambda: _design(fo=(50, 10), density=(0.5, 1)), ("fo", "density", "not both")),
@@ -75,6 +83,9 @@ CASES = [
     Case(D, "out is a file", lambda: _design(out=_toml("")), ("out", "a folder")),
     Case(D, "config too short", lambda: _design(config=(800,), fo=(50,)), ("config", "at least two")),
     Case(E, "unknown kind", lambda: _evaluate(kind="clash-free"), ("kind", "'clash-free'", "clash_free")),
+    Case(E, "kind with a random edge count", lambda: _evaluate(kind="erdos_renyi"), ("erdos_renyi", "W = p*fo")),
+    Case(D, "dataset wider than config[0]", lambda: _design(config=(400, 100, 10), fo=(25, 10),
+                                                            dataset=_mnist_path()), ("config[0] (400)", "784")),
     Case(E, "z not dividing p", lambda: _evaluate(z=(300, 10)), ("z[0] (300)", "divide p (800)")),
     Case(E, "z of wrong length", lambda: _evaluate(z=(400,)), ("z", "2 integers")),
     Case(E, "int z without a balanced design", lambda: _evaluate(z=300), ("z=300", "Nearest feasible")),
