@@ -416,8 +416,9 @@ def plot_sweep_z(table, out: Any = None):
     ax, bx = fig.subplots(1, 2)
     for balanced, colour, name in ((True, "tab:blue", "balanced"), (False, "tab:red", "unbalanced")):
         ks = [k for k in done if rows[k].balanced == balanced]
-        if ks:
-            ax.plot(x[ks], [rows[k].throughput_inputs_per_s for k in ks], "o", color=colour, label=name)
+        if ks:  # balanced designs are ordered by z (one line); unbalanced ones are separate points
+            ax.plot(x[ks], [rows[k].throughput_inputs_per_s for k in ks], "o-" if balanced else "o", color=colour,
+                    label=name)
     if any(not r.balanced for r in rows):
         ax.legend(loc="lower right", fontsize=8)
     for k in done:
@@ -432,6 +433,7 @@ def plot_sweep_z(table, out: Any = None):
     _thousands(bx.yaxis)
     bx.set_title("multipliers vs z")
     for a in (ax, bx):
+        a.set_xlim(-0.6, len(rows) - 0.4)
         a.set_xticks(x, labels, rotation=30, ha="right")
         a.set_xlabel("z per junction" + (" (* unbalanced)" if any(not r.balanced for r in rows) else ""))
     best = max(done, key=lambda k: rows[k].throughput_inputs_per_s) if done else None
