@@ -220,6 +220,9 @@ class Report:
         L = self.L
         ns = self.netspec
         summary = [["key", "value"]] + [[k, getattr(self, k)] for k in _SCALARS]
+        summary += [["bank_stall_clocks_sum", sum(self.bank_stall_clocks)],
+                    ["rmw_stall_clocks_sum", sum(self.rmw_stall_clocks)], ["rmw_hazards_sum", sum(self.rmw_hazards)],
+                    ["hardware_violations", "; ".join(self.hardware_violations)]]
         summary += [["f_clk", self.config["f_clk"]], ["timing", self.config["timing"]],
                     ["overhead", 0 if self.config["timing"] == "ideal" else 2 + self.config["proctime"]],
                     ["mac_convention", self.mac_convention]]

@@ -136,3 +136,13 @@ def test_parser_protocol():
     assert args.func is mod.run and args.inputs == 1000 and args.timing is None and args.kind is None
     mod._deprecated_aliases(args)   # defaults are filled in after the deprecated aliases are read
     assert (args.timing, args.kind) == ("ideal", "clash_free")
+
+
+def test_summary_csv_has_the_sums_and_violations(tmp_path):
+    assert main(["simulate", *FPGA, "--z", "128,64", "--allow-unbalanced", "--kind", "random", "--seed", "0",
+                 "--rmw", "stall", "--timing", "rtl", "--inputs", "1000", "--csv", str(tmp_path)]) == 0
+    import csv
+    rows = dict(csv.reader(open(tmp_path / "summary.csv")))
+    assert rows["total_stall_clocks"] == "107321"
+    assert (rows["bank_stall_clocks_sum"], rows["rmw_stall_clocks_sum"]) == ("128342", "59000")
+    assert rows["hardware_violations"].startswith("junction cycles C = W/z must be equal, got (32, 16); junction 1")
