@@ -258,13 +258,14 @@ def kind_names() -> tuple[str, ...]:
 
 # ------------------------------------------------------------------------------------------ the builders
 def _natural_right(n: int, fi: int) -> np.ndarray:
-    """``right[j] = j // fi`` as int32."""
-    return np.repeat(np.arange(n, dtype=np.int32), fi)
+    """``right[j] = j // fi`` as an int32 (n, fi) broadcast view, read row by row (the Pattern's one copy
+    materialises it)."""
+    return np.broadcast_to(np.arange(n, dtype=np.int32)[:, None], (n, fi))
 
 
 def _modulo_left(p: int, fo: int) -> np.ndarray:
-    """``left[j] = j mod p`` for ``W = p*fo`` edges, as int32 (no int64 temporary)."""
-    return np.tile(np.arange(p, dtype=np.int32), fo)
+    """``left[j] = j mod p`` for ``W = p*fo`` edges, as an int32 (fo, p) broadcast view."""
+    return np.broadcast_to(np.arange(p, dtype=np.int32)[None, :], (fo, p))
 
 
 def _build_fc(p, n, *, fo, W, density, z, rng):

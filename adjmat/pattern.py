@@ -66,10 +66,12 @@ def atomic_write(path: str | os.PathLike, write) -> str:
 
 
 def _frozen(arr: np.ndarray, dtype=np.int32) -> np.ndarray:
-    """A private read-only copy of ``arr`` that owns its buffer: a view on ``bytes``, so its writeable flag can
-    never be set again (``a.flags.writeable = True`` raises ValueError) and no kernel can be fed edited
-    indices."""
-    arr = np.ascontiguousarray(arr, dtype=dtype)
+    """A private read-only 1-D copy of ``arr`` (any layout, e.g. a broadcast view, read in C order) that owns
+    its buffer: a view on ``bytes``, so its writeable flag can never be set again (``a.flags.writeable = True``
+    raises ValueError) and no kernel can be fed edited indices.  One copy, made by ``tobytes``."""
+    arr = np.asarray(arr)
+    if arr.dtype != dtype:
+        arr = arr.astype(dtype)
     return np.frombuffer(arr.tobytes(), dtype=dtype)
 
 
