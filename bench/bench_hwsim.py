@@ -18,7 +18,9 @@ the best of two runs):
 - Numba compile time (fresh cache directory, new process) and cached-load time (same cache, new process).
 
 - functional mode: ``hwsim.functional.train`` (real arithmetic through the same schedule) on the FPGA build,
-  float64 and fixed point; its accuracy and its own numpy baselines are in ``bench/bench_functional.py``.
+  float64 and fixed point; its accuracy and its own numpy baselines are in ``bench/bench_functional.py``;
+- ``hwsim.sweep_z`` over every hardware-faithful z of the FPGA config against the same designs simulated one by
+  one (the ratio shows the library sweep adds no cost).
 """
 from __future__ import annotations
 
@@ -147,8 +149,8 @@ def functional_rows(inputs: int) -> list[tuple]:
     rows = []
     for numerics in ("float64", "fixed"):
         train(FPGA, pats, hwsim.HardwareConfig(), (x[:4], y[:4]), numerics=numerics, seed=0)  # warm the JIT
-        (cpu, wall), _ = best_of(2, lambda: train(FPGA, pats, hwsim.HardwareConfig(), (x, y), numerics=numerics,
-                                                  seed=0))
+        (cpu, wall), _ = best_of(2, lambda numerics=numerics: train(FPGA, pats, hwsim.HardwareConfig(), (x, y),
+                                                                    numerics=numerics, seed=0))
         ev = inputs * per_input
         rows.append((f"functional train   FPGA build, clash_free, {numerics}", f"{inputs:,}", ev, wall, cpu,
                      ev / cpu, "real FF/BP/UP arithmetic"))
@@ -175,9 +177,10 @@ def main(argv=None) -> int:
     hwsim.simulate(FPGA, cases[0][1], cases[0][2], inputs=3, every_cycle=True)  # warm the JIT
     py_rate = None
     for name, pats, cfg in cases:
-        (cpu, wall), rep = best_of(2, lambda: hwsim.simulate(FPGA, pats, cfg, inputs=epoch, every_cycle=True))
+        (cpu, wall), rep = best_of(2, lambda pats=pats, cfg=cfg: hwsim.simulate(FPGA, pats, cfg, inputs=epoch,
+                                                                                every_cycle=True))
         ev = rep.perf["kernel_edge_events"]
-        (py_cpu, py_wall), ref = best_of(2, lambda: python_cycle_loop(FPGA, pats, cfg, py_inputs))
+        (py_cpu, py_wall), ref = best_of(2, lambda pats=pats, cfg=cfg: python_cycle_loop(FPGA, pats, cfg, py_inputs))
         small = hwsim.simulate(FPGA, pats, cfg, inputs=py_inputs)
         agree = ref[:5] == (small.total_clocks, sum(small.bank_stall_clocks), sum(small.rmw_stall_clocks),
                             sum(small.rmw_hazards), sum(small.rmw_stale))
@@ -193,6 +196,7 @@ def main(argv=None) -> int:
                  time.perf_counter() - t0, time.process_time() - c0, None,
                  f"represents {seg.perf['represented_edge_events']:,} events"))
     rows += functional_rows(epoch // 6)
+    sweep_line = sweep_z_line(epoch)
 
     print(f"\nNumba compile (empty cache, new process): {compile_s:.2f} s; cached load (new process): "
           f"{cached_s:.3f} s\n")
@@ -209,7 +213,31 @@ def main(argv=None) -> int:
           f"(target >= 5e7 per core); {first[5] / py_rate:,.0f}x the pure-Python loop (target >= 100x).")
     print("Rates use CPU time of this process (the kernels are single-threaded), so other load on a shared "
           "machine disturbs them less than wall time; still expect noise.")
+    print(sweep_line)
     return 0
+
+
+def sweep_z_line(inputs: int) -> str:
+    """hwsim.sweep_z over every hardware-faithful z of the FPGA config (balanced and unbalanced) against the
+    same designs generated and simulated one by one: the library sweep adds no cost of its own."""
+    hw = hwsim.HardwareConfig(timing="rtl")
+    hwsim.sweep_z(FPGA.config, FPGA.fo, "clash_free", hardware=hw, inputs=10, seed=0)  # warm up
+    t0 = time.process_time()
+    table = hwsim.sweep_z(FPGA.config, FPGA.fo, "clash_free", hardware=hw, inputs=inputs, seed=0,
+                          allow_unbalanced=True)
+    sweep_cpu = time.process_time() - t0
+    t0 = time.process_time()
+    for row in table.rows:
+        net = adjmat.NetSpec(FPGA.config, FPGA.fo, row.z)
+        hwsim.simulate(net, adjmat.generate_network(net, "clash_free", seed=0), hw, inputs=inputs,
+                       allow_unbalanced=True)
+        hwsim.resources(net, hw)
+    loop_cpu = time.process_time() - t0
+    best = max(table.rows, key=lambda r: r.throughput_inputs_per_s)
+    return (f"hwsim.sweep_z of the FPGA config ({len(table.rows)} hardware-faithful designs, {inputs:,} inputs each, "
+            f"rtl): {sweep_cpu:.3f} s CPU vs {loop_cpu:.3f} s for the same designs one by one "
+            f"({sweep_cpu / loop_cpu:.2f}x); best {best.throughput_inputs_per_s:,.0f} inputs/s at z={best.z} with "
+            f"{best.multipliers:,} multipliers.")
 
 
 if __name__ == "__main__":
