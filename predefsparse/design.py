@@ -869,26 +869,27 @@ def _request_hash(request: dict) -> str:
 
 
 def _check_out(where: str, names: dict, out: Any, request: dict) -> str:
-    """The output folder: refuse one holding a design of another request (a rerun of the same one resumes)."""
+    """The output folder: refuse one holding a design (``request.json``, written before any work) of another
+    request; a rerun of the same request resumes."""
     if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):
         raise fail(where, names["out"], "a folder path", out)
     out = os.fspath(out)
     if os.path.exists(out) and not os.path.isdir(out):
         raise fail(where, names["out"], "a folder (or a path where one can be made)", out, "It is a file.")
-    saved = os.path.join(out, "design.json")
+    saved = os.path.join(out, "request.json")
     if os.path.isfile(saved):
-        if os.path.getsize(saved) > 64 * 2 ** 20:
-            raise SpecError(f"{where}: {saved} is over 64 MiB, not a design.json; choose another {names['out']}.")
+        if os.path.getsize(saved) > 2 ** 20:
+            raise SpecError(f"{where}: {saved} is over 1 MiB, not a design request; choose another {names['out']}.")
         try:
             with open(saved, encoding="utf-8") as f:
-                old = json.load(f).get("request")
-        except (OSError, ValueError, AttributeError):
+                old = json.load(f)
+        except (OSError, ValueError):
             old = None
         if old != request:
-            differ = sorted(k for k in set(request) | set(old or {}) if (old or {}).get(k) != request.get(k))
+            old = old if isinstance(old, dict) else {}
+            differ = sorted(k for k in set(request) | set(old) if old.get(k) != request.get(k))
             raise SpecError(f"{where}: {names['out']} {out!r} holds a design of another request (differs in "
-                            f"{', '.join(differ) or 'an unreadable design.json'}); choose another "
-                            f"{names['out']} or remove that folder.")
+                            f"{', '.join(differ)}); choose another {names['out']} or remove that folder.")
     return out
 
 
@@ -923,6 +924,8 @@ def _run_design(names: dict, config, fo, density, z1, cycle, multipliers, throug
         out = os.path.join("designs", f"net{'-'.join(map(str, the_plan.config))}_fo{'-'.join(map(str, the_plan.fo))}"
                                       f"_z{'-'.join(map(str, the_plan.z))}_{_request_hash(request)}")
     out = _check_out(where, names, out, request)
+    os.makedirs(out, exist_ok=True)
+    _write_json(os.path.join(out, "request.json"), request)  # a rerun of another request into out is refused
     config, fo, z = the_plan.config, the_plan.fo, the_plan.z
     hardware = the_plan.hardware
     # clash_free and friends may refuse this z: generate every kind's patterns before training anything
