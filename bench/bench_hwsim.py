@@ -20,7 +20,7 @@ the best of two runs):
 - functional mode: ``hwsim.functional.train`` (real arithmetic through the same schedule) on the FPGA build,
   float64 and fixed point; its accuracy and its own numpy baselines are in ``bench/bench_functional.py``;
 - ``hwsim.sweep_z`` over every hardware-faithful z of the FPGA config against the same designs simulated one by
-  one (the ratio shows the library sweep adds no cost).
+  one (the ratio is what the library sweep costs beyond the simulations themselves).
 """
 from __future__ import annotations
 
@@ -219,7 +219,7 @@ def main(argv=None) -> int:
 
 def sweep_z_line(inputs: int) -> str:
     """hwsim.sweep_z over every hardware-faithful z of the FPGA config (balanced and unbalanced) against the
-    same designs generated and simulated one by one: the library sweep adds no cost of its own."""
+    same designs generated and simulated one by one (the ratio is the sweep's own overhead)."""
     hw = hwsim.HardwareConfig(timing="rtl")
     hwsim.sweep_z(FPGA.config, FPGA.fo, "clash_free", hardware=hw, inputs=10, seed=0)  # warm up
     t0 = time.process_time()
