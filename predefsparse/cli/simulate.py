@@ -196,6 +196,9 @@ def run(args: argparse.Namespace) -> int:
     except MemoryError:
         raise SpecError("simulate: the request does not fit in memory; use fewer --inputs, leave out "
                         "--every-cycle or choose a smaller --config.") from None
+    except OSError as err:  # an output that cannot be written (permissions, full disk)
+        raise SpecError(f"simulate: cannot write {err.filename or 'an output file'}: {err.strerror or err}; "
+                        f"choose another --json, --csv or --plot.") from None
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -108,6 +108,14 @@ def test_user_errors_exit_1_with_one_line(capsys, argv, message):
     assert err.startswith("predefsparse simulate: error: ") and message in err and "\n" not in err
 
 
+def test_unwritable_output_is_one_line(capsys):
+    """/proc takes no new files (even for root): the write fails after the simulation, as one clear line."""
+    assert main(["simulate", *FPGA, "--z", "128,32", "--inputs", "5", "--json", "/proc/hwsim-report.json"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("predefsparse simulate: error: simulate: cannot write /proc/") and "\n" not in err
+    assert "choose another --json, --csv or --plot" in err
+
+
 def test_allow_unbalanced(capsys):
     assert main(["simulate", *FPGA, "--z", "128,64", "--allow-unbalanced", "--inputs", "5", "--kind", "rtl"]) == 0
     assert "cpc 32" in capsys.readouterr().out
