@@ -32,6 +32,8 @@ from adjmat import Pattern
 from adjmat._validation import SpecError, check_int, check_memory, divisors, fail, nearest
 from adjmat.pattern import atomic_write
 
+from ._checks import check_indices
+
 __all__ = ["export_rtl", "load_rtl", "FORMAT"]
 
 FORMAT = "hwsim.rtl/1"
@@ -65,6 +67,7 @@ def _as_lists(patterns, z) -> tuple[list[Pattern], list[int]]:
     for i, pat in enumerate(pats):
         if not isinstance(pat, Pattern):
             raise fail(where, f"patterns[{i}]", "an adjmat.Pattern", type(pat).__name__)
+        check_indices(where, f"patterns[{i}]", pat)  # never write a ROM that addresses outside a bank
     zs = [z] * len(pats) if not isinstance(z, (list, tuple, np.ndarray)) else list(z)
     if len(zs) != len(pats):
         raise fail(where, "z", f"an int or a sequence of {len(pats)} ints (one per pattern)", z)

@@ -209,6 +209,8 @@ REGRESSIONS = [
         PATS, [(np.ones((16, 8)), np.zeros(8)), DENSE[1]]), ("zero off the pattern",)),
     Case("hwsim.weights_from_dense", "transposed kernel", lambda: hwsim.weights_from_dense(
         PATS, [(DENSE[0][0].T, DENSE[0][1]), DENSE[1]]), ("pass kernel.T",)),
+    Case("hwsim.export_rtl", "index past p", lambda: hwsim.export_rtl(_trusted(1, 99), NET.z, tempfile.mkdtemp()),
+         ("patterns[0].left must hold indices in [0, 16)",)),
     Case("hwsim.export_rtl", "z not dividing p", lambda: hwsim.export_rtl(PATS, (3, 4), tempfile.mkdtemp()),
          ("z (3) must divide p (16)",)),
     Case("hwsim.sweep_z", "unknown kind option", lambda: hwsim.sweep_z((16, 8, 4), (2, 2), colour=1),
