@@ -30,4 +30,6 @@ __all__ = [
     "check", "CheckReport", "is_clash_free", "is_clash_free_adjacency", "clash_report", "ClashReport",
     "count_clash_free", "usn_model_space", "scatter",
 ]
-__version__ = "0.1.0"
+from ._version import package_version as _package_version
+
+__version__ = _package_version()  # one source: pyproject.toml

@@ -38,4 +38,6 @@ __all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "simulate
            "resources", "memory_bits", "export_rtl", "load_rtl", "train", "infer", "initial_weights",
            "weights_to_dense", "weights_from_dense", "FunctionalResult", "InferenceResult", "NUMERICS",
            "ETA_SCHEDULE_FPGA", "sweep_z", "SweepTable", "SweepRow", "DivergenceError"]
-__version__ = "0.1.0"
+from adjmat._version import package_version as _package_version
+
+__version__ = _package_version()  # one source: pyproject.toml

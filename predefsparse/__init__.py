@@ -7,9 +7,9 @@ Keras and TensorFlow load lazily, on first use of a name that needs them, so ``p
 
 Examples
 --------
->>> import predefsparse
->>> predefsparse.__version__
-'0.1.0'
+>>> import adjmat, hwsim, predefsparse
+>>> predefsparse.__version__ == adjmat.__version__ == hwsim.__version__
+True
 """
 import builtins
 import importlib
@@ -18,7 +18,9 @@ import importlib.util
 import sys
 import warnings
 
-__version__ = "0.1.0"
+from adjmat._version import package_version as _package_version
+
+__version__ = _package_version()  # one source: pyproject.toml
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
