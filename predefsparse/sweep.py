@@ -1081,11 +1081,12 @@ def _series(rows: Sequence[Mapping[str, Any]], x: Callable, y: Callable, group: 
 _FIGURES = (
     ("accuracy_vs_density", "Test accuracy vs overall density",
      "Test accuracy against the network's overall density (weights / (sum of p n)), per kind: the line is the "
-     "median over seeds, the band spans the 10th to the 90th percentile.",
+     "median over seeds, the band spans the 10th to the 90th percentile; a fully connected net (density 1) "
+     "is the dashed level.",
      lambda r: _metric(r, "density"), lambda r: _metric(r, "accuracy"), "overall density", "test accuracy", True),
     ("throughput_vs_z", "Throughput vs z",
      "Inputs per second at the clock (simulated, with the stalls of each kind's clashes) against the "
-     "parallelism z of junction 1, per kind.",
+     "parallelism z of junction 1, per kind; each marker is one design (median over seeds).",
      _z1, lambda r: _metric(r, "throughput"), "z of junction 1", "inputs / s", True),
     ("accuracy_vs_weights", "Test accuracy vs weights",
      "Test accuracy against the number of weights, per kind: median over seeds, band 10th to 90th percentile.",
@@ -1098,6 +1099,7 @@ def _figures(rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, str, str, str
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     import numpy as np
 
     done = [r for r in rows if r.get("status") == "done"]
@@ -1114,12 +1116,18 @@ def _figures(rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, str, str, str
             mid = np.array([np.median(v) for v in ys])
             counts = sorted({len(v) for v in ys})
             n = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-            (line,) = ax.plot(xs, mid, marker="o", markersize=4, label=f"{group} (n={n})")
-            if counts[-1] > 1:
+            if name == "accuracy_vs_density" and len(xs) == 1 and xs[0] == 1.0:
+                # a fully connected reference: a level to compare the sparse lines with
+                ax.axhline(mid[0], linestyle="--", linewidth=1, color="0.35", label=f"{group} (n={n})")
+                continue
+            style = {"linestyle": "none"} if name == "throughput_vs_z" else {}  # separate designs: no lines
+            (line,) = ax.plot(xs, mid, marker="o", markersize=4, label=f"{group} (n={n})", **style)
+            if counts[-1] > 1 and not style:
                 ax.fill_between(xs, [np.percentile(v, 10) for v in ys], [np.percentile(v, 90) for v in ys],
                                 color=line.get_color(), alpha=0.2, linewidth=0)
         if logx and all(p[0] > 0 for pts in series.values() for p in pts):
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # minor labels overlap
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_title(title)
