@@ -665,6 +665,15 @@ def evaluate(config: Sequence[int], kind: str, *, fo: Sequence[int] | None = Non
     return row
 
 
+def _finished(run_dir: str) -> bool:
+    """Whether ``run_dir`` already holds a finished run (which run_model then returns as it is)."""
+    try:
+        with open(os.path.join(run_dir, "records.json"), encoding="utf-8") as f:
+            return json.load(f).get("status") == "done"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _write_json(path: str, obj: Any) -> str:
     text = json.dumps(obj, indent=1, allow_nan=True) + "\n"
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
@@ -700,7 +709,8 @@ class Design:
     energy_table : dict
         The per-operation energies used.
     timings : dict
-        Wall seconds per phase.
+        Wall seconds per phase (``plan_s`` ... ``total_s``) and ``runs_reused``, the finished runs of an earlier
+        call into the same folder that were returned as they were.
     out : str or None
         The folder written.
 
@@ -971,12 +981,13 @@ def _run_design(names: dict, config, fo, density, z1, cycle, multipliers, throug
     total = len(kinds) * len(seed_list)
     _say(verbose, f"[4/5] Accuracy: {total} training run(s), {epochs} epoch(s) each on {dataset}")
     rows, curves = [], {}
-    done = 0
+    done = reused = 0
     for kind in kinds:
         for s in seed_list:
             run_dir = os.path.join(out, "runs", f"{kind}-seed{s}")
             _say(verbose, f"  run {done + 1}/{total}: {kind}, seed {s} -> {run_dir}")
             t_run = time.perf_counter()
+            reused += _finished(run_dir)
             tfacts = _point_train(kind, config, fo, z, s, dataset, epochs, run_dir, data_dir, verbose,
                                   pats[kind, s])
             done += 1
@@ -988,6 +999,7 @@ def _run_design(names: dict, config, fo, density, z1, cycle, multipliers, throug
                              run_dir, dataset, timing, the_plan.clock))
             curves.setdefault(kind, {})[str(s)] = tfacts["history"]
     timings["accuracy_s"] = time.perf_counter() - t0
+    timings["runs_reused"] = reused
 
     _say(verbose, "[5/5] Answer")
     summary = _summaries(rows, kinds, seed_list)

@@ -52,6 +52,11 @@ def _num(x, fmt: str = ",.0f") -> Cell:
     return Cell("-" if x is None else format(x, fmt), x)
 
 
+def _reused(d) -> str:
+    k, n = d.timings.get("runs_reused", 0), len(d.rows)
+    return f" ({k} of {n} training runs reused from an earlier call into this folder)" if k else ""
+
+
 def _tag(d) -> str:
     p = d.plan
     return f"config {p.config}, fo {p.fo}, z {p.z}"
@@ -231,8 +236,8 @@ def build_page(d) -> Page:
     req = d.request
     page = Page(f"predefsparse design: {_tag(d)}",
                 f"{', '.join(req['kinds'])} on {req['dataset']}, {_epochs(d)}, seeds "
-                f"{', '.join(map(str, req['seeds']))}; {p.timing} timing at {p.clock / 1e6:g} MHz; "
-                f"{d.timings.get('total_s', 0):.0f} s")
+                f"{', '.join(map(str, req['seeds']))}; {p.timing} timing at {p.clock / 1e6:g} MHz; made in "
+                f"{d.timings.get('total_s', 0):.0f} s" + _reused(d))
 
     # ---- answer
     page.heading("Answer")

@@ -230,13 +230,16 @@ class Page:
                 text, style = item
                 out += [f"**{text}**" if style == "answer" else text, ""]
             elif kind == "table":
-                header, rows, caption, _, _ = item
+                header, rows, caption, _, highlight = item
                 if caption:
                     out += [f"*{caption}*", ""]
                 out.append("| " + " | ".join(header) + " |")
                 out.append("|" + "|".join("---" for _ in header) + "|")
-                for r in rows:
-                    out.append("| " + " | ".join(_text(c).replace("|", "\\|") for c in r) + " |")
+                for i, r in enumerate(rows):
+                    cells = [_text(c).replace("|", "\\|") for c in r]
+                    if i in highlight:  # marked rows in bold, as the HTML marks them
+                        cells = [f"**{c}**" if c else c for c in cells]
+                    out.append("| " + " | ".join(cells) + " |")
                 out.append("")
             else:
                 _, caption, name = item
