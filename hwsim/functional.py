@@ -664,6 +664,7 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
                 run(t, t + 1)
                 if not _finite(w, b, act, delta):
                     raise _divergence(where, t, S, M, N, L, noff, woff, w, b, act, delta, eta_m)
+            raise _divergence(where, t1 - 1, S, M, N, L, noff, woff, w, b, act, delta, eta_m)  # never reached
         if show is not None:
             show(min(M, max(0, (t1 - 2 * L - 1) // S + 1)) if t1 < T else M, M)
     wall = time.perf_counter() - start
