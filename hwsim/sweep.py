@@ -22,7 +22,7 @@ import numpy as np
 import adjmat
 from adjmat import JunctionSpec, NetSpec
 from adjmat._seeds import seed_root
-from adjmat._validation import SpecError, check_bool, check_choice, check_int, check_int_tuple, fail
+from adjmat._validation import SpecError, check_bool, check_choice, check_int, check_int_tuple, divisors, fail
 from adjmat.pattern import atomic_write
 
 from ._checks import check_hardware
@@ -208,7 +208,7 @@ def _junction_choices(net: NetSpec) -> list[list[int]]:
     """Hardware-faithful z of each junction on its own (fi | z, fo | z, z | p)."""
     out = []
     for js in net.junctions:
-        out.append([z for z in adjmat._validation.divisors(js.p)
+        out.append([z for z in divisors(js.p)
                     if not JunctionSpec(js.p, js.n, fo=js.fo, z=z).hardware_violations()])
     return out
 
