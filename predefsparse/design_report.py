@@ -349,7 +349,8 @@ def build_page(d) -> Page:
                table_id="pareto")
 
     page.heading("Files")
-    page.paragraph("design.json holds every number of this page; patterns/<kind>/seed<s>_junction<i>.npz the "
+    page.paragraph("design.json holds every number of this page and request.json the settings that define it; "
+                   "patterns/<kind>/seed<s>_junction<i>.npz the "
                    "patterns (adjmat.Pattern.load); hardware/<kind>_seed<s>.json the full simulator reports; "
                    "runs/<kind>-seed<s>/ each training run (model.keras, records.json, patterns/).")
     return page
