@@ -8,9 +8,11 @@ point.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import inspect
+import os
 import types
 from typing import Any, Callable, Iterable
 
@@ -64,3 +66,17 @@ def _add(out: dict[str, Any], qualname: str, obj: Any) -> None:
         return
     if callable(obj):
         out[qualname] = obj
+
+
+@contextlib.contextmanager
+def memory_limit(text: str):
+    """Run a case under ``PREDEFSPARSE_MAX_MEMORY=text`` (the one memory switch of the tests), restored after."""
+    old = os.environ.get("PREDEFSPARSE_MAX_MEMORY")
+    os.environ["PREDEFSPARSE_MAX_MEMORY"] = text
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["PREDEFSPARSE_MAX_MEMORY"]
+        else:
+            os.environ["PREDEFSPARSE_MAX_MEMORY"] = old

@@ -20,7 +20,7 @@ import numpy as np
 import adjmat
 from adjmat import SpecError
 from tests.adjmat.crafted import DROP, LEFT, RIGHT, header, huge_npy, npz_with
-from tests.badinput import Case
+from tests.badinput import Case, memory_limit as _memory_limit
 
 PAT = adjmat.generate("clash_free", 16, 8, fo=2, z=4, seed=0)
 NET = adjmat.NetSpec((16, 8), (2,), (4,))
@@ -103,19 +103,6 @@ def _sweep_cases() -> list[Case]:
 
 
 # ------------------------------------------------------------------------------------------ helpers
-@contextlib.contextmanager
-def _memory_limit(text: str):
-    old = os.environ.get("PREDEFSPARSE_MAX_MEMORY")
-    os.environ["PREDEFSPARSE_MAX_MEMORY"] = text
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ["PREDEFSPARSE_MAX_MEMORY"]
-        else:
-            os.environ["PREDEFSPARSE_MAX_MEMORY"] = old
-
-
 def _limited(fn, limit="8G"):
     def call():
         with _memory_limit(limit):

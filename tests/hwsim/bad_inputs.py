@@ -21,7 +21,7 @@ import numpy as np
 import adjmat
 import hwsim
 from adjmat import SpecError
-from tests.adjmat.bad_inputs import _memory_limit  # the one PREDEFSPARSE_MAX_MEMORY switch of the tests
+from tests.badinput import memory_limit as _memory_limit  # the one PREDEFSPARSE_MAX_MEMORY switch of the tests
 from tests.badinput import Case
 
 NET = adjmat.NetSpec((16, 8, 4), (2, 2), (8, 4))
