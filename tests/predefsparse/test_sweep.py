@@ -321,3 +321,14 @@ def test_accuracy_band_over_seeds_in_the_summary(tmp_path):
 def test_grid_checks_again_when_built_directly():
     with pytest.raises(SpecError, match="grid.seed"):
         Grid(fixed={"config": (800, 16, 10), "fo": (4, 5)}, axes={"seed": 3})
+
+
+def test_shipped_examples_are_valid_grids():
+    folder = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+    names = sorted(f for f in os.listdir(folder) if f.endswith(".toml"))
+    assert len(names) >= 5
+    for name in names:
+        grid = load_grid(os.path.join(folder, name))
+        points = grid.points()
+        assert points and grid.title != name[:-5], name  # each states what it shows
+        assert all(p.settings["epochs"] >= 3 for p in points), name
