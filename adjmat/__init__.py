@@ -13,7 +13,7 @@ Examples
 >>> pat.W, pat.fi, adjmat.is_clash_free(pat, 128)
 (4096, 64, True)
 """
-from ._validation import SpecError
+from ._validation import DivergenceError, SpecError
 from .specs import JunctionSpec, NetSpec
 from .pattern import Pattern
 from .kinds import KINDS, Kind, get_kind, kind_names, register_kind, unregister_kind
@@ -25,7 +25,7 @@ from .metrics import scatter
 
 
 __all__ = [
-    "SpecError", "PatternError", "JunctionSpec", "NetSpec", "Pattern", "KINDS", "Kind", "register_kind",
+    "SpecError", "DivergenceError", "PatternError", "JunctionSpec", "NetSpec", "Pattern", "KINDS", "Kind", "register_kind",
     "unregister_kind", "get_kind", "kind_names", "generate", "generate_network",
     "check", "CheckReport", "is_clash_free", "is_clash_free_adjacency", "clash_report", "ClashReport",
     "count_clash_free", "usn_model_space", "scatter",

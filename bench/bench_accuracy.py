@@ -5,7 +5,7 @@ Run::
     python bench/bench_accuracy.py                 # 50 epochs each, about 5-10 minutes on 2 cores
     python bench/bench_accuracy.py --epochs 5      # a quick look (not comparable with the published numbers)
 
-Workload (Dey, Huang, Beerel, Chugg, JETCAS 2019; training.md §1), both through :func:`predefsparse.sim_net`:
+Workload (Dey, Huang, Beerel, Chugg, JETCAS 2019; docs/training.md §1), both through :func:`predefsparse.sim_net`:
 
 - (800, 100, 10), fo (50, 10), clash-free (z = fi), L2 8e-5: 41,000 weights, density 50.6 %; published 97.97 %;
 - fully connected (784, 112, 10), L2 1.1e-4: 88,928 weights; published 98.09 %.
