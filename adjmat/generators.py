@@ -279,6 +279,9 @@ def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, k
                    type(netspec_or_config).__name__)
     densities = _per_junction(where, "densities", densities, L,
                               lambda v: check_float(where, "densities", v, low=0.0, high=1.0, low_open=True))
+    if fos is not None and densities is None and "fo" not in kind_.sized_by and "density" in kind_.sized_by:
+        densities = tuple(f / n for f, n in zip(fos, config[1:]))  # a density-sized kind (erdos_renyi): fo/n
+        fos = None
     if fos is not None and densities is not None:
         raise SpecError(f"{where}: give fo or densities, not both; received fo={fos!r}, densities={densities!r}.")
     if kind_.sized_by and "epsilon" not in kind_.sized_by and fos is None and densities is None:
@@ -288,12 +291,11 @@ def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, k
     patterns = []
     for i, stream in enumerate(streams):
         p, n = config[i], config[i + 1]
-        size = {}
-        if kind_.sized_by:
-            if fos is not None:
-                size["fo"] = fos[i]
-            if densities is not None:
-                size["density"] = densities[i]
+        size = {}  # passed even to a kind sized by nothing (fc), so that generate refuses a wrong size
+        if fos is not None:
+            size["fo"] = fos[i]
+        if densities is not None:
+            size["density"] = densities[i]
         try:
             patterns.append(generate(kind_.name, p, n, z=None if zs is None else zs[i], seed=stream, **size,
                                      **options))
