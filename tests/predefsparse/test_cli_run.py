@@ -33,6 +33,7 @@ def _one_line_error(capsys, code):
     return err
 
 
+@pytest.mark.slow
 def test_run_prints_summary_and_writes_results(mnist_file, tmp_path, capsys):
     out = tmp_path / "res"
     code = main(["run", "--kind", "clash_free", "--dataset", mnist_file, "--epochs", "2", "--out", str(out)]
@@ -64,6 +65,7 @@ def test_resume_with_another_kind_names_the_flag_with_old_and_new(mnist_file, tm
     assert "--z: saved [100, 16], now None" in err
 
 
+@pytest.mark.slow
 def test_runs_differing_in_dataset_or_epochs_write_different_folders(mnist_file, digits_file, tmp_path,
                                                                      monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

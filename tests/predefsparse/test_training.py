@@ -98,6 +98,7 @@ def test_output_padded_with_output_width(mnist_small, tmp_path):
     assert model.output_shape == (None, 16) and np.isfinite(records.test["loss"])
 
 
+@pytest.mark.slow
 def test_epoch_step_keeps_remainder_and_resume_is_exact(mnist_small, tmp_path):
     # epochs=5, epoch_step=2: checkpoints after 2, 4 and 5 (the original dropped epoch 5)
     full, full_model = run_model(_net(), mnist_small, epochs=5, epoch_step=2, batch_size=256,
@@ -182,6 +183,7 @@ def test_resume_refuses_another_dataset(finished_sim_net, mnist_tiny):
         sim_net(**{**kwargs, "epochs": 0}, resume=True)
 
 
+@pytest.mark.slow
 def test_resume_with_larger_epochs_continues_a_finished_run(mnist_tiny, tmp_path):
     kwargs = dict(config=(800, 32, 10), fo=(8, 10), dataset=mnist_tiny, batch_size=128, verbose=0, seed=0)
     two, two_model = sim_net(**kwargs, epochs=2, out=tmp_path / "two")
@@ -222,6 +224,7 @@ def test_progress_bar_total_matches_the_steps(mnist_small, tmp_path, capsys):
     assert "20/20" in text and "32/20" not in text
 
 
+@pytest.mark.slow
 def test_preds_compare_records_clipped_kl(mnist_small, tmp_path):
     std, _ = sim_net((784, 32, 10), kind="fc", l2_val=1e-4, dataset=mnist_small, epochs=1,
                      batch_size=128, preds_compare=1, out=tmp_path / "fc", verbose=0)
@@ -259,6 +262,7 @@ def test_sim_net_records_and_default_folder(mnist_small, tmp_path, monkeypatch):
     assert records.settings["batch_size"] == 256 and records.settings["valtest"] == 1
 
 
+@pytest.mark.slow
 def test_default_folders_differ_by_dataset_and_epochs(mnist_tiny, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     kwargs = dict(config=(800, 16, 10), fo=(4, 10), batch_size=128, verbose=0, seed=0)
@@ -276,6 +280,7 @@ def test_default_folders_differ_by_dataset_and_epochs(mnist_tiny, tmp_path, monk
     assert grown.folder == c.folder and grown.epochs_done == 3 and grown.resumed == 1
 
 
+@pytest.mark.slow
 def test_sim_net_fc_default_fo_dropout_and_epsilon(mnist_tiny, tmp_path):
     fc, model = sim_net((784, 16, 10), kind="fc", dataset=mnist_tiny, epochs=1, batch_size=128,
                         out=tmp_path / "fc", verbose=0)
@@ -369,6 +374,7 @@ def test_divergence_keeps_the_last_finite_checkpoint(mnist_tiny, tmp_path):
     assert len(saved.history["loss"]) == 1 and np.isfinite(saved.history["loss"][0])
 
 
+@pytest.mark.slow
 def test_torn_latest_checkpoint_falls_back_to_the_previous(mnist_tiny, tmp_path):
     full, full_model = run_model(_net(), mnist_tiny, epochs=3, batch_size=128, out=tmp_path / "full", verbose=0)
     with pytest.raises(KeyboardInterrupt):
