@@ -688,6 +688,10 @@ class RunFolder:
             a, b = epochs
             if not (isinstance(a, int) and isinstance(b, int) and b > a):
                 differ["epochs"] = epochs
+        derived = [k for k in differ if k.split(".")[0] in ("net", "optimizer")]
+        if len(derived) < len(differ):  # the settings that were given explain the model's and optimizer's change
+            for k in derived:
+                differ.pop(k)
         if differ:
             parts = [f"{_say(k, '').rstrip('=')}: saved {a!r}, now {b!r}" for k, (a, b) in differ.items()]
             raise SpecError(f"{self.where}: cannot resume {self.path!r}: settings differ from the saved run: "
