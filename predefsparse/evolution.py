@@ -217,13 +217,10 @@ class SETCallback(keras.callbacks.Callback):
         self._steps += 1
         for layer in self._layers():
             pattern = layer.pattern
-            kernel = np.asarray(ops.convert_to_numpy(layer.kernel))
-            old = kernel[pattern.left, pattern.right]
+            old = layer.edge_values()
             new, values, changed = evolve(pattern, old, self.zeta, self._rng)
             removed = changed[pattern.left, pattern.right]  # edges of the old pattern that are gone
-            new_kernel = np.zeros_like(kernel)
-            new_kernel[new.left, new.right] = values
-            layer._assign_pattern(new, new_kernel)
+            layer._assign_pattern(new, values)
             for slot in _slots(self.model, layer):
                 value = np.asarray(ops.convert_to_numpy(slot))
                 value[changed] = 0

@@ -10,9 +10,13 @@ Design (see the class docstring for the user-facing rules):
   edge list in processing order, exactly as the hardware consumes it) and ``mask`` (p, n), derived from them.
   Being weights, they are saved with the model and restored on load; the layer never regenerates a pattern
   for a saved model.
-- ``call`` computes ``inputs @ (kernel * mask) + bias`` with ``keras.ops`` only, so absent weights receive
-  exactly zero gradient and therefore keep exactly zero optimizer state (Adam moments stay 0).
-- Kernel regularizers and constraints see the masked kernel.
+- Two implementations (docs/sparse.md).  ``"masked"``: a trainable ``(p, n)`` kernel times the mask, ``call``
+  computes ``inputs @ (kernel * mask) + bias`` with ``keras.ops`` only, so absent weights receive exactly zero
+  gradient and keep exactly zero optimizer state (Adam moments stay 0); regularizers and constraints see the
+  masked kernel.  ``"sparse"``: a trainable ``values`` vector, one value per edge in the pattern's natural
+  order (CSR by right neuron; for fixed in-degree ``fi`` that is the ``(n, fi)`` fan-in layout, flattened), no
+  mask and no ``(p, n)`` tensor anywhere: forward and backward cost O(batch x W) (:mod:`._sparse_ops`).
+  ``"auto"`` picks by density with the measured rule of :func:`auto_implementation`.
 - Variance-scaling initializers (Glorot, He, LeCun, ``VarianceScaling``) use each edge's real degrees.
 """
 from __future__ import annotations
@@ -29,7 +33,11 @@ from adjmat._seeds import extra_stream, seed_root
 from adjmat._validation import SpecError, check_bool, check_choice, check_float, check_int, fail, \
     normalize_seed
 
-__all__ = ["SparseDense", "sparse"]
+__all__ = ["SparseDense", "sparse", "auto_implementation"]
+
+IMPLEMENTATIONS = ("auto", "masked", "sparse")
+# measured crossover (bench/bench_layer.py, docs/sparse.md): below this density the sparse path trains faster
+AUTO_SPARSE_BELOW = 0.1
 
 _DESCRIPTION_KEYS = ("p", "n", "W", "kind", "seed", "meta")
 
@@ -57,10 +65,109 @@ class _MaskedConstraint:
         return ops.multiply(out, ops.cast(self.layer.mask, out.dtype))
 
 
+class _EdgeConstraint:
+    """Apply a kernel constraint to the edge values of the sparse path.
+
+    With the same in-degree ``fi`` for every right neuron the values are seen as the ``(fi, n)`` array whose
+    column r holds right neuron r's incoming weights (the nonzeros of Dense's kernel column r), so ``axis=0``
+    norm constraints (``MaxNorm``, ``UnitNorm``, ``MinMaxNorm``) act per output neuron exactly as on the masked
+    kernel; otherwise the constraint sees the length-W vector (exact for element-wise constraints such as
+    ``NonNeg``).
+    """
+
+    def __init__(self, constraint, layer):
+        self.constraint = constraint
+        self.layer = layer
+
+    def __call__(self, values):
+        fi = self.layer._uniform_fi
+        if fi is None:
+            return self.constraint(values)
+        view = ops.transpose(ops.reshape(values, (self.layer.units, fi)))
+        return ops.reshape(ops.transpose(self.constraint(view)), (-1,))
+
+
+_SHAPED_INITIALIZERS = ("Orthogonal", "OrthogonalInitializer", "Identity", "IdentityInitializer", "STFT",
+                        "STFTInitializer")
+
+
+def _initial_values(initializer, pattern: adjmat.Pattern, dtype: str):
+    """The sparse path's initial edge values (length W, keras.ops only): for variance-scaling initializers
+    exactly the masked path's nonzeros (same draws, same per-edge degrees); any other initializer is called
+    on the shape ``(W,)`` (same distribution for element-wise initializers; initializers that need the
+    ``(p, n)`` shape, such as ``Orthogonal``, are refused in ``build``)."""
+    init = initializers.get(initializer)
+    if isinstance(init, initializers.VarianceScaling):
+        if pattern.W == 0:
+            return ops.zeros((0,), dtype=dtype)
+        return ops.cast(_degree_scaled_draws(init, pattern), dtype)
+    return init(shape=(pattern.W,), dtype=dtype)
+
+
+def auto_implementation(p: int, n: int, W: int) -> str:
+    """The implementation ``SparseDense(implementation="auto")`` uses for a ``(p, n)`` junction with W edges.
+
+    The rule, measured with ``python bench/bench_layer.py --grid`` (one training step of Dense, masked and
+    sparse over widths 1k-16k and densities 0.1 %-50 %, docs/sparse.md): ``"sparse"`` when the density
+    ``W / (p n)`` is below :data:`AUTO_SPARSE_BELOW` (0.1), else ``"masked"``.
+
+    Parameters
+    ----------
+    p, n : int
+        Input and output widths.
+    W : int
+        Edge count.
+
+    Returns
+    -------
+    str
+        ``"sparse"`` or ``"masked"``.
+
+    Examples
+    --------
+    >>> auto_implementation(4096, 4096, 167_772), auto_implementation(800, 100, 40_000)
+    ('sparse', 'masked')
+    """
+    where = "auto_implementation"
+    p = check_int(where, "p", p, minimum=1)
+    n = check_int(where, "n", n, minimum=1)
+    W = check_int(where, "W", W, minimum=0)
+    if W > p * n:
+        raise fail(where, "W", f"at most p * n ({p * n})", W)
+    return "sparse" if W < AUTO_SPARSE_BELOW * p * n else "masked"
+
+
+def _uniform_in_degree(pattern: adjmat.Pattern) -> int | None:
+    """The common in-degree ``fi`` when every right neuron has the same one (the ``(n, fi)`` layout), else None."""
+    deg = pattern.in_degrees()
+    return int(deg[0]) if deg.size and np.all(deg == deg[0]) else None
+
+
+def _sparse_kernel() -> str:
+    """The sparse path's kernel here: Numba on a CPU-only TensorFlow backend, keras.ops segment sums
+    elsewhere (other backends, GPUs)."""
+    if keras.backend.backend() != "tensorflow":
+        return "segment"
+    import tensorflow as tf
+    return "segment" if tf.config.list_physical_devices("GPU") else "numba"
+
+
 def _describe(pattern: adjmat.Pattern) -> dict:
     """JSON description of a pattern without its arrays (what ``get_config`` stores)."""
     return {"p": pattern.p, "n": pattern.n, "W": pattern.W, "kind": pattern.kind, "seed": pattern.seed,
             "meta": dict(pattern.meta)}
+
+
+def _degree_scaled_draws(init, pattern: adjmat.Pattern):
+    """One float32 draw per edge (length W, in edge order) from a variance-scaling initializer's distribution,
+    with variance ``scale / fan`` from the edge's real degrees (see :func:`degree_scaled_kernel`)."""
+    fi = pattern.in_degrees()[pattern.right].astype(np.float64)
+    fo = pattern.out_degrees()[pattern.left].astype(np.float64)
+    fan = {"fan_in": fi, "fan_out": fo, "fan_avg": (fi + fo) / 2.0}[init.mode]
+    std = np.sqrt(init.scale / np.maximum(fan, 1.0)).astype("float32")
+    unit = initializers.VarianceScaling(scale=1.0, mode="fan_in", distribution=init.distribution, seed=init.seed)
+    draws = ops.reshape(unit(shape=(1, pattern.W), dtype="float32"), (pattern.W,))
+    return ops.multiply(draws, std)
 
 
 def _initial_kernel(initializer, pattern: adjmat.Pattern, dtype: str):
@@ -71,16 +178,8 @@ def _initial_kernel(initializer, pattern: adjmat.Pattern, dtype: str):
     if isinstance(init, initializers.VarianceScaling):
         if W == 0:
             return ops.zeros((p, n), dtype=dtype)
-        fi = pattern.in_degrees()[pattern.right].astype(np.float64)
-        fo = pattern.out_degrees()[pattern.left].astype(np.float64)
-        fan = {"fan_in": fi, "fan_out": fo, "fan_avg": (fi + fo) / 2.0}[init.mode]
-        std = np.sqrt(init.scale / np.maximum(fan, 1.0)).astype("float32")
-        unit = initializers.VarianceScaling(scale=1.0, mode="fan_in", distribution=init.distribution,
-                                            seed=init.seed)
-        draws = ops.reshape(unit(shape=(1, W), dtype="float32"), (W,))
         indices = np.stack([pattern.left, pattern.right], axis=1).astype(np.int32)
-        kernel = ops.scatter(indices, ops.multiply(draws, std), (p, n))
-        return ops.cast(kernel, dtype)
+        return ops.cast(ops.scatter(indices, _degree_scaled_draws(init, pattern), (p, n)), dtype)
     full = init(shape=(p, n), dtype=dtype)
     return ops.multiply(full, ops.cast(pattern.to_mask(), full.dtype))
 
@@ -254,6 +353,14 @@ activity_regularizer, kernel_constraint, bias_constraint
     pattern_options : dict, optional
         Kind-specific generator options, as ``adjmat.get_kind(kind).options`` lists them (``{"type": 3,
         "dither": True}`` for ``"clash_free"``, ``{"epsilon": 11}`` for ``"erdos_renyi"``).
+    implementation : {"auto", "masked", "sparse"}
+        How the layer computes (docs/sparse.md).  ``"masked"``: a dense ``(p, n)`` kernel times the mask (cost
+        and memory of Dense).  ``"sparse"``: one trainable value per edge and kernels that never form a
+        ``(p, n)`` tensor (forward and backward O(batch x W); gradients, optimizer slots, regularizers and
+        constraints act on the W edge values; Keras counts W kernel parameters).  ``"auto"`` (default):
+        :func:`auto_implementation`'s measured rule, chosen in ``build`` from ``p``, ``n`` and ``W``
+        (:attr:`resolved_implementation` says which).  A model saved with one implementation loads into the
+        other (the variables convert in ``load_own_variables`` / ``set_weights``).
     **kwargs
         Base layer arguments (``name``, ``dtype`` such as ``"mixed_float16"``, ``trainable``).
 
@@ -261,30 +368,42 @@ activity_regularizer, kernel_constraint, bias_constraint
     ----------
     pattern : adjmat.Pattern
         The connection pattern, rebuilt from the stored ``left``/``right`` weights.
-    kernel, bias : keras.Variable
-        Trainable weights; ``kernel`` is ``(p, n)`` and exactly zero at absent positions.
+    kernel : keras.Variable or tensor
+        Masked path: the trainable ``(p, n)`` kernel variable, exactly zero at absent positions.  Sparse path:
+        a dense ``(p, n)`` view of :attr:`values`, built on request (O(p n) time and memory; read-only).
+    values : keras.Variable
+        Sparse path only: the trainable edge weights, length W, in the pattern's edge order.
+    bias : keras.Variable
+        Trainable bias (``None`` without ``use_bias``).
     left, right : keras.Variable
         Non-trainable int32 edge list (length W) in processing order.
     mask : keras.Variable
-        Non-trainable ``(p, n)`` 0/1 mask derived from ``left``/``right`` (variable dtype; autocast to the
-        compute dtype in ``call``).
+        Masked path only: non-trainable ``(p, n)`` 0/1 mask derived from ``left``/``right`` (variable dtype;
+        autocast to the compute dtype in ``call``).
+    resolved_implementation : str
+        ``"masked"`` or ``"sparse"`` once built (what ``"auto"`` chose).
 
     Notes
     -----
-    Weights, in ``get_weights()`` order: ``kernel``, ``bias`` (if ``use_bias``), ``left``, ``right``,
-    ``mask``.  ``get_config`` carries every constructor argument; once built, ``pattern`` is a description
+    Weights, in ``get_weights()`` order: masked ``kernel``, ``bias`` (if ``use_bias``), ``left``, ``right``,
+    ``mask``; sparse ``values``, ``bias``, ``left``, ``right``.  ``set_weights`` and loading accept either
+    list.  ``get_config`` carries every constructor argument; once built, ``pattern`` is a description
     ``{"p", "n", "W", "kind", "seed", "meta"}`` without the arrays, and :meth:`from_config` then makes
     placeholder weights that ``keras.models.load_model`` / ``load_weights`` / ``set_weights`` fill in: the
     topology always comes from the saved weights, never from regenerating.  ``layer.pattern`` refuses to
     answer until they are loaded.
 
-    ``set_weights`` re-derives ``mask`` from ``left``/``right`` and zeroes the kernel at absent positions.
+    ``set_weights`` re-derives ``mask`` from ``left``/``right`` and zeroes the kernel at absent positions (a
+    masked-format list given to a sparse layer keeps the kernel's entries at the edges).
 
     Not supported from Dense: LoRA (``lora_rank``, ``lora_alpha``, ``enable_lora``) and quantization
     (``quantize``, ``quantization_config``): a masked kernel would need masked adapters.
 
-    Compute and memory are those of Dense (the mask is dense); the win is exact sparsity semantics (zero
-    gradients and optimizer state for absent weights), the saved topology and the hardware edge order.
+    The masked path costs what Dense costs (the mask is dense); its win is exact sparsity semantics (zero
+    gradients and optimizer state for absent weights), the saved topology and the hardware edge order.  The
+    sparse path keeps those semantics with O(W) memory and O(batch x W) work; it runs with the Numba kernel
+    on CPU TensorFlow (no XLA: the layer reports ``supports_jit = False``) and with ``keras.ops`` segment sums
+    on other backends and on GPUs.
 
     Examples
     --------
@@ -299,6 +418,11 @@ activity_regularizer, kernel_constraint, bias_constraint
     ...                           predefsparse.SparseDense(2, activation="softmax", seed=2, density=0.5)])
     >>> model.output_shape
     (None, 2)
+    >>> thin = predefsparse.SparseDense(64, density=0.01, seed=0, implementation="sparse")
+    >>> _ = thin(np.ones((2, 1000), dtype="float32"))
+    >>> trainable = sum(int(np.prod(v.shape)) for v in thin.trainable_weights)
+    >>> trainable == thin.pattern.W + 64, tuple(thin.values.shape) == (thin.pattern.W,)
+    (True, True)
     """
 
     def __init__(self, units: int, activation=None, use_bias: bool = True, kernel_initializer="glorot_uniform",
@@ -306,8 +430,10 @@ activity_regularizer, kernel_constraint, bias_constraint
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, *,
                  pattern: adjmat.Pattern | Mapping[str, Any] | None = None, density: float | None = None,
                  fo: int | None = None, fi: int | None = None, kind: str = "usn", z: int | None = None,
-                 seed: Any = None, pattern_options: Mapping[str, Any] | None = None, **kwargs):
+                 seed: Any = None, pattern_options: Mapping[str, Any] | None = None,
+                 implementation: str = "auto", **kwargs):
         where = "SparseDense"
+        implementation = check_choice(where, "implementation", implementation, IMPLEMENTATIONS)
         units = check_int(where, "units", units, minimum=1)
         use_bias = check_bool(where, "use_bias", use_bias)
         density = check_float(where, "density", density, low=0.0, high=1.0, low_open=True, allow_none=True)
@@ -364,6 +490,10 @@ activity_regularizer, kernel_constraint, bias_constraint
         self.density, self.fo, self.fi, self.kind, self.z = density, fo, fi, kind, z
         self.seed = recorded
         self.pattern_options = pattern_options
+        self.implementation = implementation
+        self.resolved_implementation: str | None = None
+        self._loaded = True
+        self._uniform_fi: int | None = None
         self.input_spec = keras.layers.InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -422,21 +552,19 @@ activity_regularizer, kernel_constraint, bias_constraint
             raise ValueError(f"SparseDense: the input width must equal the pattern's p ({desc['p']}); received "
                              f"input_shape={tuple(input_shape)}.")
         n, W = self.units, desc["W"]
+        resolved = self.implementation
+        if resolved == "auto":
+            resolved = auto_implementation(p, n, W)
+        self.resolved_implementation = resolved
         if placeholder:
             left = right = np.zeros(W, dtype=np.int32)
-            mask = np.zeros((p, n), dtype="float32")
-            kernel_init = "zeros"
+            self._loaded = False
         else:
             left, right = pattern.left, pattern.right
-            mask = pattern.to_mask()
-            kernel_init = lambda shape, dtype=None: _initial_kernel(  # noqa: E731
-                self.kernel_initializer, pattern, dtype or "float32")
-
-        self._kernel = self.add_weight(name="kernel", shape=(p, n), initializer=kernel_init)
-        if self.kernel_regularizer is not None:
-            self._kernel.regularizer = _MaskedRegularizer(self.kernel_regularizer, self)
-        if self.kernel_constraint is not None:
-            self._kernel.constraint = _MaskedConstraint(self.kernel_constraint, self)
+        if resolved == "sparse":
+            self._build_sparse(pattern, p, n, W, placeholder)
+        else:
+            self._build_masked(pattern, p, n, placeholder)
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(n,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
@@ -446,23 +574,85 @@ activity_regularizer, kernel_constraint, bias_constraint
                                     initializer=lambda shape, dtype=None: np.asarray(left, dtype=np.int32))
         self.right = self.add_weight(name="right", shape=(W,), dtype="int32", trainable=False,
                                      initializer=lambda shape, dtype=None: np.asarray(right, dtype=np.int32))
-        mask_values = np.asarray(mask, dtype="float32")
-        self.mask = self.add_weight(name="mask", shape=(p, n), trainable=False,
-                                    initializer=lambda shape, dtype=None: ops.cast(mask_values, dtype))
+        if resolved == "masked":
+            mask_values = np.zeros((p, n), "float32") if placeholder else pattern.to_mask().astype("float32")
+            self.mask = self.add_weight(name="mask", shape=(p, n), trainable=False,
+                                        initializer=lambda shape, dtype=None: ops.cast(mask_values, dtype))
+        else:
+            self._uniform_fi = None if placeholder else _uniform_in_degree(pattern)
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: p})
         self.built = True
 
+    def _build_masked(self, pattern, p, n, placeholder):
+        kernel_init = "zeros" if placeholder else (lambda shape, dtype=None: _initial_kernel(  # noqa: E731
+            self.kernel_initializer, pattern, dtype or "float32"))
+        self._kernel = self.add_weight(name="kernel", shape=(p, n), initializer=kernel_init)
+        if self.kernel_regularizer is not None:
+            self._kernel.regularizer = _MaskedRegularizer(self.kernel_regularizer, self)
+        if self.kernel_constraint is not None:
+            self._kernel.constraint = _MaskedConstraint(self.kernel_constraint, self)
+
+    def _build_sparse(self, pattern, p, n, W, placeholder):
+        init = self.kernel_initializer
+        if type(init).__name__ in _SHAPED_INITIALIZERS:
+            raise SpecError(f"SparseDense: kernel_initializer must be element-wise or variance-scaling for "
+                            f"implementation='sparse' (it draws W = {W} edge values, never a (p, n) kernel); "
+                            f"received kernel_initializer={type(init).__name__}. Use implementation='masked'.")
+        values_init = "zeros" if placeholder else (lambda shape, dtype=None: _initial_values(  # noqa: E731
+            init, pattern, dtype or "float32"))
+        self.values = self.add_weight(name="values", shape=(W,), initializer=values_init,
+                                      regularizer=self.kernel_regularizer)
+        if self.kernel_constraint is not None:
+            self.values.constraint = _EdgeConstraint(self.kernel_constraint, self)
+        self._sparse_kernel = _sparse_kernel()
+        if self._sparse_kernel == "numba":
+            self.supports_jit = False  # tf.numpy_function: no XLA
+
     @property
     def kernel(self):
-        """The trainable ``(p, n)`` kernel variable (zero at absent positions)."""
+        """The ``(p, n)`` kernel: the trainable variable (masked path) or, on the sparse path, a dense view of
+        :attr:`values` made on request (O(p n) time and memory, read-only: assign to ``values`` instead)."""
         if not self.built:
             raise AttributeError("You must build the layer before accessing `kernel`.")
-        return self._kernel
+        if self.resolved_implementation == "masked":
+            return self._kernel
+        desc = self._description
+        indices = ops.stack([ops.cast(self.left, "int32"), ops.cast(self.right, "int32")], axis=1)
+        return ops.scatter(indices, ops.convert_to_tensor(self.values), (desc["p"], desc["n"]))
+
+    def edge_values(self) -> np.ndarray:
+        """The weight of every edge, in the pattern's edge order (length W, numpy; O(W) on the sparse path).
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> layer = SparseDense(3, fo=1, seed=0, implementation="sparse")
+        >>> _ = layer(np.ones((1, 6), dtype="float32"))
+        >>> layer.edge_values().shape
+        (6,)
+        """
+        if self.resolved_implementation == "sparse":
+            return np.asarray(ops.convert_to_numpy(self.values))
+        left = np.asarray(ops.convert_to_numpy(self.left))
+        right = np.asarray(ops.convert_to_numpy(self.right))
+        return np.asarray(ops.convert_to_numpy(self._kernel))[left, right]
 
     # ------------------------------------------------------------------ compute
     def call(self, inputs, training=None):
-        kernel = ops.multiply(self.kernel, self.mask)
-        x = ops.matmul(inputs, kernel)
+        if self.resolved_implementation == "sparse":
+            from . import _sparse_ops
+            p, n = self._description["p"], self.units
+            flat = inputs if len(inputs.shape) == 2 else ops.reshape(inputs, (-1, p))
+            values = ops.cast(self.values, inputs.dtype)
+            x = _sparse_ops.matmul(self._sparse_kernel, flat, values, self.left, self.right, n)
+            if len(inputs.shape) != 2:
+                x = ops.reshape(x, tuple(ops.shape(inputs)[:-1]) + (n,))
+        else:
+            x = ops.matmul(inputs, ops.multiply(self.kernel, self.mask))
         if self.bias is not None:
             x = ops.add(x, self.bias)
         if self.activation is not None:
@@ -487,72 +677,115 @@ activity_regularizer, kernel_constraint, bias_constraint
                 return self._pattern_obj
             raise AttributeError(f"SparseDense {self.name!r}: the pattern is generated in build() from the input "
                                  f"width; build the layer (or call it on data) before accessing `pattern`.")
-        left = np.asarray(ops.convert_to_numpy(self.left), dtype=np.int32)
-        right = np.asarray(ops.convert_to_numpy(self.right), dtype=np.int32)
-        if left.size and not np.any(ops.convert_to_numpy(self.mask)):
+        if not self._loaded:
             raise ValueError(f"SparseDense {self.name!r} was rebuilt from its config and its weights (which hold "
                              f"the pattern) were never loaded; use keras.models.load_model, model.load_weights or "
                              f"set_weights first.")
+        left = np.asarray(ops.convert_to_numpy(self.left), dtype=np.int32)
+        right = np.asarray(ops.convert_to_numpy(self.right), dtype=np.int32)
         desc = self._description
         seed = desc["seed"]
         return adjmat.Pattern(left, right, desc["p"], desc["n"], kind=desc["kind"],
                               seed=None if seed is None else int(seed), meta=desc["meta"])
 
-    def _sync_pattern(self, where: str, rederive: bool) -> None:
-        """Check the stored edge list; re-derive (or verify) the mask and zero absent kernel entries."""
+    def _check_edges(self, where: str, left, right) -> adjmat.Pattern:
+        """The stored edge list as a pattern, refused when invalid or with repeated edges (O(W))."""
         desc = self._description
-        left = np.asarray(ops.convert_to_numpy(self.left))
-        right = np.asarray(ops.convert_to_numpy(self.right))
         try:
             pat = adjmat.Pattern(left, right, desc["p"], desc["n"])
         except SpecError as err:
             raise ValueError(f"SparseDense {self.name!r}: {where}: the stored edge list is not a valid pattern: "
                              f"{err}") from None
-        mask = pat.to_mask()
-        if int(mask.sum()) != pat.W:
+        cells = pat.right.astype(np.int64) * pat.p + pat.left
+        if cells.size > 1 and np.any(cells[1:] == cells[:-1]):  # natural order: repeats are adjacent
             raise ValueError(f"SparseDense {self.name!r}: {where}: the stored edge list repeats edges "
-                             f"({pat.W} edges, {int(mask.sum())} distinct).")
-        stored = np.asarray(ops.convert_to_numpy(self.mask)) != 0
-        if not np.array_equal(stored, mask):
-            if not rederive:
+                             f"({pat.W} edges, {int(np.unique(cells).size)} distinct).")
+        return pat
+
+    def _store_weights(self, where: str, arrays: list, from_file: bool) -> None:
+        """Assign a weight list of either implementation (see the class Notes) to this layer's variables,
+        converting masked kernel <-> edge values through the stored edge list."""
+        desc = self._description
+        p, n, W = desc["p"], desc["n"], desc["W"]
+        arrays = [np.asarray(a) for a in arrays]
+        masked = bool(arrays) and arrays[0].ndim == 2
+        expected = (5 if masked else 4) - (0 if self.use_bias else 1)
+        if len(arrays) != expected:
+            raise ValueError(f"SparseDense {self.name!r}: {where}: expected {expected} weight arrays for a "
+                             f"{'masked' if masked else 'sparse'}-format list (use_bias={self.use_bias}); "
+                             f"received {len(arrays)}.")
+        first, rest = arrays[0], arrays[1:]
+        bias = rest.pop(0) if self.use_bias else None
+        left, right = rest[0], rest[1]
+        if left.shape != (W,) or right.shape != (W,):
+            raise ValueError(f"SparseDense {self.name!r}: {where}: left and right must have shape ({W},); "
+                             f"received {left.shape} and {right.shape}.")
+        pat = self._check_edges(where, left, right)
+        if masked:
+            if first.shape != (p, n) or rest[2].shape != (p, n):
+                raise ValueError(f"SparseDense {self.name!r}: {where}: kernel and mask must have shape ({p}, {n}); "
+                                 f"received {first.shape} and {rest[2].shape}.")
+            if from_file and not np.array_equal(rest[2] != 0, pat.to_mask()):
                 raise ValueError(f"SparseDense {self.name!r}: {where}: the stored mask does not match the stored "
                                  f"edge list; the saved file is inconsistent.")
+            edge = first[pat.left, pat.right]
+        else:
+            if first.shape != (W,):
+                raise ValueError(f"SparseDense {self.name!r}: {where}: values must have shape ({W},); received "
+                                 f"{first.shape}.")
+            edge = first
+        self.left.assign(pat.left)
+        self.right.assign(pat.right)
+        if bias is not None:
+            self.bias.assign(bias)
+        if self.resolved_implementation == "sparse":
+            self.values.assign(edge.astype(self.values.dtype))
+            self._uniform_fi = _uniform_in_degree(pat)
+        else:
+            mask = pat.to_mask()
+            if masked:
+                kernel = first if from_file else np.where(mask, first, 0)
+            else:
+                kernel = np.zeros((p, n), dtype=self._kernel.dtype)
+                kernel[pat.left, pat.right] = edge
+            self._kernel.assign(np.asarray(kernel, dtype=self._kernel.dtype))
             self.mask.assign(mask.astype(self.mask.dtype))
-        if rederive:
-            kernel = np.asarray(ops.convert_to_numpy(self._kernel))
-            if np.any(kernel[~mask]):
-                kernel = np.where(mask, kernel, 0).astype(kernel.dtype)
-                self._kernel.assign(kernel)
+        self._loaded = True
 
-    def _assign_pattern(self, pattern: adjmat.Pattern, kernel) -> None:
-        """Replace the pattern (same p, n and W: the weight shapes are fixed) and the kernel in place.
+    def _assign_pattern(self, pattern: adjmat.Pattern, values) -> None:
+        """Replace the pattern (same p, n and W: the weight shapes are fixed) and the edge values in place.
 
-        For dynamic-sparsity callbacks (:class:`predefsparse.evolution.SETCallback`); the caller resets the optimizer
-        state of changed cells.
+        ``values`` are the new edges' weights in ``pattern``'s edge order (length W).  For dynamic-sparsity
+        callbacks (:class:`predefsparse.evolution.SETCallback`); the caller moves the optimizer state.
         """
         desc = self._description
         if not self.built or (pattern.p, pattern.n, pattern.W) != (desc["p"], desc["n"], desc["W"]):
             raise ValueError(f"SparseDense {self.name!r}: a replacement pattern must keep p, n and W "
                              f"({desc['p']}, {desc['n']}, {desc['W']}); received ({pattern.p}, {pattern.n}, "
                              f"{pattern.W}).")
-        mask = pattern.to_mask()
+        values = np.asarray(values)
         self.left.assign(pattern.left)
         self.right.assign(pattern.right)
-        self.mask.assign(mask.astype(self.mask.dtype))
-        self._kernel.assign(np.where(mask, np.asarray(kernel), 0).astype(self._kernel.dtype))
+        if self.resolved_implementation == "sparse":
+            self.values.assign(values.astype(self.values.dtype))
+            self._uniform_fi = _uniform_in_degree(pattern)
+        else:
+            kernel = np.zeros((pattern.p, pattern.n), dtype=self._kernel.dtype)
+            kernel[pattern.left, pattern.right] = values
+            self.mask.assign(pattern.to_mask().astype(self.mask.dtype))
+            self._kernel.assign(kernel)
         self._pattern_obj = pattern
         self._description = _describe(pattern)
 
     def load_own_variables(self, store):
-        super().load_own_variables(store)
-        if self.built:
-            self._sync_pattern("load", rederive=False)
+        """Load this layer's variables from a ``.keras`` / weights file of either implementation."""
+        arrays = [store[str(i)] for i in range(len(store.keys()))]
+        self._store_weights("load", arrays, from_file=True)
 
     def set_weights(self, weights):
-        """Set ``[kernel, bias, left, right, mask]`` (as from ``get_weights``); the mask is re-derived from
-        ``left``/``right`` and absent kernel entries are set to zero."""
-        super().set_weights(weights)
-        self._sync_pattern("set_weights", rederive=True)
+        """Set the weights from a list in either implementation's ``get_weights`` order (class Notes); on the
+        masked path the mask is re-derived from ``left``/``right`` and absent kernel entries set to zero."""
+        self._store_weights("set_weights", list(weights), from_file=False)
 
     # ------------------------------------------------------------------ config
     def get_config(self):
@@ -575,6 +808,7 @@ activity_regularizer, kernel_constraint, bias_constraint
             "z": self.z,
             "seed": self.seed,
             "pattern_options": dict(self.pattern_options),
+            "implementation": self.implementation,
         }
         return {**base_config, **config}
 

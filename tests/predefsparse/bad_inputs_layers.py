@@ -160,6 +160,22 @@ _CONV_GRU = [
     ("negative seed", lambda: _models().conv_gru(seed=-3), ("seed=-3",)),
 ]
 
+_IMPLEMENTATION = [
+    ("implementation unknown", lambda: _dense(3, density=0.5, implementation="csr"),
+     ("implementation must be", "implementation='csr'", "'sparse'")),
+    ("implementation not a string", lambda: _dense(3, density=0.5, implementation=1), ("implementation=1",)),
+    ("orthogonal initializer on the sparse path",
+     lambda: _dense(3, density=0.5, implementation="sparse", kernel_initializer="orthogonal")(np.ones((1, 6))),
+     ("kernel_initializer must be element-wise", "implementation='masked'")),
+]
+
+_AUTO = [
+    ("p zero", lambda: _layers().auto_implementation(0, 4, 1), ("p must be", "p=0")),
+    ("n not an int", lambda: _layers().auto_implementation(4, 2.5, 1), ("n must be", "n=2.5")),
+    ("W negative", lambda: _layers().auto_implementation(4, 4, -1), ("W must be", "W=-1")),
+    ("W above p * n", lambda: _layers().auto_implementation(4, 4, 17), ("W must be at most p * n (16)", "W=17")),
+]
+
 _SET = [
     ("zeta 1", lambda: _evolution().SETCallback(zeta=1.0), ("zeta must be", "zeta=1.0")),
     ("zeta negative", lambda: _evolution().SETCallback(zeta=-0.1), ("zeta=-0.1",)),
@@ -185,6 +201,8 @@ def _cases(name, table):
 CASES: list[Case] = (
     _cases("predefsparse.layers.SparseDense", _DENSE)
     + _cases("predefsparse.SparseDense", _DENSE[:6])
+    + _cases("predefsparse.layers.SparseDense", _IMPLEMENTATION)
+    + _cases("predefsparse.layers.auto_implementation", _AUTO)
     + _cases("predefsparse.layers.sparse", _SPARSE)
     + _cases("predefsparse.sparse", _SPARSE[:4])
     + _cases("predefsparse.models.mlp", _MLP)

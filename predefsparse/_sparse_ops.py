@@ -1,0 +1,149 @@
+"""Kernels of the truly sparse path of :class:`~predefsparse.layers.SparseDense` (docs/sparse.md).
+
+The layer keeps one value per edge, ``values[j]`` for the edge ``left[j] -> right[j]`` of its pattern, in the
+pattern's natural order (``right`` non-decreasing, i.e. CSR by output neuron).  ``y = x @ K`` with the implicit
+``(p, n)`` kernel ``K[left[j], right[j]] = values[j]`` is computed in O(batch x W) without ever forming ``K``:
+
+- ``"numba"``: Numba kernels over the transposed activations (``x.T`` is ``(p, batch)``, so every edge is one
+  contiguous axpy of length ``batch``), called from the TensorFlow graph through ``tf.numpy_function`` with a
+  ``tf.custom_gradient`` (the fastest measured on CPU: docs/sparse.md);
+- ``"segment"``: ``keras.ops`` only (a gather of the inputs per edge, a multiply and a segment sum by output
+  neuron), for every backend and device; gradients by automatic differentiation.
+
+Kernels trust their inputs: the layer validated the edge list.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+KERNELS = ("numba", "segment")
+
+
+@njit(cache=True)
+def _pointers(index, size):  # pragma: no cover - compiled
+    """Group pointers (int64, size + 1): edges with ``index == k`` are the k-th group (int32 ``index``)."""
+    ptr = np.zeros(size + 1, np.int64)
+    for j in range(index.size):
+        ptr[index[j] + 1] += 1
+    for k in range(size):
+        ptr[k + 1] += ptr[k]
+    return ptr
+
+
+@njit(cache=True)
+def _csr(right, n):  # pragma: no cover - compiled
+    """Row pointers (int64, length n + 1) of edges sorted by ``right`` (int32, non-decreasing)."""
+    return _pointers(right, n)
+
+
+@njit(cache=True)
+def _csc(left, p):  # pragma: no cover - compiled
+    """Column pointers (int64, p + 1) and the edge permutation (int64, W) that groups edges by ``left``."""
+    ptr = _pointers(left, p)
+    pos = ptr[:-1].copy()
+    perm = np.empty(left.size, np.int64)
+    for j in range(left.size):
+        perm[pos[left[j]]] = j
+        pos[left[j]] += 1
+    return ptr, perm
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _forward_t(xt, left, right, values, n):  # pragma: no cover - compiled
+    """``y.T`` (float32, (n, batch)) from ``x.T`` (float32 C-order (p, batch)) and the edges (int32 left,
+    int32 right non-decreasing, float32 values, length W)."""
+    b = xt.shape[1]
+    ptr = _csr(right, n)
+    yt = np.empty((n, b), np.float32)
+    for r in prange(n):
+        acc = np.zeros(b, np.float32)
+        for j in range(ptr[r], ptr[r + 1]):
+            w = values[j]
+            l = left[j]
+            for i in range(b):
+                acc[i] += w * xt[l, i]
+        yt[r, :] = acc
+    return yt
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _backward_t(xt, gt, left, right, values, n):  # pragma: no cover - compiled
+    """Gradients ``(dx.T, dvalues)``: float32 ``(p, batch)`` and ``(W,)``, from ``x.T`` ``(p, batch)`` and the
+    output gradient ``g.T`` ``(n, batch)`` (both float32, C-order)."""
+    p, b = xt.shape
+    ptr = _csr(right, n)
+    dv = np.empty(left.size, np.float32)
+    for r in prange(n):
+        for j in range(ptr[r], ptr[r + 1]):
+            l = left[j]
+            s = np.float32(0.0)
+            for i in range(b):
+                s += xt[l, i] * gt[r, i]
+            dv[j] = s
+    cptr, perm = _csc(left, p)
+    dxt = np.empty((p, b), np.float32)
+    for l in prange(p):
+        acc = np.zeros(b, np.float32)
+        for k in range(cptr[l], cptr[l + 1]):
+            j = perm[k]
+            w = values[j]
+            r = right[j]
+            for i in range(b):
+                acc[i] += w * gt[r, i]
+        dxt[l, :] = acc
+    return dxt, dv
+
+
+def forward_numpy(x: np.ndarray, left: np.ndarray, right: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``x @ K`` for a 2-D float32 ``x`` (batch, p): the host side of the ``"numba"`` kernel."""
+    xt = np.ascontiguousarray(np.asarray(x, dtype=np.float32).T)
+    return np.ascontiguousarray(_forward_t(xt, left, right, np.asarray(values, np.float32), int(n)).T)
+
+
+def backward_numpy(x, g, left, right, values, n):
+    """``(dx, dvalues)`` for ``y = x @ K`` given the output gradient ``g`` (batch, n)."""
+    xt = np.ascontiguousarray(np.asarray(x, dtype=np.float32).T)
+    gt = np.ascontiguousarray(np.asarray(g, dtype=np.float32).T)
+    dxt, dv = _backward_t(xt, gt, left, right, np.asarray(values, np.float32), int(n))
+    return np.ascontiguousarray(dxt.T), dv
+
+
+def numba_matmul(x, values, left, right, n: int):
+    """``x @ K`` as a TensorFlow op with gradients for ``x`` and ``values`` (2-D float32 ``x``)."""
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def op(x, values):
+        y = tf.numpy_function(lambda a, v, lf, rt: forward_numpy(a, lf, rt, v, n), [x, values, left, right],
+                              tf.float32, stateful=False)
+        y.set_shape([x.shape[0], n])
+
+        def grad(g):
+            dx, dv = tf.numpy_function(lambda a, gg, v, lf, rt: backward_numpy(a, gg, lf, rt, v, n),
+                                       [x, g, values, left, right], [tf.float32, tf.float32], stateful=False)
+            dx.set_shape(x.shape)
+            dv.set_shape(values.shape)
+            return dx, dv
+
+        return y, grad
+
+    return op(x, values)
+
+
+def segment_matmul(x, values, left, right, n: int):
+    """``x @ K`` with ``keras.ops`` only: gather the inputs of every edge, scale, sum by output neuron."""
+    from keras import ops
+    xt = ops.transpose(x)                                   # (p, batch)
+    per_edge = ops.multiply(ops.take(xt, left, axis=0), ops.expand_dims(values, 1))  # (W, batch)
+    return ops.transpose(ops.segment_sum(per_edge, right, num_segments=n, sorted=True))
+
+
+def matmul(kernel: str, x, values, left, right, n: int):
+    """Dispatch to one of :data:`KERNELS` (``x`` 2-D, values in the compute dtype)."""
+    if kernel == "numba":
+        from keras import ops
+        dtype = x.dtype
+        y = numba_matmul(ops.cast(x, "float32"), ops.cast(values, "float32"), left, right, n)
+        return ops.cast(y, dtype)
+    return segment_matmul(x, values, left, right, n)
