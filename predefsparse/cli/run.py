@@ -92,7 +92,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="dropout rate after each hidden layer (one, or one per hidden layer)")
     p.add_argument("--epsilon", type=float, default=None, metavar="E",
                    help="erdos_renyi: the SET density parameter epsilon (then --fo is not needed)")
-    p.add_argument("--out", default=None, metavar="DIR", help="results folder (default results/<derived name>)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="results folder (default results/<dataset>_<net>_<kind>_e<epochs>_<hash of the other "
+                   "settings>)")
     r = p.add_mutually_exclusive_group()
     r.add_argument("--resume", action="store_true", help="continue an interrupted run in --out (same settings; "
                    "a larger --epochs continues a finished run)")
