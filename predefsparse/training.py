@@ -699,7 +699,12 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
                 raise
 
         # ---- 4. evaluate once, finish
-        preds = _evaluate(where, model, records, data, valtest, batch_size, preds_compare, compare_path)
+        try:
+            preds = _evaluate(where, model, records, data, valtest, batch_size, preds_compare, compare_path)
+        except DivergenceError as err:
+            folder.fail(records, {"epoch": records.epochs_done, "step": None, "what": "the test metrics",
+                                  "value": str(err)})
+            raise
         _set_net_facts(records, model)
         evolution = _evolution(callbacks)
         if evolution is not None:
