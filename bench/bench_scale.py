@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import json
 import math
 import os
@@ -169,19 +168,22 @@ def run_set(case: dict) -> dict:
 
 # ---------------------------------------------------------------------------------------------- child: ours
 def _build_ours(H: int, seed: int, implementation: str):
+    """SET's MLP from SparseDense layers: ER junctions with SET's expected edge counts, N(0, 0.1^2) weights as
+    SET draws them, zero biases; one seed per junction spawned from ``seed``."""
     import keras
+    import numpy as np
 
-    from predefsparse import models
+    from predefsparse import SparseDense
 
-    kwargs = dict(densities=densities(H), kind="erdos_renyi", activation="relu", output_activation="sigmoid",
-                  kernel_initializer=keras.initializers.RandomNormal(stddev=0.1), bias_initializer="zeros",
-                  seed=seed)
-    if "implementation" in inspect.signature(models.mlp).parameters:
-        kwargs["implementation"] = implementation
-    elif implementation != "masked":
-        raise RuntimeError(f"predefsparse.models.mlp has no implementation= yet; run with --implementation "
-                           f"masked (received {implementation!r})")
-    return models.mlp(config(H), **kwargs)
+    sizes = config(H)
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes) - 1)
+    x = inputs = keras.Input((sizes[0],), name="inputs")
+    for i, (n, d) in enumerate(zip(sizes[1:], densities(H))):
+        last = i == len(sizes) - 2
+        x = SparseDense(n, activation="sigmoid" if last else "relu", density=d, kind="erdos_renyi",
+                        kernel_initializer=keras.initializers.RandomNormal(stddev=0.1), bias_initializer="zeros",
+                        seed=seeds[i], implementation=implementation, name=f"junction{i + 1}")(x)
+    return keras.Model(inputs, x, name=f"set_mlp_{H}")
 
 
 def run_ours(case: dict) -> dict:
@@ -205,7 +207,7 @@ def run_ours(case: dict) -> dict:
     setup = _since(t0)
     layers = [layer for layer in model.layers if isinstance(layer, SparseDense)]
     W = int(sum(layer.pattern.W for layer in layers))
-    impl = sorted({str(getattr(layer, "implementation", "masked")) for layer in layers})
+    impl = sorted({_impl_name(layer) for layer in layers})
 
     marks: dict[str, list[tuple[float, float]]] = {"begin": [], "end": [], "rewired": []}
 
@@ -221,13 +223,14 @@ def run_ours(case: dict) -> dict:
         def on_epoch_end(self, epoch, logs=None):
             marks[self.key].append(_now())
 
+    rewire = case.get("rewire", True)
     cb = SETCallback(zeta=ZETA, layers=[layer.name for layer in layers], seed=case["seed"])
     model.fit(x, y, batch_size=BATCH, epochs=case["epochs"], verbose=0, shuffle=True,
-              callbacks=[Clock("end"), cb, Clock("rewired")])
+              callbacks=[Clock("end"), cb, Clock("rewired")] if rewire else [Clock("end")])
     epochs = [[e[0] - b[0], e[1] - b[1]] for b, e in zip(marks["begin"], marks["end"])]
-    rewires = [[r[0] - e[0], r[1] - e[1]] for e, r in zip(marks["end"], marks["rewired"])]
+    rewires = [[r[0] - e[0], r[1] - e[1]] for e, r in zip(marks["end"], marks["rewired"])] if rewire else []
     steps = len({h["epoch"] for h in cb.history})
-    if steps < case["epochs"]:   # the callback leaves the last epoch's pattern alone: rewire it here, timed
+    if rewire and steps < case["epochs"]:   # the callback leaves the last epoch alone: rewire it here, timed
         t0 = _now()
         _rewire_now(cb, model, case["epochs"] - 1)
         rewires[-1] = _since(t0)
@@ -236,6 +239,11 @@ def run_ours(case: dict) -> dict:
     peak = _maxrss_mb()
     return {"side": "ours", "H": case["H"], "W": W, "W_after": W_after, "setup": setup, "epochs": epochs,
             "rewires": rewires, "acc": acc, "base_mb": base, "peak_mb": peak, "impl": "SparseDense " + "/".join(impl)}
+
+
+def _impl_name(layer) -> str:
+    """The implementation a built SparseDense runs (``masked`` before the sparse path existed)."""
+    return str(getattr(layer, "resolved_implementation", None) or getattr(layer, "implementation", "masked"))
 
 
 def _rewire_now(cb, model, epoch: int) -> None:
@@ -308,7 +316,7 @@ def _times(res: dict) -> dict[str, tuple[float, float]]:
         return sum(p[i] for p in pairs) / len(pairs)
 
     ep = (mean(res["epochs"], 0), mean(res["epochs"], 1))
-    rw = (mean(res["rewires"], 0), mean(res["rewires"], 1))
+    rw = (mean(res["rewires"], 0), mean(res["rewires"], 1)) if res["rewires"] else (math.nan, math.nan)
     return {"setup": tuple(res["setup"]), "epoch": ep, "rewire": rw, "total": (ep[0] + rw[0], ep[1] + rw[1])}
 
 
@@ -338,6 +346,7 @@ def main(argv=None) -> int:
     ap.add_argument("--set-code", help="folder of SET's code (the repository root or its "
                                        "SET-MLP-Sparse-Python-Data-Structures/); absent: published figures only")
     ap.add_argument("--ours-only", action="store_true", help="do not run SET's side; read it from --set-record")
+    ap.add_argument("--no-rewire", action="store_true", help="our side without SETCallback (set-up and epoch only)")
     ap.add_argument("--set-only", action="store_true", help="run (and record) SET's side only")
     ap.add_argument("--set-record", default=DEFAULT_RECORD, help=f"JSON record of SET's side (default "
                                                                  f"{DEFAULT_RECORD})")
@@ -396,7 +405,7 @@ def main(argv=None) -> int:
     print(f"data : seeded synthetic set of the lung shape (203 x {INPUTS}, 5 classes; lung itself is not available "
           f"offline): {N_TRAIN} training samples ({N_TRAIN // BATCH} steps per epoch), {203 - N_TRAIN} test; "
           f"speed, not accuracy")
-    print(f"ours : predefsparse.models.mlp(kind='erdos_renyi', implementation={args.implementation!r}) + "
+    print(f"ours : predefsparse.SparseDense(kind='erdos_renyi', implementation={args.implementation!r}) x 4 + "
           f"SETCallback in model.fit")
     if set_path is not None:
         print(f"SET  : {set_path} (imported in each case with the shims printed there)")
@@ -425,7 +434,7 @@ def main(argv=None) -> int:
             check_memory("bench_scale", estimate_bytes(ours_side, H),
                          f"our side at H={H:,} (see estimate_bytes)")
             ours = _child({"side": "ours", "H": H, "epochs": args.epochs, "seed": args.seed,
-                           "implementation": args.implementation})
+                           "implementation": args.implementation, "rewire": not args.no_rewire})
         except _Skipped:
             pass
         except (SpecError, RuntimeError) as err:

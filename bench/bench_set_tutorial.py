@@ -123,8 +123,13 @@ def run_one(variant: str, seed: int, epochs: int, data, implementation: str) -> 
     return {"variant": variant, "seed": seed, "epochs": epochs, "acc": acc, "max": acc[best], "max_epoch": best + 1,
             "last": acc[-1], "final_model": final, "seconds_per_epoch": wall / epochs,
             "W": [int(layer.pattern.W) for layer in sparse] or None,
-            "implementation": sorted({str(getattr(layer, "implementation", "masked")) for layer in sparse}) or None,
+            "implementation": sorted({_impl_name(layer) for layer in sparse}) or None,
             "set_rule": rule}
+
+
+def _impl_name(layer) -> str:
+    """The implementation a built SparseDense runs (``masked`` before the sparse path existed)."""
+    return str(getattr(layer, "resolved_implementation", None) or getattr(layer, "implementation", "masked"))
 
 
 def _plain(value):
