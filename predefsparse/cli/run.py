@@ -203,6 +203,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         results._CLI.reset(token)
     print()
-    print(format_summary(records))
-    print(f"predefsparse run: results written to {records.folder}")
+    print(format_summary(records))  # its last line says where the run wrote
     return 0

@@ -41,7 +41,7 @@ def test_run_prints_summary_and_writes_results(mnist_file, tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0
     assert "junction1      800     32      6400" in text and "test         accuracy" in text
-    assert f"results written to {out}" in text
+    assert text.rstrip().splitlines()[-1] == f"results      {out}"
     records = json.loads((out / "records.json").read_text())
     assert records["epochs_done"] == 2 and records["z"] == [100, 16] and records["kind"] == "clash_free"
     assert (out / "model.keras").is_file() and len(list((out / "patterns").glob("*.npz"))) == 2
@@ -73,8 +73,9 @@ def test_runs_differing_in_dataset_or_epochs_write_different_folders(mnist_file,
     folders = []
     for dataset, epochs in ((mnist_file, "1"), (digits_file, "1"), (mnist_file, "2")):
         assert main(["run", "--dataset", dataset, "--epochs", epochs] + net) == 0
-        line = [t for t in capsys.readouterr().out.splitlines() if t.startswith("predefsparse run: results")][0]
-        folders.append(line.rsplit(" ", 1)[1])
+        last = capsys.readouterr().out.rstrip().splitlines()[-1]
+        assert last.startswith("results      ")
+        folders.append(last.rsplit(" ", 1)[1])
     assert len(set(folders)) == 3 and all((tmp_path / f / "records.json").is_file() for f in folders)
     assert folders[0].startswith("results/mnist-small_net800-16-10_fo4-10_clash_free_e1_")
     assert folders[1].startswith("results/mnist-other_") and "_e2_" in folders[2]
