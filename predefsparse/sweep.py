@@ -1118,14 +1118,16 @@ def _figures(rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, str, str, str
             n = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
             if name == "accuracy_vs_density" and len(xs) == 1 and xs[0] == 1.0:
                 # a fully connected reference: a level to compare the sparse lines with
-                ax.axhline(mid[0], linestyle="--", linewidth=1, color="0.35", label=f"{group} (n={n})")
+                (probe,) = ax.plot([], [])  # the next colour of the cycle, so two references differ
+                ax.axhline(mid[0], linestyle="--", linewidth=1.2, color=probe.get_color(), label=f"{group} (n={n})")
                 continue
             style = {"linestyle": "none"} if name == "throughput_vs_z" else {}  # separate designs: no lines
             (line,) = ax.plot(xs, mid, marker="o", markersize=4, label=f"{group} (n={n})", **style)
             if counts[-1] > 1 and not style:
                 ax.fill_between(xs, [np.percentile(v, 10) for v in ys], [np.percentile(v, 90) for v in ys],
                                 color=line.get_color(), alpha=0.2, linewidth=0)
-        if logx and all(p[0] > 0 for pts in series.values() for p in pts):
+        xs_all = [p[0] for pts in series.values() for p in pts]
+        if logx and min(xs_all) > 0 and max(xs_all) >= 10 * min(xs_all):  # log only over a decade or more
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # minor labels overlap
         ax.set_xlabel(xlabel)
