@@ -32,7 +32,8 @@ _FORMAT = "adjmat.Pattern/1"
 
 
 def atomic_write(path: str | os.PathLike, write) -> str:
-    """Write a file atomically: ``write(fileobj)`` into a temp file in the same folder, then rename.
+    """Write a file atomically and durably: ``write(fileobj)`` into a temp file in the same folder, fsync it,
+    rename it over ``path``, then fsync the folder so the rename itself survives a crash or power cut.
 
     The file gets the usual permissions (0666 less the umask), as ``open`` would give it.  Returns the final
     path as a string.
@@ -62,7 +63,22 @@ def atomic_write(path: str | os.PathLike, write) -> str:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _fsync_dir(folder)
     return path
+
+
+def _fsync_dir(folder: str) -> None:
+    """fsync a folder (makes a rename in it durable); a no-op where the platform cannot open folders."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _frozen(arr: np.ndarray, dtype=np.int32) -> np.ndarray:

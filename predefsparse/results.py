@@ -430,25 +430,10 @@ def _refuse_constant(name: str):
 
 
 # ----------------------------------------------------------------------------------------------- files
-def _fsync_dir(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def durable_write(path: str | os.PathLike, write: Callable[[Any], Any]) -> str:
-    """:func:`adjmat.pattern.atomic_write` (temp file, fsync, rename), then fsync of the folder so the rename
-    survives a power cut.  Every file of a run folder goes through here."""
-    out = atomic_write(path, write)
-    _fsync_dir(os.path.dirname(os.path.abspath(out)))
-    return out
+    """:func:`adjmat.pattern.atomic_write` (temp file, fsync, rename, fsync of the folder): every file of a run
+    folder goes through here."""
+    return atomic_write(path, write)
 
 
 def _verify_keras_file(path: str) -> None:
@@ -713,9 +698,8 @@ class RunFolder:
         names = []
         for i, layer in enumerate(_sparse_layers(model)):
             name = f"{i + 1}_{layer.name}.npz"
-            layer.pattern.save(os.path.join(folder, name))  # atomic (temp, fsync, rename)
+            layer.pattern.save(os.path.join(folder, name))  # atomic and durable (temp, fsync, rename, fsync)
             names.append(name)
-        _fsync_dir(folder)
         if os.path.isdir(folder):
             for stale in set(os.listdir(folder)) - set(names):
                 if stale.endswith(".npz"):
