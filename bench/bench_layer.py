@@ -1,9 +1,22 @@
-"""Time per training epoch: SparseDense vs Dense vs the original approach (Dense + per-batch mask callback).
+"""Time per training epoch: SparseDense vs Dense vs the original approach (Dense + per-batch mask callback);
+and one training step of Dense vs SparseDense's masked and sparse paths over widths and densities.
 
 Run::
 
     python bench/bench_layer.py                # 5 timed epochs per run, about 1 minute on 2 cores
     python bench/bench_layer.py --epochs 5
+    python bench/bench_layer.py --grid         # one step, widths 1k-16k x densities 0.1 %-50 %, plot in bench/out
+    python bench/bench_layer.py --grid --widths 4096 --densities 0.01 0.001   # the issue-10 acceptance point
+
+``--grid``: one single-layer model per (width w, density, approach), ``w x w`` junction, batch 256 of standard
+normal inputs, MSE against a fixed target, Adam; one training step is ``train_on_batch`` after two warm-up
+steps, best of ``--repeats`` (the machine is shared: the best is the least disturbed).  Approaches: ``Dense``
+(``keras.layers.Dense``), ``masked`` and ``sparse`` (``SparseDense(implementation=...)``, a usn pattern).  Dense
+and masked are skipped above ``--dense-limit`` bytes of kernel (float32 p x n).  The table gives ms per step,
+Dense / sparse and masked / sparse, and per width the crossover density (the largest density measured at which
+sparse is still faster than masked); the layer memory column is the bytes of the layer's variables plus Adam's
+slots.  Acceptance (issue 10): at 4096 x 4096, batch 256, sparse >= 5x faster than Dense and than masked at 1 %,
+>= 20x at 0.1 %.
 
 Workload: real MNIST (60,000 training images, 784 features padded to 800), the MLP (800, 100, 10) with
 fo (50, 10) clash-free (the published net), Adam 1e-3, batch 256, categorical cross-entropy, ``fit`` on numpy
@@ -88,13 +101,138 @@ def build(approach: str, seed: int = 0, steps_per_execution: int = 1):
     return model, callbacks
 
 
+def _step_model(approach: str, w: int, density: float, seed: int = 0):
+    inputs = keras.Input((w,))
+    if approach == "Dense":
+        layer = keras.layers.Dense(w)
+    else:
+        layer = SparseDense(w, density=density, seed=seed, implementation=approach)
+    model = keras.Model(inputs, layer(inputs))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    return model, layer
+
+
+def _layer_bytes(model, layer) -> int:
+    """Bytes of the layer's variables plus the optimizer slots of its trainable ones."""
+    names = [v.path.replace("/", "_") for v in layer.trainable_weights]
+    slots = [v for v in model.optimizer.variables if any(name in v.path for name in names)]
+    return sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in list(layer.weights) + slots)
+
+
+def grid(args) -> int:
+    """One training step of Dense / masked / sparse over widths x densities; table, crossovers, plot."""
+    rng = np.random.default_rng(0)
+    rows = []
+    print(f"# bench_layer --grid: one training step (train_on_batch, Adam, MSE), batch {args.batch_size}, "
+          f"w x w junctions, usn patterns, best of {args.repeats} after 2 warm-up steps")
+    print(machine_info(("numpy", "numba", "keras", "tensorflow", "predefsparse")))
+    print(f"| {'w':>6} | {'density':>8} | {'W':>10} | {'Dense ms':>9} | {'masked ms':>9} | {'sparse ms':>9} "
+          f"| {'Dense/sp':>8} | {'mask/sp':>8} | {'sparse layer MB':>15} |")
+    print("|" + "|".join("-" * (k + 2) for k in (6, 8, 10, 9, 9, 9, 8, 8, 15)) + "|")
+    for w in args.widths:
+        x = rng.normal(size=(args.batch_size, w)).astype("float32")
+        y = rng.normal(size=(args.batch_size, w)).astype("float32")
+        dense_ms = None
+        for density in args.densities:
+            ms, mem = {}, None
+            for approach in ("Dense", "masked", "sparse"):
+                if approach != "sparse" and 4 * w * w > args.dense_limit:
+                    continue
+                if approach == "Dense" and dense_ms is not None:
+                    ms["Dense"] = dense_ms  # Dense does not depend on the density
+                    continue
+                model, layer = _step_model(approach, w, density)
+                for _ in range(2):
+                    model.train_on_batch(x, y)
+                best = float("inf")
+                for _ in range(args.repeats):
+                    t0 = time.perf_counter()
+                    model.train_on_batch(x, y)
+                    best = min(best, time.perf_counter() - t0)
+                ms[approach] = 1000 * best
+                if approach == "Dense":
+                    dense_ms = ms["Dense"]
+                if approach == "sparse":
+                    mem = _layer_bytes(model, layer)
+                    W = layer.pattern.W
+                del model, layer
+            rows.append((w, density, W, ms.get("Dense"), ms.get("masked"), ms["sparse"], mem))
+            r = rows[-1]
+
+            def fmt(v, spec):
+                return format(v, spec) if v is not None else "-"
+            print(f"| {w:>6} | {density:>8.3%} | {W:>10,} | {fmt(r[3], '9.1f'):>9} | {fmt(r[4], '9.1f'):>9} "
+                  f"| {r[5]:>9.1f} | {fmt(r[3] and r[3] / r[5], '7.1f') + 'x':>8} "
+                  f"| {fmt(r[4] and r[4] / r[5], '7.1f') + 'x':>8} | {mem / 1e6:>15.2f} |", flush=True)
+    print("crossover density per width (largest density measured where sparse beats masked; 'all' = at every "
+          "density measured):")
+    for w in args.widths:
+        mine = [r for r in rows if r[0] == w and r[4] is not None]
+        wins = [r[1] for r in mine if r[5] < r[4]]
+        if not mine:
+            print(f"  w={w}: masked not measured (kernel above --dense-limit)")
+        elif len(wins) == len(mine):
+            print(f"  w={w}: all (sparse faster up to {max(wins):.1%})")
+        else:
+            print(f"  w={w}: {max(wins):.1%}" if wins else f"  w={w}: none (masked faster everywhere)")
+    ok = True
+    for density, need in ((0.01, 5.0), (0.001, 20.0)):
+        for r in rows:
+            if r[0] == 4096 and abs(r[1] - density) < 1e-12 and r[3] is not None and r[4] is not None:
+                good = r[3] / r[5] >= need and r[4] / r[5] >= need
+                ok &= good
+                print(f"acceptance 4096 x 4096, {density:.1%}: Dense/sparse {r[3] / r[5]:.1f}x, masked/sparse "
+                      f"{r[4] / r[5]:.1f}x (need >= {need:g}x) {'PASS' if good else 'FAIL'}")
+    if args.plot:
+        _plot_grid(rows, args)
+    return 0 if ok else 1
+
+
+def _plot_grid(rows, args) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for w in args.widths:
+        mine = [r for r in rows if r[0] == w]
+        d = [100 * r[1] for r in mine]
+        line, = ax.plot(d, [r[5] for r in mine], "o-", label=f"sparse, w={w}")
+        masked = [(100 * r[1], r[4]) for r in mine if r[4] is not None]
+        if masked:
+            ax.plot(*zip(*masked), "s--", color=line.get_color(), alpha=0.6, label=f"masked, w={w}")
+        if mine[0][3] is not None:
+            ax.axhline(mine[0][3], color=line.get_color(), lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("density (%)")
+    ax.set_ylabel("ms per training step (best)")
+    ax.set_title(f"SparseDense training step: sparse vs masked (dotted: Dense), batch {args.batch_size}", fontsize=9)
+    ax.legend(fontsize=6, ncol=2)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "bench_layer_grid.png")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot: {path}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grid", action="store_true", help="one training step over widths x densities")
+    parser.add_argument("--widths", type=int, nargs="+", default=[1024, 2048, 4096, 8192, 16384])
+    parser.add_argument("--densities", type=float, nargs="+",
+                        default=[0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.5])
+    parser.add_argument("--repeats", type=int, default=5, help="timed steps per point (--grid; best kept)")
+    parser.add_argument("--dense-limit", type=float, default=5.5e8,
+                        help="skip Dense and masked above this many kernel bytes (--grid; default 550 MB: 8192 wide)")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    parser.add_argument("--no-plot", dest="plot", action="store_false")
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs per approach (default 5)")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--steps-per-execution", type=int, default=32,
                         help="steps per compiled call for the in-graph approaches at their best (default 32)")
     args = parser.parse_args(argv)
+    if args.grid:
+        return grid(args)
 
     xtr, ytr, xva, yva, _, _ = datasets.load("mnist")
     x = np.zeros((len(xtr) + len(xva), CONFIG[0]), np.float32)

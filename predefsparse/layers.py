@@ -37,7 +37,7 @@ __all__ = ["SparseDense", "sparse", "auto_implementation"]
 
 IMPLEMENTATIONS = ("auto", "masked", "sparse")
 # measured crossover (bench/bench_layer.py, docs/sparse.md): below this density the sparse path trains faster
-AUTO_SPARSE_BELOW = 0.1
+AUTO_SPARSE_BELOW = 0.05
 
 _DESCRIPTION_KEYS = ("p", "n", "W", "kind", "seed", "meta")
 
@@ -109,7 +109,7 @@ def auto_implementation(p: int, n: int, W: int) -> str:
 
     The rule, measured with ``python bench/bench_layer.py --grid`` (one training step of Dense, masked and
     sparse over widths 1k-16k and densities 0.1 %-50 %, docs/sparse.md): ``"sparse"`` when the density
-    ``W / (p n)`` is below :data:`AUTO_SPARSE_BELOW` (0.1), else ``"masked"``.
+    ``W / (p n)`` is below :data:`AUTO_SPARSE_BELOW` (0.05), else ``"masked"``.
 
     Parameters
     ----------
@@ -696,8 +696,8 @@ activity_regularizer, kernel_constraint, bias_constraint
         except SpecError as err:
             raise ValueError(f"SparseDense {self.name!r}: {where}: the stored edge list is not a valid pattern: "
                              f"{err}") from None
-        cells = pat.right.astype(np.int64) * pat.p + pat.left
-        if cells.size > 1 and np.any(cells[1:] == cells[:-1]):  # natural order: repeats are adjacent
+        cells = np.sort(pat.right.astype(np.int64) * pat.p + pat.left)
+        if cells.size > 1 and np.any(cells[1:] == cells[:-1]):
             raise ValueError(f"SparseDense {self.name!r}: {where}: the stored edge list repeats edges "
                              f"({pat.W} edges, {int(np.unique(cells).size)} distinct).")
         return pat

@@ -182,6 +182,31 @@ _SET = [
     ("layers a string", lambda: _evolution().SETCallback(layers="junction1"), ("layers must be",)),
     ("layers not names", lambda: _evolution().SETCallback(layers=[1, 2]), ("layers must be",)),
     ("negative seed", lambda: _evolution().SETCallback(seed=-2), ("seed", "seed=-2")),
+    ("regrow_init unknown", lambda: _evolution().SETCallback(regrow_init="small"),
+     ("regrow_init must be", "'normal'")),
+    ("regrow_std zero", lambda: _evolution().SETCallback(regrow_std=0.0), ("regrow_std", "regrow_std=0.0")),
+    ("evolve_output not a bool", lambda: _evolution().SETCallback(evolve_output="yes"), ("evolve_output",)),
+    ("every_steps zero", lambda: _evolution().SETCallback(every_steps=0), ("every_steps", "every_steps=0")),
+]
+
+_ALLOCATE = [
+    ("neither epsilon nor density", lambda: _evolution().allocate_densities((10, 5)), ("exactly one of epsilon",)),
+    ("both", lambda: _evolution().allocate_densities((10, 5), epsilon=1, density=0.1), ("epsilon=1",)),
+    ("config a string", lambda: _evolution().allocate_densities("10,5", epsilon=1), ("config must be",)),
+    ("config of one size", lambda: _evolution().allocate_densities((10,), epsilon=1), ("config must be",)),
+    ("epsilon negative", lambda: _evolution().allocate_densities((10, 5), epsilon=-1), ("epsilon", "epsilon=-1")),
+    ("density above 1", lambda: _evolution().allocate_densities((10, 5), density=1.5), ("density=1.5",)),
+    ("more edges than cells", lambda: _evolution().allocate_densities((4, 4), epsilon=3),
+     ("exceed the capacity", "at most 2")),
+]
+
+_PLOT_DEGREES = [
+    ("degrees not a record", lambda: _evolution().plot_degrees([1, 2]), ("degrees must be",)),
+    ("empty record", lambda: _evolution().plot_degrees({}), ("degrees must be",)),
+    ("unknown layer", lambda: _evolution().plot_degrees({"a": [np.ones(4)]}, layer="b"), ("layer must be",)),
+    ("image shape of another size", lambda: _evolution().plot_degrees({"a": [np.ones(4)]}, image_shape=(3, 3)),
+     ("image_shape must be", "p (4)")),
+    ("panels zero", lambda: _evolution().plot_degrees({"a": [np.ones(4)]}, panels=0), ("panels", "panels=0")),
 ]
 
 _EVOLVE = [
@@ -191,6 +216,10 @@ _EVOLVE = [
     ("non-finite weights", lambda: _evolve(weights=np.full(12, np.inf)), ("weights must be finite",)),
     ("zeta 1", lambda: _evolve(zeta=1.0), ("zeta", "zeta=1.0")),
     ("negative seed", lambda: _evolve(rng=-1), ("seed=-1",)),
+    ("regrow_init unknown", lambda: _evolution().evolve(_pattern(), np.ones(12), 0.3, 0, regrow_init="tiny"),
+     ("regrow_init must be", "'zero'")),
+    ("regrow_std negative", lambda: _evolution().evolve(_pattern(), np.ones(12), 0.3, 0, regrow_std=-0.1),
+     ("regrow_std", "regrow_std=-0.1")),
 ]
 
 
@@ -213,6 +242,8 @@ CASES: list[Case] = (
     + _cases("predefsparse.evolution.SETCallback", _SET)
     + _cases("predefsparse.SETCallback", _SET[:3])
     + _cases("predefsparse.evolution.evolve", _EVOLVE)
+    + _cases("predefsparse.evolution.allocate_densities", _ALLOCATE)
+    + _cases("predefsparse.evolution.plot_degrees", _PLOT_DEGREES)
     + [
         # valid though they look odd: accepted, and right
         Case("predefsparse.layers.SparseDense", "fc needs no size", lambda: _dense(3, kind="fc"),
@@ -228,4 +259,6 @@ CASES: list[Case] = (
     ]
 )
 
-EXEMPT: dict[str, str] = {}
+EXEMPT: dict[str, str] = {
+    "predefsparse.evolution.Evolution": "result tuple returned by evolve (no user input)",
+}
