@@ -391,7 +391,7 @@ def test_uint8_inputs_mean_q_over_256(input_width):
 
 
 @pytest.fixture(scope="module")
-def small():
+def small_setup():
     return _setup((16, 8, 4), (2, 2), (8, 4), n_inputs=5)
 
 
@@ -414,16 +414,16 @@ def small():
     (dict(weights="w0"), r"train: weights must be a sequence of 2 pairs"),
     (dict(progress=3), r"train: progress must be True, False or a callable"),
 ])
-def test_train_bad_input_names_parameter(small, change, pattern):
-    net, pats, x, y = small
+def test_train_bad_input_names_parameter(small_setup, change, pattern):
+    net, pats, x, y = small_setup
     kwargs = dict(change)
     data = kwargs.pop("data", lambda x, y: (x, y))(x, y)
     with pytest.raises(adjmat.SpecError, match=pattern):
         train(net, pats, HardwareConfig(rmw="forward"), data, **kwargs)
 
 
-def test_bad_weights_shape_and_patterns(small):
-    net, pats, x, y = small
+def test_bad_weights_shape_and_patterns(small_setup):
+    net, pats, x, y = small_setup
     cfg = HardwareConfig(rmw="forward")
     w0 = initial_weights(pats, seed=0)
     with pytest.raises(adjmat.SpecError, match=r"train: weights\[1\]\[0\] must be a 1-D array of the junction's "
@@ -450,8 +450,8 @@ def test_bad_weights_shape_and_patterns(small):
         train(net, pats, HardwareConfig(rmw="forward", lut_domain=0.001), (x, y), numerics="fixed")
 
 
-def test_infer_bad_input(small):
-    net, pats, x, y = small
+def test_infer_bad_input(small_setup):
+    net, pats, x, y = small_setup
     cfg = HardwareConfig()
     w0 = initial_weights(pats, seed=0)
     with pytest.raises(adjmat.SpecError, match=r"infer: x must be a 2-D array of shape \(N, 16\)"):

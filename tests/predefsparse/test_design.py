@@ -92,14 +92,14 @@ def test_evaluate_trains_into_its_folder(tmp_path):
 
 # ------------------------------------------------------------------------------------------- whole design
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
+def small_design_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("design")
     return small_design(folder), folder
 
 
 @pytest.mark.slow
-def test_design_numbers_equal_its_parts_run_by_hand(small):
-    d, folder = small
+def test_design_numbers_equal_its_parts_run_by_hand(small_design_run):
+    d, folder = small_design_run
     out = d.out
     saved = json.loads(open(os.path.join(out, "design.json"), encoding="utf-8").read())
     assert saved == d.to_dict()
@@ -133,8 +133,8 @@ def test_design_numbers_equal_its_parts_run_by_hand(small):
 
 
 @pytest.mark.slow
-def test_recommendation_follows_the_documented_rule(small):
-    d, _ = small
+def test_recommendation_follows_the_documented_rule(small_design_run):
+    d, _ = small_design_run
     sparse = [e for e in d.kinds if e["kind"] != "fc"]
     best = max(sparse, key=lambda e: e["accuracy_mean"])
     margin = max(ACCURACY_TOLERANCE, 2 * best["accuracy_std"])
@@ -148,8 +148,8 @@ def test_recommendation_follows_the_documented_rule(small):
 
 
 @pytest.mark.slow
-def test_rerun_reuses_finished_runs_and_another_request_is_refused(small):
-    d, folder = small
+def test_rerun_reuses_finished_runs_and_another_request_is_refused(small_design_run):
+    d, folder = small_design_run
     again = small_design(folder)
     assert [r["accuracy"] for r in again.rows] == [r["accuracy"] for r in d.rows]
     assert d.timings["runs_reused"] == 0 and again.timings["runs_reused"] == len(d.rows)  # nothing retrained

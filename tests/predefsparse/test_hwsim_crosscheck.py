@@ -20,7 +20,9 @@ def mnist_subset(n_train, n_test):
     y = read_idx(os.path.join(folder, "train-labels-idx1-ubyte.gz"))[:n_train]
     xt = read_idx(os.path.join(folder, "t10k-images-idx3-ubyte.gz"))[:n_test].reshape(n_test, -1)
     yt = read_idx(os.path.join(folder, "t10k-labels-idx1-ubyte.gz"))[:n_test]
-    pad = lambda a: np.pad(a.astype(np.float64) / 256.0, ((0, 0), (0, 1024 - 784)))  # hwsim's q/256 inputs
+    def pad(a):  # hwsim's q/256 inputs, padded to the FPGA build's 1024
+        return np.pad(a.astype(np.float64) / 256.0, ((0, 0), (0, 1024 - 784)))
+
     return pad(x), y, pad(xt), yt
 
 

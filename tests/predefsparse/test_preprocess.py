@@ -13,7 +13,7 @@ MNIST = Path(__file__).resolve().parents[2] / "datasets" / "mnist"
 
 
 @pytest.fixture(scope="module")
-def mnist_small():
+def mnist_pixels_6000():
     """Real MNIST pixels (first 6000 train, 1000 val, 1000 test images) as float32 in [0, 1]."""
     images = datasets.read_idx(MNIST / "train-images-idx3-ubyte.gz",
                                md5=datasets.MNIST_MD5["train-images-idx3-ubyte"])
@@ -22,8 +22,8 @@ def mnist_small():
     return x[:6000], x[6000:7000], x[7000:8000], labels[:6000]
 
 
-def test_minmax_has_no_nan_on_mnist_constant_border_pixels(mnist_small):
-    xtr, xva, xte, _ = mnist_small
+def test_minmax_has_no_nan_on_mnist_constant_border_pixels(mnist_pixels_6000):
+    xtr, xva, xte, _ = mnist_pixels_6000
     const = xtr.min(axis=0) == xtr.max(axis=0)
     assert const.sum() > 50  # the border pixels are constant (0) in training
     out = preprocess.minmax(xtr, xva, xte)
@@ -36,8 +36,8 @@ def test_minmax_has_no_nan_on_mnist_constant_border_pixels(mnist_small):
     np.testing.assert_allclose(out[2][:, j], (xte[:, j] - xtr[:, j].min()) / span[j], rtol=1e-6)
 
 
-def test_gaussian_has_no_nan_and_standardises_train(mnist_small):
-    xtr, xva, xte, _ = mnist_small
+def test_gaussian_has_no_nan_and_standardises_train(mnist_pixels_6000):
+    xtr, xva, xte, _ = mnist_pixels_6000
     out = preprocess.gaussian(xtr, xva, xte)
     assert all(np.isfinite(o).all() for o in out)
     var = xtr.std(axis=0) > 0
@@ -60,8 +60,8 @@ def test_statistics_come_from_train_only():
         np.testing.assert_array_equal(a[1], b[1])
 
 
-def test_pca_centres_every_split_with_the_train_mean(mnist_small):
-    xtr, xva, xte, _ = mnist_small
+def test_pca_centres_every_split_with_the_train_mean(mnist_pixels_6000):
+    xtr, xva, xte, _ = mnist_pixels_6000
     xtr64 = xtr.astype(np.float64)
     to50 = preprocess.pca(50)
     assert to50.__name__ == "pca50"
@@ -82,7 +82,7 @@ def test_pca_centres_every_split_with_the_train_mean(mnist_small):
     np.testing.assert_array_equal(to50(xtr, xva, xte)[2], pte)
 
 
-def test_zca_whitens_and_stays_finite_on_mnist(mnist_small):
+def test_zca_whitens_and_stays_finite_on_mnist(mnist_pixels_6000):
     rng = np.random.default_rng(1)
     xtr = rng.normal(size=(2000, 5)) @ rng.normal(size=(5, 5))
     w = preprocess.zca(xtr, xtr[:10], xtr[:10], eps=0.0)[0]
@@ -92,7 +92,7 @@ def test_zca_whitens_and_stays_finite_on_mnist(mnist_small):
     assert min(corr) > 0.3
     images = rng.normal(size=(100, 4, 4, 1))
     assert preprocess.zca(images, images[:3], images[:2])[1].shape == (3, 4, 4, 1)
-    out = preprocess.zca(*mnist_small[:3])
+    out = preprocess.zca(*mnist_pixels_6000[:3])
     assert all(np.isfinite(o).all() for o in out)
 
 
@@ -105,8 +105,8 @@ def test_gcn_per_sample():
     np.testing.assert_allclose(preprocess.gcn(x, x, x, scale=2.0)[0][0], 2 * out[0])
 
 
-def test_lda_matches_scikit_learn(mnist_small):
-    xtr, xva, xte, labels = mnist_small
+def test_lda_matches_scikit_learn(mnist_pixels_6000):
+    xtr, xva, xte, labels = mnist_pixels_6000
     onehot = np.eye(10, dtype=np.float32)[labels]
     f = preprocess.lda(onehot, 9)
     ltr, lva, lte = f(xtr, xva, xte)

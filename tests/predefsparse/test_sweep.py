@@ -27,10 +27,10 @@ CONFIG = [800, 16, 10]
 
 
 @pytest.fixture(scope="module")
-def mnist_small(tmp_path_factory):
+def mnist_npz_1000(mnist, tmp_path_factory):
     """1,000 / 200 / 500 real MNIST images as a six-key npz (784 features; the nets pad to 800)."""
-    xtr, ytr, xva, yva, xte, yte = datasets.load("mnist")
-    path = tmp_path_factory.mktemp("data") / "mnist_small.npz"
+    xtr, ytr, xva, yva, xte, yte = mnist
+    path = tmp_path_factory.mktemp("data") / "mnist_npz_1000.npz"
     datasets.save(path, xtr[:1000], ytr[:1000], xva[:200], yva[:200], xte[:500], yte[:500])
     return str(path)
 
@@ -52,8 +52,8 @@ def _toml(data) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- grids
-def test_points_are_the_product_with_fc_once(mnist_small):
-    grid = parse_grid(_grid(mnist_small, kind=["fc", "random", "clash_free"], fo=[[4, 5], [2, 5]], seed=[0, 1]))
+def test_points_are_the_product_with_fc_once(mnist_npz_1000):
+    grid = parse_grid(_grid(mnist_npz_1000, kind=["fc", "random", "clash_free"], fo=[[4, 5], [2, 5]], seed=[0, 1]))
     points = grid.points()
     assert len(points) == 2 * 2 * 2 + 2  # fc ignores fo: once per seed
     assert len({p.id for p in points}) == len(points)
@@ -64,15 +64,15 @@ def test_points_are_the_product_with_fc_once(mnist_small):
     assert all(p.settings["config"] == (800, 16, 10) and p.settings["epochs"] == 1 for p in points)
 
 
-def test_point_ids_are_stable_across_file_mapping_and_flags(mnist_small, tmp_path):
-    data = _grid(mnist_small)
+def test_point_ids_are_stable_across_file_mapping_and_flags(mnist_npz_1000, tmp_path):
+    data = _grid(mnist_npz_1000)
     path = tmp_path / "g.toml"
     path.write_text(_toml(data))
     from_file = [p.id for p in load_grid(path).points()]
     assert from_file == [p.id for p in parse_grid(data).points()]
     # the same points from flags: same ids, whatever the order of the settings
     from predefsparse.cli.sweep import parse_setting
-    flags = {"fixed": dict([parse_setting("--fixed", "epochs=1"), parse_setting("--fixed", f"dataset={mnist_small}"),
+    flags = {"fixed": dict([parse_setting("--fixed", "epochs=1"), parse_setting("--fixed", f"dataset={mnist_npz_1000}"),
                             parse_setting("--fixed", "config=800,16,10")]),
              "grid": dict([parse_setting("--grid", "kind=random,clash_free"), parse_setting("--grid", "fo=4-5,2-5"),
                            parse_setting("--grid", "seed=0,1")])}
@@ -84,8 +84,8 @@ def test_point_ids_are_stable_across_file_mapping_and_flags(mnist_small, tmp_pat
     assert not {p.id for p in other} & set(from_file)
 
 
-def test_cases_combine_with_the_axes(mnist_small):
-    grid = parse_grid({"fixed": {"config": CONFIG, "dataset": mnist_small, "kind": "random"},
+def test_cases_combine_with_the_axes(mnist_npz_1000):
+    grid = parse_grid({"fixed": {"config": CONFIG, "dataset": mnist_npz_1000, "kind": "random"},
                        "grid": {"seed": [0, 1, 2]},
                        "cases": [{"label": "early", "fo": [2, 5]}, {"label": "late", "fo": [4, 2]}]})
     points = grid.points()
@@ -112,9 +112,9 @@ def test_bad_grids_fail_before_any_work(tmp_path, data, mentions):
     assert not out.exists()  # nothing was written, nothing ran
 
 
-def test_cli_refuses_a_bad_grid_file_with_one_line(tmp_path, capsys, mnist_small):
+def test_cli_refuses_a_bad_grid_file_with_one_line(tmp_path, capsys, mnist_npz_1000):
     path = tmp_path / "g.toml"
-    path.write_text(f'[fixed]\nconfig = [800, 16, 10]\nfo = [4, 5]\ndataset = "{mnist_small}"\n'
+    path.write_text(f'[fixed]\nconfig = [800, 16, 10]\nfo = [4, 5]\ndataset = "{mnist_npz_1000}"\n'
                     '[grid]\nseeds = [0, 1]\n')
     assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err.strip()
@@ -122,9 +122,9 @@ def test_cli_refuses_a_bad_grid_file_with_one_line(tmp_path, capsys, mnist_small
     assert not (tmp_path / "out").exists()
 
 
-def test_list_shows_points_and_ids_without_running(tmp_path, capsys, mnist_small):
+def test_list_shows_points_and_ids_without_running(tmp_path, capsys, mnist_npz_1000):
     path = tmp_path / "g.toml"
-    path.write_text(_toml(_grid(mnist_small)))
+    path.write_text(_toml(_grid(mnist_npz_1000)))
     assert main(["sweep", str(path), "--list", "--out", str(tmp_path / "out")]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     ids = [p.id for p in load_grid(path).points()]
@@ -140,8 +140,8 @@ def _csv(path):
 
 
 @pytest.mark.slow
-def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_small):
-    data = _grid(mnist_small, kind=["fc", "clash_free"], fo=[[4, 5], [4, 3]])  # fo (4, 3): fi = 4.8, invalid
+def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_npz_1000):
+    data = _grid(mnist_npz_1000, kind=["fc", "clash_free"], fo=[[4, 5], [4, 3]])  # fo (4, 3): fi = 4.8, invalid
     result = sweep(data, out=tmp_path, engine="serial", verbose=0)
     ids = [p.id for p in parse_grid(data).points()]
     assert len(ids) == 3 and result.ran == tuple(ids) and result.skipped == () and result.missing == ()
@@ -187,9 +187,9 @@ def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_small):
 
 
 @pytest.mark.slow
-def test_cli_sweep_exit_status_and_summary(tmp_path, capsys, mnist_small):
+def test_cli_sweep_exit_status_and_summary(tmp_path, capsys, mnist_npz_1000):
     path = tmp_path / "g.toml"
-    path.write_text(_toml(_grid(mnist_small, kind=["clash_free"], fo=[[4, 5], [4, 3]])))
+    path.write_text(_toml(_grid(mnist_npz_1000, kind=["clash_free"], fo=[[4, 5], [4, 3]])))
     out = str(tmp_path / "out")
     assert main(["sweep", str(path), "--serial", "--out", out, "--no-report"]) == 3  # one point failed
     captured = capsys.readouterr()
@@ -243,8 +243,8 @@ def _reap_group(pgid, timeout=30):
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_interrupted_sweep_on_ray_reruns_only_the_missing_points(tmp_path, mnist_small):
-    data = _grid(mnist_small)
+def test_interrupted_sweep_on_ray_reruns_only_the_missing_points(tmp_path, mnist_npz_1000):
+    data = _grid(mnist_npz_1000)
     grid_path = tmp_path / "grid.toml"
     grid_path.write_text(_toml(data))
     ids = [p.id for p in load_grid(grid_path).points()]
@@ -291,8 +291,8 @@ def test_interrupted_sweep_on_ray_reruns_only_the_missing_points(tmp_path, mnist
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_failed_point_on_ray_is_recorded_while_the_others_finish(tmp_path, mnist_small):
-    data = _grid(mnist_small, kind=["random"], fo=[[4, 5], [4, 3], [2, 5]])  # (4, 3) is invalid
+def test_failed_point_on_ray_is_recorded_while_the_others_finish(tmp_path, mnist_npz_1000):
+    data = _grid(mnist_npz_1000, kind=["random"], fo=[[4, 5], [4, 3], [2, 5]])  # (4, 3) is invalid
     serial = sweep(data, out=tmp_path / "serial", engine="serial", verbose=0, report=False)
     result = sweep(data, out=tmp_path / "ray", verbose=0, num_cpus=2)
     rows = {tuple(r["settings"]["fo"]): r for r in result.rows}

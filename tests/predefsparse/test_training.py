@@ -9,22 +9,22 @@ import pytest
 import adjmat
 import predefsparse
 from adjmat import SpecError
-from predefsparse import datasets, models
+from predefsparse import models
 from predefsparse.results import Records, RunFolder, run_name
 from predefsparse.training import kl_divergence, results_name, run_model, sim_net
 
 
 @pytest.fixture(scope="module")
-def mnist_small():
+def mnist_2000(mnist):
     """2,000 / 500 / 500 real MNIST images (784 features, 10 classes) from predefsparse.datasets."""
-    xtr, ytr, xva, yva, xte, yte = datasets.load("mnist")
+    xtr, ytr, xva, yva, xte, yte = mnist
     return xtr[:2000], ytr[:2000], xva[:500], yva[:500], xte[:500], yte[:500]
 
 
 @pytest.fixture(scope="module")
-def mnist_tiny(mnist_small):
+def mnist_tiny(mnist_2000):
     """600 / 100 / 100 real MNIST images: enough for the folder and resume rules."""
-    xtr, ytr, xva, yva, xte, yte = mnist_small
+    xtr, ytr, xva, yva, xte, yte = mnist_2000
     return xtr[:600], ytr[:600], xva[:100], yva[:100], xte[:100], yte[:100]
 
 
@@ -51,9 +51,9 @@ def _same_weights(a, b):
         np.testing.assert_array_equal(x, y)
 
 
-def test_final_run_writes_results_folder(mnist_small, tmp_path):
+def test_final_run_writes_results_folder(mnist_2000, tmp_path):
     out = tmp_path / "run"
-    records, model = run_model(_net(), mnist_small, valtest=1, epochs=2, batch_size=128, out=out, verbose=0)
+    records, model = run_model(_net(), mnist_2000, valtest=1, epochs=2, batch_size=128, out=out, verbose=0)
     assert isinstance(records, Records)
     # train+val used, test once, x padded 784 -> 800 and y stays at the OUTPUT width 10
     assert records.samples == {"fit": 2500, "eval": 500, "eval_split": "test"}
@@ -72,13 +72,13 @@ def test_final_run_writes_results_folder(mnist_small, tmp_path):
     assert adjmat.Pattern.load(out / "patterns" / saved[0]) == model.get_layer("junction1").pattern
     loaded = keras.models.load_model(out / "model.keras")
     x = np.zeros((4, 800), np.float32)
-    x[:, :784] = mnist_small[4][:4]
+    x[:, :784] = mnist_2000[4][:4]
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert not list(out.glob("checkpoint-*")) and not list(out.glob(".*.tmp")) and not list(out.glob(".tmp-*"))
 
 
-def test_model_selection_records_best_epoch(mnist_small, tmp_path):
-    records, _ = run_model(_net(), mnist_small, valtest=0, epochs=3, batch_size=128, out=tmp_path, verbose=0)
+def test_model_selection_records_best_epoch(mnist_2000, tmp_path):
+    records, _ = run_model(_net(), mnist_2000, valtest=0, epochs=3, batch_size=128, out=tmp_path, verbose=0)
     hist = records.history
     assert len(hist["val_accuracy"]) == 3 and records.test is None and "test" not in records
     best = records.best["epoch"]
@@ -86,27 +86,27 @@ def test_model_selection_records_best_epoch(mnist_small, tmp_path):
     assert records.samples["fit"] == 2000 and records.samples["eval_split"] == "val"
 
 
-def test_valtest2_trains_on_train_only(mnist_small, tmp_path):
-    records, _ = run_model(_net(), mnist_small, valtest=2, epochs=1, batch_size=128, out=tmp_path, verbose=0)
+def test_valtest2_trains_on_train_only(mnist_2000, tmp_path):
+    records, _ = run_model(_net(), mnist_2000, valtest=2, epochs=1, batch_size=128, out=tmp_path, verbose=0)
     assert records.samples == {"fit": 2000, "eval": 500, "eval_split": "test"} and records.test is not None
 
 
-def test_output_padded_with_output_width(mnist_small, tmp_path):
+def test_output_padded_with_output_width(mnist_2000, tmp_path):
     net = models.mlp((800, 32, 16), fo=(8, 16), kind="usn", seed=0)
-    records, model = run_model(net, mnist_small, epochs=1, batch_size=128, out=tmp_path, verbose=0)
+    records, model = run_model(net, mnist_2000, epochs=1, batch_size=128, out=tmp_path, verbose=0)
     assert records.settings["output_pad"] == 16 and records.settings["input_pad"] == 800
     assert model.output_shape == (None, 16) and np.isfinite(records.test["loss"])
 
 
 @pytest.mark.slow
-def test_epoch_step_keeps_remainder_and_resume_is_exact(mnist_small, tmp_path):
+def test_epoch_step_keeps_remainder_and_resume_is_exact(mnist_2000, tmp_path):
     # epochs=5, epoch_step=2: checkpoints after 2, 4 and 5 (the original dropped epoch 5)
-    full, full_model = run_model(_net(), mnist_small, epochs=5, epoch_step=2, batch_size=256,
+    full, full_model = run_model(_net(), mnist_2000, epochs=5, epoch_step=2, batch_size=256,
                                  out=tmp_path / "full", verbose=0)
     assert len(full.history["loss"]) == 5 and full.epochs_done == 5
 
     with pytest.raises(KeyboardInterrupt):
-        run_model(_net(), mnist_small, epochs=5, epoch_step=2, batch_size=256, out=tmp_path / "cut", verbose=0,
+        run_model(_net(), mnist_2000, epochs=5, epoch_step=2, batch_size=256, out=tmp_path / "cut", verbose=0,
                   callbacks=[_StopAfter(3)])
     saved = Records.load(tmp_path / "cut" / "records.json")
     assert saved.status == "running" and saved.epochs_done == 2
@@ -115,18 +115,18 @@ def test_epoch_step_keeps_remainder_and_resume_is_exact(mnist_small, tmp_path):
     assert saved.history["loss"] == full.history["loss"][:2]
 
     with pytest.raises(SpecError, match="already holds a run; pass resume=True"):
-        run_model(_net(), mnist_small, epochs=5, epoch_step=2, batch_size=256, out=tmp_path / "cut", verbose=0)
+        run_model(_net(), mnist_2000, epochs=5, epoch_step=2, batch_size=256, out=tmp_path / "cut", verbose=0)
     with pytest.raises(SpecError, match="settings differ.*batch_size: saved 256, now 128"):
-        run_model(_net(), mnist_small, epochs=5, epoch_step=2, batch_size=128, out=tmp_path / "cut", verbose=0,
+        run_model(_net(), mnist_2000, epochs=5, epoch_step=2, batch_size=128, out=tmp_path / "cut", verbose=0,
                   resume=True)
-    resumed, model = run_model(_net(), mnist_small, epochs=5, epoch_step=2, batch_size=256,
+    resumed, model = run_model(_net(), mnist_2000, epochs=5, epoch_step=2, batch_size=256,
                                out=tmp_path / "cut", verbose=0, resume=True)
     assert resumed.resumed == 1 and resumed.epochs_done == 5
     # same batches, same optimizer state: the resumed run is bit-identical to the uninterrupted one
     assert resumed.history == full.history and resumed.test == full.test
     _same_weights(model, full_model)
     # a finished run is returned as is
-    again, _ = run_model(_net(), mnist_small, epochs=5, epoch_step=2, batch_size=256, out=tmp_path / "cut",
+    again, _ = run_model(_net(), mnist_2000, epochs=5, epoch_step=2, batch_size=256, out=tmp_path / "cut",
                          verbose=0, resume=True)
     assert again.test == resumed.test
 
@@ -200,16 +200,16 @@ def test_resume_with_larger_epochs_continues_a_finished_run(mnist_tiny, tmp_path
         sim_net(**kwargs, epochs=1, out=tmp_path / "grow", resume=True)
 
 
-def test_same_seed_reproduces(mnist_small, tmp_path):
-    a, _ = run_model(_net(), mnist_small, epochs=1, batch_size=128, out=tmp_path / "a", verbose=0)
-    b, _ = run_model(_net(), mnist_small, epochs=1, batch_size=128, out=tmp_path / "b", verbose=0)
+def test_same_seed_reproduces(mnist_2000, tmp_path):
+    a, _ = run_model(_net(), mnist_2000, epochs=1, batch_size=128, out=tmp_path / "a", verbose=0)
+    b, _ = run_model(_net(), mnist_2000, epochs=1, batch_size=128, out=tmp_path / "b", verbose=0)
     assert a.history == b.history and a.test == b.test
 
 
-def test_steps_per_execution_changes_speed_not_results(mnist_small, tmp_path):
-    one, m1 = run_model(_net(), mnist_small, epochs=2, batch_size=128, out=tmp_path / "a", verbose=0,
+def test_steps_per_execution_changes_speed_not_results(mnist_2000, tmp_path):
+    one, m1 = run_model(_net(), mnist_2000, epochs=2, batch_size=128, out=tmp_path / "a", verbose=0,
                         steps_per_execution=1)
-    many, m32 = run_model(_net(), mnist_small, epochs=2, batch_size=128, out=tmp_path / "b", verbose=0,
+    many, m32 = run_model(_net(), mnist_2000, epochs=2, batch_size=128, out=tmp_path / "b", verbose=0,
                           steps_per_execution=32)
     assert one.settings["steps_per_execution"] == 1 and many.settings["steps_per_execution"] == 32
     for a, b in zip(m1.get_weights(), m32.get_weights()):
@@ -217,25 +217,25 @@ def test_steps_per_execution_changes_speed_not_results(mnist_small, tmp_path):
     assert one.test["accuracy"] == pytest.approx(many.test["accuracy"], abs=0.002)
 
 
-def test_progress_bar_total_matches_the_steps(mnist_small, tmp_path, capsys):
+def test_progress_bar_total_matches_the_steps(mnist_2000, tmp_path, capsys):
     # 2,500 samples / batch 128 = 20 steps; with 32 steps per call Keras used to print "32/20"
-    run_model(_net(), mnist_small, epochs=1, batch_size=128, out=tmp_path, verbose=1, steps_per_execution=32)
+    run_model(_net(), mnist_2000, epochs=1, batch_size=128, out=tmp_path, verbose=1, steps_per_execution=32)
     text = capsys.readouterr().out
     assert "20/20" in text and "32/20" not in text
 
 
 @pytest.mark.slow
-def test_preds_compare_records_clipped_kl(mnist_small, tmp_path):
-    std, _ = sim_net((784, 32, 10), kind="fc", l2_val=1e-4, dataset=mnist_small, epochs=1,
+def test_preds_compare_records_clipped_kl(mnist_2000, tmp_path):
+    std, _ = sim_net((784, 32, 10), kind="fc", l2_val=1e-4, dataset=mnist_2000, epochs=1,
                      batch_size=128, preds_compare=1, out=tmp_path / "fc", verbose=0)
     assert std.preds == {"file": "preds.npz", "split": "test"} and std.kl is None
-    sparse, _ = sim_net((800, 32, 10), fo=(8, 10), dataset=mnist_small, epochs=1, batch_size=128,
+    sparse, _ = sim_net((800, 32, 10), fo=(8, 10), dataset=mnist_2000, epochs=1, batch_size=128,
                         preds_compare=tmp_path / "fc", out=tmp_path / "sp", verbose=0)
     with np.load(tmp_path / "fc" / "preds.npz") as f, np.load(tmp_path / "sp" / "preds.npz") as g:
         expected = kl_divergence(f["preds"], g["preds"])
     assert sparse.kl == pytest.approx(expected) and 0 < sparse.kl < 5
     with pytest.raises(FileNotFoundError, match="no predictions file"):
-        sim_net((800, 32, 10), fo=(8, 10), dataset=mnist_small, epochs=1, preds_compare=tmp_path / "nothing",
+        sim_net((800, 32, 10), fo=(8, 10), dataset=mnist_2000, epochs=1, preds_compare=tmp_path / "nothing",
                 out=tmp_path / "x", verbose=0)
 
 
@@ -249,9 +249,9 @@ def test_kl_divergence_values():
     assert np.isfinite(big) and big > 10
 
 
-def test_sim_net_records_and_default_folder(mnist_small, tmp_path, monkeypatch):
+def test_sim_net_records_and_default_folder(mnist_2000, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    records, model = sim_net(dataset=mnist_small, epochs=1, verbose=0, seed=3)
+    records, model = sim_net(dataset=mnist_2000, epochs=1, verbose=0, seed=3)
     assert records.folder == os.path.join("results", run_name(records.settings))
     assert os.path.basename(records.folder).startswith("arrays_net800-100-10_fo50-10_clash_free_e1_")
     assert (tmp_path / records.folder / "records.json").is_file()
@@ -295,8 +295,8 @@ def test_sim_net_fc_default_fo_dropout_and_epsilon(mnist_tiny, tmp_path):
     assert 0 < er.densities[0] < 1 and er.weights < 784 * 64 + 64 * 10
 
 
-def test_preprocesses_by_name(mnist_small, tmp_path):
-    records, _ = run_model(_net(), mnist_small, epochs=1, batch_size=128, preprocesses=["gaussian"],
+def test_preprocesses_by_name(mnist_2000, tmp_path):
+    records, _ = run_model(_net(), mnist_2000, epochs=1, batch_size=128, preprocesses=["gaussian"],
                            out=tmp_path, verbose=0)
     assert records.settings["preprocesses"] == ["gaussian"] and np.isfinite(records.test["loss"])
 
@@ -430,7 +430,7 @@ def test_out_naming_an_existing_file_or_foreign_folder_is_refused(mnist_tiny, tm
     (dict(seed=np.random.default_rng(0)), "seed must be"),
     (dict(dataset=42), "dataset must be"),
 ])
-def test_run_model_validation(mnist_small, tmp_path, kwargs, match):
-    kwargs.setdefault("dataset", mnist_small)
+def test_run_model_validation(mnist_2000, tmp_path, kwargs, match):
+    kwargs.setdefault("dataset", mnist_2000)
     with pytest.raises(SpecError, match=match):
         run_model(_net(), out=tmp_path, verbose=0, epochs=kwargs.pop("epochs", 1), **kwargs)
