@@ -1,4 +1,4 @@
-"""Tests of the Morse code generator (training.md §3): published baseline, every option, seeds, bad input."""
+"""Tests of the Morse code generator (docs/training.md §3): published baseline, every option, seeds, bad input."""
 import json
 from pathlib import Path
 

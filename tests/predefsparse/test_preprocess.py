@@ -1,4 +1,4 @@
-"""Tests of the normalisers (training.md §2): fit on train only, the original bugs fixed, real MNIST."""
+"""Tests of the normalisers (docs/training.md §2): fit on train only, the original bugs fixed, real MNIST."""
 from pathlib import Path
 
 import numpy as np
