@@ -136,7 +136,7 @@ def segment_matmul(x, values, left, right, n: int):
     from keras import ops
     xt = ops.transpose(x)                                   # (p, batch)
     per_edge = ops.multiply(ops.take(xt, left, axis=0), ops.expand_dims(values, 1))  # (W, batch)
-    return ops.transpose(ops.segment_sum(per_edge, right, num_segments=n, sorted=True))
+    return ops.transpose(ops.segment_sum(per_edge, right, num_segments=n))
 
 
 def matmul(kernel: str, x, values, left, right, n: int):

@@ -4,7 +4,7 @@
 output shape and dtype, ``compute_output_shape``, identical initial weights from the same seed, the config
 round-trip, a ``.keras`` save/load that restores weights (values and dtypes) and topology bit-exactly with no
 ``custom_objects``, and one-or-more Adam training steps after which absent kernel entries and their optimizer
-slots are exactly zero.
+slots are exactly zero (on the sparse path there are no absent entries: its slots hold one value per edge).
 """
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ import numpy as np
 
 
 def _kernel_slots(model, layer):
-    """Optimizer variables shaped like ``layer.kernel`` that belong to it (Adam: momentum and velocity)."""
-    tag = layer.kernel.path.replace("/", "_")
-    return [v for v in model.optimizer.variables if tuple(v.shape) == tuple(layer.kernel.shape) and tag in v.path]
+    """Optimizer variables shaped like the layer's trainable kernel (``kernel`` on the masked path, ``values``
+    on the sparse one) that belong to it (Adam: momentum and velocity)."""
+    var = layer.values if getattr(layer, "resolved_implementation", "masked") == "sparse" else layer.kernel
+    tag = var.path.replace("/", "_")
+    return [v for v in model.optimizer.variables if tuple(v.shape) == tuple(var.shape) and tag in v.path]
 
 
 def check_sparse_layer(make_layer, input_shape, tmp_path, *, expected_output_shape=None,
@@ -79,8 +81,12 @@ def check_sparse_layer(make_layer, input_shape, tmp_path, *, expected_output_sha
     assert np.any(kernel[mask] != 0)
     slots = _kernel_slots(model, layer)
     assert len(slots) == 2, [v.path for v in model.optimizer.variables]
+    sparse = getattr(layer, "resolved_implementation", "masked") == "sparse"
     for slot in slots:
         values = keras.ops.convert_to_numpy(slot)
+        if sparse:  # one slot value per edge: nothing absent to stay zero
+            assert values.shape == (layer.pattern.W,) and np.any(values != 0)
+            continue
         assert np.all(values[~mask] == 0), f"{slot.path} non-zero at absent positions"
         assert np.any(values[mask] != 0)
 
