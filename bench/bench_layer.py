@@ -7,6 +7,7 @@ Run::
     python bench/bench_layer.py --epochs 5
     python bench/bench_layer.py --grid         # one step, widths 1k-16k x densities 0.1 %-50 %, plot in bench/out
     python bench/bench_layer.py --grid --widths 4096 --densities 0.01 0.001   # the issue-10 acceptance point
+    python bench/bench_layer.py --rewire       # SET rewiring vs one epoch at ~3 million weights
 
 ``--grid``: one single-layer model per (width w, density, approach), ``w x w`` junction, batch 256 of standard
 normal inputs, MSE against a fixed target, Adam; one training step is ``train_on_batch`` after two warm-up
@@ -215,6 +216,50 @@ def _plot_grid(rows, args) -> None:
     print(f"plot: {path}")
 
 
+def rewire(args) -> int:
+    """SET's shape (3312 inputs, three hidden layers of H, 5 outputs, ER epsilon 20, sparse path): one training
+    epoch on ``--samples`` standard-normal samples against the time of one SET rewiring of every layer."""
+    from predefsparse.evolution import SETCallback
+    H = args.hidden
+    config = (3312, H, H, H, 5)
+    model = models.mlp(config, kind="erdos_renyi", epsilon=20, seed=0)
+    cfg = model.get_config()
+    for layer in cfg["layers"]:
+        if layer["class_name"] == "SparseDense":
+            layer["config"]["implementation"] = "sparse"
+    sparse_model = keras.Model.from_config(cfg)
+    for a, b in zip(model.layers, sparse_model.layers):
+        b.set_weights(a.get_weights())
+    del model
+    layers = [lay for lay in sparse_model.layers if isinstance(lay, SparseDense)]
+    W = sum(lay.pattern.W for lay in layers)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(args.samples, config[0])).astype("float32")
+    y = np.eye(5, dtype="float32")[rng.integers(0, 5, size=args.samples)]
+    sparse_model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy",
+                         steps_per_execution=8)
+    sparse_model.fit(x, y, batch_size=128, epochs=1, verbose=0)  # warm-up (tracing, Numba)
+    cb = SETCallback(zeta=0.3, seed=0, evolve_output=True)
+    cb.set_model(sparse_model)
+    cb.on_train_begin()
+    epochs, rewires = [], []
+    for k in range(args.repeats):
+        t0 = time.perf_counter()
+        sparse_model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+        epochs.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        cb.evolve_now(k)
+        rewires.append(time.perf_counter() - t0)
+    print(f"# bench_layer --rewire: SET shape {config}, ER epsilon 20, sparse path, W = {W:,} weights, "
+          f"{args.samples} samples, batch 128, SGD momentum; best of {args.repeats}")
+    print(machine_info(("numpy", "numba", "keras", "tensorflow", "predefsparse")))
+    e, r = min(epochs), min(rewires)
+    print(f"epoch {e:.2f} s (all: {', '.join(f'{t:.2f}' for t in epochs)}); rewiring of all {len(layers)} layers "
+          f"{r:.2f} s (all: {', '.join(f'{t:.2f}' for t in rewires)}); rewiring / epoch = {r / e:.1%} "
+          f"(target < 10 %) {'PASS' if r < 0.1 * e else 'FAIL'}")
+    return 0 if r < 0.1 * e else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="one training step over widths x densities")
@@ -226,6 +271,9 @@ def main(argv=None) -> int:
                         help="skip Dense and masked above this many kernel bytes (--grid; default 550 MB: 8192 wide)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     parser.add_argument("--no-plot", dest="plot", action="store_false")
+    parser.add_argument("--rewire", action="store_true", help="SET rewiring time vs one epoch")
+    parser.add_argument("--hidden", type=int, default=25_000, help="H of the SET shape (--rewire; 3.07M weights)")
+    parser.add_argument("--samples", type=int, default=2_000, help="training samples (--rewire)")
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs per approach (default 5)")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--steps-per-execution", type=int, default=32,
@@ -233,6 +281,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.grid:
         return grid(args)
+    if args.rewire:
+        return rewire(args)
 
     xtr, ytr, xva, yva, _, _ = datasets.load("mnist")
     x = np.zeros((len(xtr) + len(xva), CONFIG[0]), np.float32)

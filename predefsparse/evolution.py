@@ -65,28 +65,47 @@ class Evolution(NamedTuple):
 
 
 def _draw_free_cells(occupied: np.ndarray, k: int, cells: int, rng: np.random.Generator) -> np.ndarray:
-    """``k`` distinct cells in ``[0, cells)`` drawn uniformly among those not in ``occupied`` (sorted int64).
+    """``k`` distinct cells in ``[0, cells)`` drawn uniformly among those not in ``occupied`` (sorted int64),
+    returned sorted.
 
-    Rejection sampling against the sorted keys (``np.searchsorted``) while at least a quarter of the cells is
-    free; otherwise the free cells are listed (then ``cells <= 4/3 * len(occupied) + ...``: still O(W)).
+    While at least a quarter of the cells is free: draw candidates, sort and dedupe them, drop the occupied
+    ones (``np.searchsorted`` of sorted needles into the sorted keys: cache-friendly), and keep a uniform
+    subset of the survivors; otherwise the free cells are listed (then ``cells < 4/3 len(occupied)``: O(W)).
     """
     free = cells - occupied.size
     if k == 0:
         return np.zeros(0, np.int64)
     if 4 * free < cells:
         candidates = np.setdiff1d(np.arange(cells, dtype=np.int64), occupied, assume_unique=True)
-        return rng.choice(candidates, size=k, replace=False)
+        return np.sort(rng.choice(candidates, size=k, replace=False))
     got = np.zeros(0, np.int64)
     while got.size < k:
         need = k - got.size
-        draw = rng.integers(0, cells, size=int(need * cells / free) + 16, dtype=np.int64)
-        pos = np.searchsorted(occupied, draw)
-        hit = occupied[np.minimum(pos, occupied.size - 1)] == draw if occupied.size else np.zeros(draw.size, bool)
-        draw = draw[~hit]
-        both = np.concatenate([got, draw])
-        _, first = np.unique(both, return_index=True)
-        got = both[np.sort(first)]  # keep the draw order: the first k distinct are uniform
-    return got[:k]
+        draw = np.sort(rng.integers(0, cells, size=int(1.2 * need * cells / free) + 16, dtype=np.int64))
+        draw = draw[np.concatenate([[True], draw[1:] != draw[:-1]])]  # distinct (np.unique hashes: slower)
+        if occupied.size:
+            pos = np.minimum(np.searchsorted(occupied, draw), occupied.size - 1)
+            draw = draw[occupied[pos] != draw]
+        if got.size:
+            draw = draw[~np.isin(draw, got, assume_unique=True)]
+        if draw.size > need:  # a uniform subset of uniform free draws is uniform
+            draw = draw[np.sort(rng.choice(draw.size, size=need, replace=False))]
+        got = np.sort(np.concatenate([got, draw]))
+    return got
+
+
+def _smallest(index: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` entries of ``index`` with the smallest ``key`` (ties by position), in O(len + k log k)."""
+    if k <= 0:
+        return index[:0]
+    if k < key.size:
+        cut = np.partition(key, k - 1)[k - 1]
+        pick = np.flatnonzero(key < cut)
+        ties = np.flatnonzero(key == cut)[:k - pick.size]
+        pick = np.concatenate([pick, ties])
+    else:
+        pick = np.arange(key.size)
+    return index[pick[np.argsort(key[pick], kind="stable")]]
 
 
 def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any = None, *,
@@ -156,19 +175,27 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any =
     elif k_zero + k_pos + k_neg > free:  # not enough empty cells to regrow into: remove fewer, keep W exact
         scale = (free - k_zero) / (k_pos + k_neg)
         k_pos, k_neg = int(k_pos * scale), int(k_neg * scale)
-    drop = np.concatenate([zero[:k_zero], pos[np.argsort(weights[pos], kind="stable")[:k_pos]],
-                           neg[np.argsort(-weights[neg], kind="stable")[:k_neg]]]).astype(np.int64)
+    drop = np.concatenate([zero[:k_zero], _smallest(pos, weights[pos], k_pos),
+                           _smallest(neg, -weights[neg], k_neg)]).astype(np.int64)
     keep = np.ones(W, dtype=bool)
     keep[drop] = False
     k = drop.size
     old_cells = right * p + left  # includes the just-removed cells
-    grown = _draw_free_cells(np.sort(old_cells), k, p * n, rng)
+    order = None if np.all(old_cells[1:] > old_cells[:-1]) else np.argsort(old_cells, kind="stable")
+    occupied = old_cells if order is None else old_cells[order]
+    grown = _draw_free_cells(occupied, k, p * n, rng)
     new_values = rng.normal(0.0, regrow_std, size=k) if regrow_init == "normal" else np.zeros(k)
-    cells = np.concatenate([old_cells[keep], grown])
-    values = np.concatenate([weights[keep], new_values])
-    source = np.concatenate([np.flatnonzero(keep), np.full(k, -1, np.int64)])
-    order = np.argsort(cells, kind="stable")  # natural order: by right, then left
-    cells, values, source = cells[order], values[order], source[order]
+    # the new edge list in natural order (by right, then left): the kept cells in cell order merged with the
+    # sorted regrown ones -- O(W + k log k), no sort of all W
+    kept = np.flatnonzero(keep) if order is None else order[keep[order]]
+    at = np.searchsorted(old_cells[kept], grown) + np.arange(k)
+    slot_new = np.zeros(W, dtype=bool)
+    slot_new[at] = True
+    cells = np.empty(W, np.int64)
+    values = np.empty(W, np.float64)
+    source = np.full(W, -1, np.int64)
+    cells[at], values[at] = grown, new_values
+    cells[~slot_new], values[~slot_new], source[~slot_new] = old_cells[kept], weights[kept], kept
     meta = dict(pattern.meta)
     meta["set_steps"] = int(meta.get("set_steps", 0)) + 1
     meta["zeta"] = zeta
@@ -250,7 +277,8 @@ class SETCallback(keras.callbacks.Callback):
         One entry per evolution step of one layer: ``step`` (1-based, counted over every ``fit`` the callback
         served), ``epoch`` (1-based, as Keras numbers it), ``layer``, ``removed`` and ``added``
         (equal: the count is exact), ``removed_positive``, ``removed_negative``, ``removed_zero``,
-        ``replaced`` (= ``removed``), ``W`` and ``out_degree`` (the per-input degree summary after the step:
+        ``kept_zero`` (exact zeros that survived the step: 0 unless too few cells were free), ``replaced``
+        (= ``removed``), ``W`` and ``out_degree`` (the per-input degree summary after the step:
         ``min``, ``max``, ``mean``, ``std``, ``unconnected``).
     initial : dict
         Layer name -> per-input degree summary of the pattern before the first evolution.
@@ -369,6 +397,7 @@ class SETCallback(keras.callbacks.Callback):
                 "removed_positive": int(np.count_nonzero(gone > 0)),
                 "removed_negative": int(np.count_nonzero(gone < 0)),
                 "removed_zero": int(np.count_nonzero(gone == 0)),
+                "kept_zero": int(np.count_nonzero(step.weights[step.source >= 0] == 0)),
                 "replaced": k, "W": step.pattern.W, "out_degree": _degree_summary(step.pattern)})
 
     def patterns(self) -> dict[str, adjmat.Pattern]:

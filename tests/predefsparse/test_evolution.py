@@ -220,3 +220,4 @@ def test_evolve_same_seed_same_step():
     a = evolve(pat, w, 0.3, 7)
     b = evolve(pat, w, 0.3, np.random.default_rng(7))
     assert a.pattern == b.pattern and all(np.array_equal(x, y) for x, y in zip(a[1:], b[1:]))
+
