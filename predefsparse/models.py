@@ -224,7 +224,7 @@ def _dropout_rates(where: str, dropout: Any, hidden: int) -> tuple[float, ...]:
 
 
 def _sparse_head(x, config, pats, activation, output_activation, l2, weight_seeds, dropout_rates,
-                 dropout_seeds, kernel_initializer, bias_initializer, prefix="junction"):
+                 dropout_seeds, kernel_initializer, bias_initializer, prefix="junction", implementation="auto"):
     L = len(pats)
     reg = None if not l2 else keras.regularizers.L2(l2)
     for i, pat in enumerate(pats):
@@ -232,7 +232,7 @@ def _sparse_head(x, config, pats, activation, output_activation, l2, weight_seed
         x = SparseDense(pat.n, activation=output_activation if last else activation, pattern=pat,
                         kernel_initializer=_initializer(kernel_initializer, weight_seeds[i]),
                         bias_initializer=_initializer(bias_initializer, weight_seeds[i]),
-                        kernel_regularizer=reg, name=f"{prefix}{i + 1}",
+                        kernel_regularizer=reg, name=f"{prefix}{i + 1}", implementation=implementation,
                         dtype="float32" if last else None)(x)
         if not last and dropout_rates[i] > 0:
             x = keras.layers.Dropout(dropout_rates[i], seed=dropout_seeds[i], name=f"dropout{i + 1}")(x)
@@ -243,7 +243,8 @@ def mlp(config: Sequence[int], fo: Sequence[int] | None = None, densities: Seque
         kind: str = "clash_free", z: Sequence[int] | None = None, activation: str = "relu", *,
         l2: float | None = None, dropout: float | Sequence[float] | None = None, seed: Any = 0,
         output_activation: str | None = "softmax", kernel_initializer: Any = "he_normal",
-        bias_initializer: Any = 0.1, name: str | None = None, **options) -> keras.Model:
+        bias_initializer: Any = 0.1, name: str | None = None, implementation: str = "auto",
+        **options) -> keras.Model:
     """A sparse multilayer perceptron: input width ``config[0]``, one :class:`SparseDense` per junction.
 
     As the original work (docs/training.md §1): ReLU hidden layers, softmax output, **He-normal kernels**
@@ -276,6 +277,9 @@ def mlp(config: Sequence[int], fo: Sequence[int] | None = None, densities: Seque
         Initializers (a number means a constant); their seeds are set from ``seed``.
     name : str, optional
         Model name (default ``"mlp_800_100_10"`` style).
+    implementation : {"auto", "masked", "sparse"}
+        Every layer's :class:`SparseDense` implementation (docs/sparse.md): ``"auto"`` picks per junction by
+        density, ``"sparse"`` keeps one value per edge and never forms a ``(p, n)`` tensor.
 
     Returns
     -------
@@ -292,8 +296,12 @@ def mlp(config: Sequence[int], fo: Sequence[int] | None = None, densities: Seque
     >>> er = mlp((784, 300, 10), kind="erdos_renyi", epsilon=3, dropout=0.3, seed=0)
     >>> [layer.name for layer in er.layers[1:]]
     ['junction1', 'dropout1', 'junction2']
+    >>> thin = mlp((784, 300, 10), kind="erdos_renyi", epsilon=3, seed=0, implementation="sparse")
+    >>> [layer.resolved_implementation for layer in thin.layers[1:]]
+    ['sparse', 'sparse']
     """
     where = "mlp"
+    implementation = check_choice(where, "implementation", implementation, ("auto", "masked", "sparse"))
     config, fo, densities, facts, z = _junction_args(where, config, fo, densities, kind, z)
     if l2 is not None:
         l2 = check_float(where, "l2", l2, low=0.0)
@@ -304,7 +312,7 @@ def mlp(config: Sequence[int], fo: Sequence[int] | None = None, densities: Seque
     words = [int(s) for s in extra_stream(where, root).generate_state(2 * L)]
     inputs = keras.Input((config[0],), name="inputs")
     outputs = _sparse_head(inputs, config, pats, activation, output_activation, l2, words[:L], rates, words[L:],
-                           kernel_initializer, bias_initializer)
+                           kernel_initializer, bias_initializer, implementation=implementation)
     return keras.Model(inputs, outputs, name=name or "mlp_" + "_".join(map(str, config)))
 
 

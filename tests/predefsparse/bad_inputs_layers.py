@@ -116,7 +116,7 @@ _MLP = [
      ("one per hidden layer", "config has 1 hidden layer")),
     ("dropout a string", lambda: _mlp(fo=(2, 4), dropout="0.5"), ("dropout must be",)),
     ("negative seed", lambda: _mlp(fo=(2, 4), kind="usn", seed=-1), ("seed", "seed=-1")),
-    ("fo for fc that is not full", lambda: _mlp(fo=(2, 4), kind="fc"), ("fixes its own size", "fo=(2, 4)")),
+    ("fo for fc that is not full", lambda: _mlp(fo=(2, 4), kind="fc"), ("fully connected: fo must be n (8)", "fo=2")),
     ("unknown option", lambda: _mlp(fo=(2, 4), kind="usn", bogus=1), ("bogus",)),
     ("negative epsilon", lambda: _mlp(kind="erdos_renyi", epsilon=-1), ("epsilon", "epsilon=-1")),
     ("z of the wrong length", lambda: _mlp(fo=(2, 4), z=(4,)), ("z must be a sequence of 2 integers",)),
@@ -167,6 +167,11 @@ _IMPLEMENTATION = [
     ("orthogonal initializer on the sparse path",
      lambda: _dense(3, density=0.5, implementation="sparse", kernel_initializer="orthogonal")(np.ones((1, 6))),
      ("kernel_initializer must be element-wise", "implementation='masked'")),
+]
+
+_MLP_IMPLEMENTATION = [
+    ("implementation unknown", lambda: _mlp(fo=(4, 2), kind="usn", implementation="dense"),
+     ("implementation must be", "implementation='dense'")),
 ]
 
 _AUTO = [
@@ -235,6 +240,7 @@ CASES: list[Case] = (
     + _cases("predefsparse.layers.sparse", _SPARSE)
     + _cases("predefsparse.sparse", _SPARSE[:4])
     + _cases("predefsparse.models.mlp", _MLP)
+    + _cases("predefsparse.models.mlp", _MLP_IMPLEMENTATION)
     + _cases("predefsparse.models.patterns", _PATTERNS)
     + _cases("predefsparse.models.default_z", _DEFAULT_Z)
     + _cases("predefsparse.models.cifar", _CIFAR)

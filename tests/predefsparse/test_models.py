@@ -65,8 +65,8 @@ def test_mlp_densities_fc_and_z():
     (dict(config=(20, 8, 4), kind="erdos_renyi", epsilon=-1), "epsilon must be"),
     (dict(config=(20, 8, 4), densities=(0.5, 1.5)), "densities must be"),
     (dict(config=(20, 8, 4), fo=(3, 4)), "junction 1"),
-    (dict(config=(20, 8, 4), fo=(2, 4), kind="fc"), "fixes its own size .* received fo=\\(2, 4\\)"),
-    (dict(config=(20, 8, 4), densities=(0.5, 1.0), kind="fc"), "Leave densities out"),
+    (dict(config=(20, 8, 4), fo=(2, 4), kind="fc"), "fully connected: fo must be n \\(8\\)"),
+    (dict(config=(20, 8, 4), densities=(0.5, 1.0), kind="fc"), "density 1; received fo=None, density=0.5"),
     (dict(config=(20, 8, 4), fo=(2, 4), l2=-1.0), "l2 must be"),
 ])
 def test_mlp_validation(kwargs, match):
@@ -234,3 +234,14 @@ def test_a_kind_registered_at_run_time_builds_models(toy_kind):
 def test_old_weight_stream_name_still_works():
     with pytest.warns(DeprecationWarning, match="WEIGHT_KEY"):
         assert models.WEIGHT_STREAM == 2 ** 31
+
+
+def test_mlp_implementation_sparse_matches_masked():
+    x = np.random.default_rng(0).normal(size=(7, 784)).astype("float32")
+    masked = models.mlp((784, 300, 10), kind="erdos_renyi", epsilon=3, seed=0, implementation="masked")
+    sparse = models.mlp((784, 300, 10), kind="erdos_renyi", epsilon=3, seed=0, implementation="sparse")
+    for a, b in zip(masked.layers[1:], sparse.layers[1:]):
+        assert (a.resolved_implementation, b.resolved_implementation) == ("masked", "sparse")
+        assert a.pattern == b.pattern
+        np.testing.assert_array_equal(a.edge_values(), b.edge_values())  # one seed, the same initial weights
+    np.testing.assert_allclose(sparse.predict(x, verbose=0), masked.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
