@@ -10,8 +10,9 @@ Run::
     python bench/bench_layer.py --rewire       # SET rewiring vs one epoch at ~3 million weights
 
 ``--grid``: one single-layer model per (width w, density, approach), ``w x w`` junction, batch 256 of standard
-normal inputs, MSE against a fixed target, Adam; one training step is ``train_on_batch`` after two warm-up
-steps, best of ``--repeats`` (the machine is shared: the best is the least disturbed).  Approaches: ``Dense``
+normal inputs, MSE against a fixed target, Adam; one training step is ``train_on_batch`` (or, with
+``--fit-steps k``, a ``model.fit`` call of k steps with ``steps_per_execution=k``, divided by k) after two
+warm-up calls, best of ``--repeats`` (the machine is shared: the best is the least disturbed).  Approaches: ``Dense``
 (``keras.layers.Dense``), ``masked`` and ``sparse`` (``SparseDense(implementation=...)``, a usn pattern).  Dense
 and masked are skipped above ``--dense-limit`` bytes of kernel (float32 p x n).  The table gives ms per step,
 Dense / sparse and masked / sparse, and per width the crossover density (the largest density measured at which
@@ -102,14 +103,14 @@ def build(approach: str, seed: int = 0, steps_per_execution: int = 1):
     return model, callbacks
 
 
-def _step_model(approach: str, w: int, density: float, seed: int = 0):
+def _step_model(approach: str, w: int, density: float, seed: int = 0, steps_per_execution: int = 1):
     inputs = keras.Input((w,))
     if approach == "Dense":
         layer = keras.layers.Dense(w)
     else:
         layer = SparseDense(w, density=density, seed=seed, implementation=approach)
     model = keras.Model(inputs, layer(inputs))
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", steps_per_execution=steps_per_execution)
     return model, layer
 
 
@@ -120,11 +121,32 @@ def _layer_bytes(model, layer) -> int:
     return sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in list(layer.weights) + slots)
 
 
+def _time_step(model, x, y, k: int, batch_size: int, repeats: int) -> float:
+    """Best seconds per training step: ``train_on_batch`` (k = 1) or one ``fit`` call of k compiled steps / k."""
+    if k > 1:  # k steps in one compiled call of model.fit: Keras's per-call overhead shared
+        xs, ys = np.concatenate([x] * k), np.concatenate([y] * k)
+
+        def step():
+            model.fit(xs, ys, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+    else:
+        def step():
+            model.train_on_batch(x, y)
+    for _ in range(2):
+        step()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        best = min(best, (time.perf_counter() - t0) / k)
+    return best
+
+
 def grid(args) -> int:
     """One training step of Dense / masked / sparse over widths x densities; table, crossovers, plot."""
     rng = np.random.default_rng(0)
     rows = []
-    print(f"# bench_layer --grid: one training step (train_on_batch, Adam, MSE), batch {args.batch_size}, "
+    how = "train_on_batch" if args.fit_steps == 1 else f"model.fit, {args.fit_steps} steps per compiled call"
+    print(f"# bench_layer --grid: one training step ({how}, Adam, MSE), batch {args.batch_size}, "
           f"w x w junctions, usn patterns, best of {args.repeats} after 2 warm-up steps")
     print(machine_info(("numpy", "numba", "keras", "tensorflow", "predefsparse")))
     print(f"| {'w':>6} | {'density':>8} | {'W':>10} | {'Dense ms':>9} | {'masked ms':>9} | {'sparse ms':>9} "
@@ -142,14 +164,9 @@ def grid(args) -> int:
                 if approach == "Dense" and dense_ms is not None:
                     ms["Dense"] = dense_ms  # Dense does not depend on the density
                     continue
-                model, layer = _step_model(approach, w, density)
-                for _ in range(2):
-                    model.train_on_batch(x, y)
-                best = float("inf")
-                for _ in range(args.repeats):
-                    t0 = time.perf_counter()
-                    model.train_on_batch(x, y)
-                    best = min(best, time.perf_counter() - t0)
+                k = args.fit_steps
+                model, layer = _step_model(approach, w, density, steps_per_execution=k)
+                best = _time_step(model, x, y, k, args.batch_size, args.repeats)
                 ms[approach] = 1000 * best
                 if approach == "Dense":
                     dense_ms = ms["Dense"]
@@ -271,6 +288,9 @@ def main(argv=None) -> int:
                         help="skip Dense and masked above this many kernel bytes (--grid; default 550 MB: 8192 wide)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     parser.add_argument("--no-plot", dest="plot", action="store_false")
+    parser.add_argument("--fit-steps", type=int, default=1,
+                        help="--grid: time k steps of model.fit with steps_per_execution=k (default 1: "
+                             "train_on_batch)")
     parser.add_argument("--rewire", action="store_true", help="SET rewiring time vs one epoch")
     parser.add_argument("--hidden", type=int, default=25_000, help="H of the SET shape (--rewire; 3.07M weights)")
     parser.add_argument("--samples", type=int, default=2_000, help="training samples (--rewire)")
