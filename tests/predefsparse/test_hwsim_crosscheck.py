@@ -40,7 +40,8 @@ def test_hwsim_infer_matches_trained_keras_model():
 
     keras_out = model.predict(xt.astype("float32"), verbose=0)
     keras_pred = keras_out.argmax(axis=1)
-    dense = [(layer.kernel.numpy() * layer.mask.numpy(), layer.bias.numpy()) for layer in model.layers]
+    dense = [(keras.ops.convert_to_numpy(layer.kernel) * layer.pattern.to_mask(), layer.bias.numpy())
+             for layer in model.layers]  # either implementation: the kernel as a (p, n) array, zero off the pattern
     weights = hwsim.weights_from_dense(pats, dense)
 
     res = hwsim.infer(net, pats, hwsim.HardwareConfig(activation="sigmoid"), xt, weights=weights,
