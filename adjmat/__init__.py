@@ -25,8 +25,8 @@ from .metrics import scatter
 
 
 __all__ = [
-    "SpecError", "DivergenceError", "PatternError", "JunctionSpec", "NetSpec", "Pattern", "KINDS", "Kind", "register_kind",
-    "unregister_kind", "get_kind", "kind_names", "generate", "generate_network",
+    "SpecError", "DivergenceError", "PatternError", "JunctionSpec", "NetSpec", "Pattern", "KINDS", "Kind",
+    "register_kind", "unregister_kind", "get_kind", "kind_names", "generate", "generate_network",
     "check", "CheckReport", "is_clash_free", "is_clash_free_adjacency", "clash_report", "ClashReport",
     "count_clash_free", "usn_model_space", "scatter",
 ]
