@@ -80,3 +80,30 @@ def memory_limit(text: str):
             del os.environ["PREDEFSPARSE_MAX_MEMORY"]
         else:
             os.environ["PREDEFSPARSE_MAX_MEMORY"] = old
+
+
+BAD_VALUES = [-3, "bad", 2.5, object()]
+
+
+def sweep_cases(table, accepted=None, named_as=None, adjust=None, bad_values=BAD_VALUES) -> list[Case]:
+    """One :class:`Case` per (callable, parameter, bad value) of ``table`` (rows ``(public name, callable, valid
+    keyword arguments)``), scikit-learn style: each call passes the valid arguments with one of them replaced.
+
+    accepted: ``{(callable __name__, parameter, value): check of the result}`` for values that are valid though
+    odd; named_as: ``{(public name, parameter): the name the message must use}``; adjust: ``(method, parameter,
+    value) -> value`` to replace a bad value (e.g. a fresh folder for a path), or ``None`` to skip it.
+    """
+    accepted, named_as = accepted or {}, named_as or {}
+    out = []
+    for name, fn, kwargs in table:
+        method = getattr(fn, "__name__", "")
+        for param in kwargs:
+            for raw in bad_values:
+                bad = adjust(method, param, raw) if adjust else raw
+                if bad is None:
+                    continue
+                out.append(Case(name=name, label=f"{method}-{param}={raw!r:.12}",
+                                call=lambda fn=fn, kw=dict(kwargs, **{param: bad}): fn(**kw),
+                                mentions=(named_as.get((name, param), param),),
+                                accepted=accepted.get((method, param, raw))))
+    return out

@@ -20,11 +20,10 @@ import numpy as np
 import adjmat
 from adjmat import SpecError
 from tests.adjmat.crafted import DROP, LEFT, RIGHT, header, huge_npy, npz_with
-from tests.badinput import Case, memory_limit as _memory_limit
+from tests.badinput import Case, memory_limit as _memory_limit, sweep_cases
 
 PAT = adjmat.generate("clash_free", 16, 8, fo=2, z=4, seed=0)
 NET = adjmat.NetSpec((16, 8), (2,), (4,))
-BAD_VALUES = [-3, "bad", 2.5, object()]
 
 
 def _build_toy(p, n, *, fo, W, density, z, rng):
@@ -87,19 +86,9 @@ ACCEPTED = {  # (callable's __name__, parameter, value) -> check of the result
 NAMED_AS = {("adjmat.unregister_kind", "name"): "name", ("adjmat.Kind", "memory"): "memory"}
 
 
-def _sweep_cases() -> list[Case]:
-    out = []
-    for name, fn, kwargs in SWEEP:
-        method = getattr(fn, "__name__", "")
-        for param in kwargs:
-            for bad in BAD_VALUES:
-                if method == "load" and isinstance(bad, str):
-                    continue  # "bad" is a path (that does not exist): covered by the file cases below
-                accepted = ACCEPTED.get((method, param, bad))
-                out.append(Case(name=name, label=f"{method}-{param}={bad!r:.12}",
-                                call=lambda fn=fn, kw=dict(kwargs, **{param: bad}): fn(**kw),
-                                mentions=(NAMED_AS.get((name, param), param),), accepted=accepted))
-    return out
+def _skip_load_paths(method, param, bad):
+    # "bad" is a path for load (one that does not exist): covered by the file cases below
+    return None if method == "load" and isinstance(bad, str) else bad
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -301,7 +290,7 @@ REGRESSIONS = [
     Case("adjmat.usn_model_space", "density missing", lambda: adjmat.usn_model_space(20, 10), mentions=("density",)),
 ]
 
-CASES: list[Case] = _sweep_cases() + REGRESSIONS
+CASES: list[Case] = sweep_cases(SWEEP, ACCEPTED, NAMED_AS, _skip_load_paths) + REGRESSIONS
 EXEMPT: dict[str, str] = {
     "adjmat.CheckReport": "result dataclass built by adjmat.check, never from user input",
     "adjmat.ClashReport": "result dataclass built by adjmat.clash_report, never from user input",

@@ -2,7 +2,7 @@
 
 Two parts, as in tests/adjmat/bad_inputs.py:
 
-- a sweep that feeds each value of :data:`BAD_VALUES` to every parameter of every public hwsim callable (the
+- a sweep (tests.badinput.sweep_cases) that feeds each bad value to every parameter of every public hwsim callable (the
   others valid) and requires a SpecError naming that parameter -- or, for a value that is valid though it looks
   odd, a result that passes the stated ``accepted`` check;
 - named regression cases for issue 8 (divergence, fixed-point widths, int64 counts, out-of-range indices,
@@ -21,8 +21,8 @@ import numpy as np
 import adjmat
 import hwsim
 from adjmat import SpecError
+from tests.badinput import Case, sweep_cases
 from tests.badinput import memory_limit as _memory_limit  # the one PREDEFSPARSE_MAX_MEMORY switch of the tests
-from tests.badinput import Case
 
 NET = adjmat.NetSpec((16, 8, 4), (2, 2), (8, 4))
 PATS = adjmat.generate_network(NET, "clash_free", seed=0)
@@ -31,7 +31,6 @@ X, Y = _rng.random((6, 16)), np.arange(6) % 4
 W0 = hwsim.initial_weights(PATS, seed=1)
 DENSE = hwsim.weights_to_dense(PATS, W0)
 HW = hwsim.HardwareConfig(rmw="forward")
-BAD_VALUES = [-3, "bad", 2.5, object()]
 
 
 def _exported() -> str:
@@ -84,21 +83,10 @@ ACCEPTED = {  # (callable's __name__, parameter, value) -> check of the result
 NAMED_AS = {("hwsim.train", "data"): "data", ("hwsim.infer", "x"): "x"}
 
 
-def _sweep_cases() -> list[Case]:
-    out = []
-    for name, fn, kwargs in SWEEP:
-        method = getattr(fn, "__name__", "")
-        for param in kwargs:
-            for bad in BAD_VALUES:
-                if method == "export_rtl" and param == "out_dir" and bad == "bad":
-                    bad = tempfile.mkdtemp(prefix="hwsim-bad-") + "/bad"   # a new folder, not the cwd
-                    accepted = ACCEPTED[("export_rtl", "out_dir", "bad")]
-                else:
-                    accepted = ACCEPTED.get((method, param, bad))
-                out.append(Case(name=name, label=f"{method}-{param}={bad!r:.12}",
-                                call=lambda fn=fn, kw=dict(kwargs, **{param: bad}): fn(**kw),
-                                mentions=(NAMED_AS.get((name, param), param),), accepted=accepted))
-    return out
+def _fresh_out_dir(method, param, bad):
+    if method == "export_rtl" and param == "out_dir" and bad == "bad":
+        return tempfile.mkdtemp(prefix="hwsim-bad-") + "/bad"   # a new folder, not the cwd
+    return bad
 
 
 # ------------------------------------------------------------------------------------------ issue 8 cases
@@ -311,7 +299,7 @@ CLI = [
          lambda: _cli(*FPGA, "--z", "128,32", "--kind", "basic", "--type", "3"), ("--type",)),
 ]
 
-CASES: list = _sweep_cases() + REGRESSIONS + CLI
+CASES: list = sweep_cases(SWEEP, ACCEPTED, NAMED_AS, _fresh_out_dir) + REGRESSIONS + CLI
 EXEMPT: dict[str, str] = {
     "hwsim.Report": "result dataclass of hwsim.simulate (Report.from_dict rebuilds one from its own to_dict)",
     "hwsim.FunctionalResult": "result dataclass of hwsim.train",
