@@ -498,18 +498,32 @@ def load_grid(path: str | os.PathLike) -> Grid:
     if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
         raise fail(where, "path", "the path of a grid TOML file", path)
     path = os.fspath(path)
+    return parse_grid({"title": Path(path).stem, **read_grid_file(where, "path", path)}, where=where)
+
+
+def read_grid_file(where: str, param: str, path: str) -> dict[str, Any]:
+    """The TOML table of a grid file, read as hostile: it must exist, hold at most ``_MAX_GRID_BYTES`` and parse
+    (``param`` is how the caller names the path in messages: ``path`` in Python, ``GRID`` on the command line).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.toml")
+    >>> _ = open(path, "w").write('[grid]\\nseed = [0, 1]\\n')
+    >>> read_grid_file("load_grid", "path", path)
+    {'grid': {'seed': [0, 1]}}
+    """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{where}: no grid file {path!r}.")
     size = os.path.getsize(path)
     if size > _MAX_GRID_BYTES:
-        raise fail(where, "path", f"a grid file of at most {_MAX_GRID_BYTES:,} bytes", path,
+        raise fail(where, param, f"a grid file of at most {_MAX_GRID_BYTES:,} bytes", path,
                    f"It has {size:,} bytes.")
     with open(path, "rb") as f:
         try:
-            data = tomllib.load(f)
+            return tomllib.load(f)
         except tomllib.TOMLDecodeError as err:
             raise SpecError(f"{where}: {path} is not valid TOML: {err}.") from None
-    return parse_grid({"title": Path(path).stem, **data}, where=where)
 
 
 def _as_grid(where: str, grid: Any) -> Grid:

@@ -150,18 +150,9 @@ def _grid_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[tuple[str
     data: dict[str, Any] = {}
     name = "sweep"
     if args.grid_file is not None:
-        from predefsparse.sweep import _MAX_GRID_BYTES
+        from predefsparse.sweep import read_grid_file
         path = args.grid_file
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"no grid file {path!r}")
-        if os.path.getsize(path) > _MAX_GRID_BYTES:
-            raise SpecError(f"sweep: GRID must be a grid file of at most {_MAX_GRID_BYTES:,} bytes; received "
-                            f"GRID={path!r} ({os.path.getsize(path):,} bytes).")
-        with open(path, "rb") as f:
-            try:
-                data = tomllib.load(f)
-            except tomllib.TOMLDecodeError as err:
-                raise SpecError(f"sweep: {path} is not valid TOML: {err}.") from None
+        data = read_grid_file("sweep", "GRID", path)
         name = os.path.splitext(os.path.basename(path))[0]
         data.setdefault("title", name)
     origin: dict[tuple[str, str], str] = {}
