@@ -389,18 +389,19 @@ def plan(config: Sequence[int] = DEFAULT_CONFIG, *, fo: Sequence[int] | None = N
 
 # ====================================================================================== one point
 def _kind_names() -> tuple[str, ...]:
-    names = getattr(adjmat, "kind_names", None)
-    return tuple(names()) if callable(names) else tuple(adjmat.KINDS)
+    return adjmat.kind_names()
 
 
 def _fits_the_plan(kind: str) -> bool:
     """Whether a kind draws exactly W = p*fo edges (or is fc): the accelerator's address ROMs hold C*z = W edges
     per junction, so a kind with a random edge count (erdos_renyi) cannot run at a planned z."""
-    get_kind = getattr(adjmat, "get_kind", None)
-    if not callable(get_kind):
-        return kind != "erdos_renyi"
-    facts = get_kind(kind)
-    return kind == "fc" or "fo" in tuple(getattr(facts, "sized_by", ("fo",)))
+    sized_by = adjmat.get_kind(kind).sized_by
+    return not sized_by or "fo" in sized_by  # sized by nothing (fc: fo = n) or by an exact fo
+
+
+def _fixes_own_size(kind: str) -> bool:
+    """A kind sized by nothing (fc) fixes its own degrees: fully connected, fo = n (its registry facts)."""
+    return not adjmat.get_kind(kind).sized_by
 
 
 def _check_kind(where: str, param: str, kind: Any) -> str:
@@ -475,7 +476,7 @@ def _check_seed(where: str, param: str, seed: Any) -> int:
 
 def _netspec_for(kind: str, config: tuple, fo: tuple, z: tuple) -> adjmat.NetSpec:
     """The netspec a kind runs at: the planned z for every kind; fc has its own fo (= n), so its cycles differ."""
-    return adjmat.NetSpec(config, config[1:] if kind == "fc" else fo, z)
+    return adjmat.NetSpec(config, config[1:] if _fixes_own_size(kind) else fo, z)
 
 
 def _point_patterns(kind: str, netspec: adjmat.NetSpec, seed: int) -> tuple[list, dict]:
@@ -507,7 +508,8 @@ def _records_facts(records: Any) -> dict[str, Any]:
 def _point_train(kind, config, fo, z, seed, dataset, epochs, run_dir, data_dir, verbose, pats) -> dict:
     """Train the kind (same settings for every kind) into ``run_dir``; resumes or reuses a run already there."""
     from . import models, training
-    model = models.mlp(config, fo=None if kind == "fc" else fo, kind=kind, z=z, seed=seed, l2=TRAINING["l2"])
+    model = models.mlp(config, fo=None if _fixes_own_size(kind) else fo, kind=kind, z=z, seed=seed,
+                       l2=TRAINING["l2"])
     model_pats = [layer.pattern for layer in model.layers if hasattr(layer, "pattern")]
     if [(p.left.tolist() == q.left.tolist() and p.right.tolist() == q.right.tolist())
             for p, q in zip(model_pats, pats)] != [True] * len(pats):

@@ -776,8 +776,8 @@ verbose, data_dir, steps_per_execution, callbacks
     _, seed = normalize_seed(where, seed)
     if not isinstance(kind, str):
         raise fail(where, "kind", "a pattern kind name such as 'clash_free'", kind)
-    if fo is None and densities is None and epsilon is None and kind != "fc":
-        fo = _DEFAULT_FO
+    if fo is None and densities is None and epsilon is None and adjmat.get_kind(kind, where).sized_by:
+        fo = _DEFAULT_FO  # a kind sized by nothing (fc) needs no fo
     build = dict(options)
     if dropout is not None:
         build["dropout"] = dropout
