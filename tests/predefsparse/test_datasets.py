@@ -17,6 +17,8 @@ import pytest
 from adjmat import SpecError
 from predefsparse import datasets
 
+from ..crafted_npz import npy_header, replace_member
+
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_MNIST = REPO / "datasets" / "mnist"
 SHARED = REPO.parent / "shared" / "data"
@@ -481,24 +483,6 @@ def test_public_functions_bad_input_name_the_parameter(tmp_path, call, message):
 
 
 # ------------------------------------------------------------------------------------------------ hostile files
-def _crafted_member(path, key, header: bytes, data: bytes = b""):
-    """Rewrite one member of a valid dataset npz as raw bytes (a crafted or corrupted file)."""
-    import zipfile
-    with zipfile.ZipFile(path) as zf:
-        members = {info.filename: zf.read(info) for info in zf.infolist()}
-    members[f"{key}.npy"] = header + data
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, raw in members.items():
-            zf.writestr(name, raw)
-    return path
-
-
-def _npy_header(shape, descr="<f4") -> bytes:
-    head = repr({"descr": descr, "fortran_order": False, "shape": shape}).encode("latin1")
-    head += b" " * (63 - (len(head) + 10) % 64) + b"\n"
-    return b"\x93NUMPY\x01\x00" + len(head).to_bytes(2, "little") + head
-
-
 @pytest.mark.parametrize("damage, message", [
     ("empty", "The file is empty"),
     ("truncated", "not a readable zip archive"),
@@ -519,13 +503,13 @@ def test_hostile_files_give_a_specific_error_naming_the_file(tmp_path, damage, m
     elif damage == "truncated-late":
         path.write_bytes(raw[:-10])
     elif damage == "garbage header":
-        _crafted_member(path, "xtr", b"\x93NUMPY\x01\x00\x10\x00{'descr': <<<<\n", b"\x00" * 48)
+        replace_member(path, "xtr", b"\x93NUMPY\x01\x00\x10\x00{'descr': <<<<\n" + b"\x00" * 48)
     elif damage == "header list":  # a list where the header dict belongs
-        _crafted_member(path, "xtr", b"\x93NUMPY\x01\x00\x10\x00[1, 2, 3]      \n", b"\x00" * 48)
+        replace_member(path, "xtr", b"\x93NUMPY\x01\x00\x10\x00[1, 2, 3]      \n" + b"\x00" * 48)
     elif damage == "huge shape":  # 10^12 elements declared over 48 bytes
-        _crafted_member(path, "xtr", _npy_header((10**6, 10**6)), b"\x00" * 48)
+        replace_member(path, "xtr", npy_header((10**6, 10**6)) + b"\x00" * 48)
     elif damage == "shape over data":
-        _crafted_member(path, "xtr", _npy_header((400, 3)), b"\x00" * 48)
+        replace_member(path, "xtr", npy_header((400, 3)) + b"\x00" * 48)
     with pytest.raises(SpecError, match=message) as err:
         datasets.load(path)
     assert str(path) in str(err.value)
