@@ -109,7 +109,7 @@ def _smallest(index: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
 
 
 def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any = None, *,
-           regrow_init: str = "normal", regrow_std: float = 0.1) -> Evolution:
+           regrow_init: str = "normal", regrow_std: float = 0.1, remove_zeros: bool = True) -> Evolution:
     """One SET step on one junction (the rules of the module docstring), in O(W log W) time and O(W) memory.
 
     Parameters
@@ -127,6 +127,10 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any =
         Regrown weights: ``N(0, regrow_std**2)`` (default, SET's code) or exactly 0.
     regrow_std : float
         Standard deviation of ``"normal"`` regrowth (SET: 0.1), > 0.
+    remove_zeros : bool
+        Remove every exact zero first (default).  False is the old rule, under which an exact zero is neither
+        positive nor negative and so is never removed (with ``regrow_init="zero"`` it collapses over long runs:
+        docs/sparse.md); kept for studies and the regression test.
 
     Returns
     -------
@@ -162,13 +166,14 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any =
     zeta = check_float(where, "zeta", zeta, low=0.0, high=1.0, high_open=True)
     regrow_init = check_choice(where, "regrow_init", regrow_init, REGROW_INITS)
     regrow_std = check_float(where, "regrow_std", regrow_std, low=0.0, low_open=True)
+    remove_zeros = check_bool(where, "remove_zeros", remove_zeros)
     rng, _ = normalize_seed(where, rng)
     left = pattern.left.astype(np.int64)
     right = pattern.right.astype(np.int64)
     pos = np.flatnonzero(weights > 0)
     neg = np.flatnonzero(weights < 0)
     zero = np.flatnonzero(weights == 0)
-    k_pos, k_neg, k_zero = int(zeta * pos.size), int(zeta * neg.size), zero.size
+    k_pos, k_neg, k_zero = int(zeta * pos.size), int(zeta * neg.size), zero.size if remove_zeros else 0
     free = p * n - W
     if k_zero > free:
         k_zero, k_pos, k_neg = free, 0, 0
@@ -265,6 +270,9 @@ class SETCallback(keras.callbacks.Callback):
         Regrown weights: ``N(0, regrow_std**2)`` (default, as SET's code) or exactly 0.
     regrow_std : float
         Standard deviation of the ``"normal"`` regrowth (default 0.1, SET's code).
+    remove_zeros : bool
+        Remove every exact zero first (default True); False is the old rule that never removes exact zeros
+        (see :func:`evolve`).
     evolve_output : bool
         With ``layers=None``, evolve the output layer too (default False: SET's hidden layers only).
     every_steps : int, optional
@@ -303,7 +311,7 @@ class SETCallback(keras.callbacks.Callback):
 
     def __init__(self, zeta: float = 0.3, layers: Sequence[str] | None = None, seed: Any = 0, *,
                  regrow_init: str = "normal", regrow_std: float = 0.1, evolve_output: bool = False,
-                 every_steps: int | None = None):
+                 every_steps: int | None = None, remove_zeros: bool = True):
         super().__init__()
         where = "SETCallback"
         self.zeta = check_float(where, "zeta", zeta, low=0.0, high=1.0, high_open=True)
@@ -314,6 +322,7 @@ class SETCallback(keras.callbacks.Callback):
         self.regrow_std = check_float(where, "regrow_std", regrow_std, low=0.0, low_open=True)
         self.evolve_output = check_bool(where, "evolve_output", evolve_output)
         self.every_steps = check_int(where, "every_steps", every_steps, minimum=1, allow_none=True)
+        self.remove_zeros = check_bool(where, "remove_zeros", remove_zeros)
         self.layer_names = None if layers is None else list(layers)
         self._rng, self.seed = normalize_seed(where, seed)
         self.history: list[dict] = []
@@ -384,7 +393,7 @@ class SETCallback(keras.callbacks.Callback):
             pattern = layer.pattern
             old = layer.edge_values()
             step = evolve(pattern, old, self.zeta, self._rng, regrow_init=self.regrow_init,
-                          regrow_std=self.regrow_std)
+                          regrow_std=self.regrow_std, remove_zeros=self.remove_zeros)
             layer._assign_pattern(step.pattern, step.weights)
             _move_slots(self.model, layer, pattern, step)
             degrees = step.pattern.out_degrees().astype(np.int32)
@@ -424,7 +433,7 @@ class SETCallback(keras.callbacks.Callback):
         -------
         dict
             ``rule`` ("SET"), ``zeta``, ``seed`` (None when a Generator was given), ``regrow_init``,
-            ``regrow_std``, ``evolve_output``, ``every_steps``, ``layers`` (the evolved layers' names, None
+            ``regrow_std``, ``evolve_output``, ``every_steps``, ``remove_zeros``, ``layers`` (the evolved layers' names, None
             before the callback saw a model and no names were given), ``epochs`` (evolution steps taken),
             ``initial`` (per-input degree summary per layer before the first step) and ``history``
             (:attr:`history`).
@@ -442,7 +451,7 @@ class SETCallback(keras.callbacks.Callback):
             names = [layer.name for layer in self._layers()]
         return {"rule": "SET", "zeta": float(self.zeta), "seed": self.seed, "regrow_init": self.regrow_init,
                 "regrow_std": float(self.regrow_std), "evolve_output": self.evolve_output,
-                "every_steps": self.every_steps,
+                "every_steps": self.every_steps, "remove_zeros": self.remove_zeros,
                 "layers": None if names is None else list(names),
                 "epochs": self._steps,
                 "initial": {name: dict(summary) for name, summary in self.initial.items()},
