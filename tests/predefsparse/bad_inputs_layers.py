@@ -192,6 +192,10 @@ _SET = [
     ("regrow_std zero", lambda: _evolution().SETCallback(regrow_std=0.0), ("regrow_std", "regrow_std=0.0")),
     ("evolve_output not a bool", lambda: _evolution().SETCallback(evolve_output="yes"), ("evolve_output",)),
     ("every_steps zero", lambda: _evolution().SETCallback(every_steps=0), ("every_steps", "every_steps=0")),
+    ("remove_zeros a string", lambda: _evolution().SETCallback(remove_zeros="yes"),
+     ("remove_zeros must be True or False", "remove_zeros='yes'")),
+    ("remove_zeros an int", lambda: _evolution().SETCallback(remove_zeros=1),
+     ("remove_zeros must be True or False", "remove_zeros=1")),
 ]
 
 _ALLOCATE = [
@@ -225,6 +229,10 @@ _EVOLVE = [
      ("regrow_init must be", "'zero'")),
     ("regrow_std negative", lambda: _evolution().evolve(_pattern(), np.ones(12), 0.3, 0, regrow_std=-0.1),
      ("regrow_std", "regrow_std=-0.1")),
+    ("remove_zeros a string", lambda: _evolution().evolve(_pattern(), np.ones(12), 0.3, 0, remove_zeros="yes"),
+     ("remove_zeros must be True or False", "remove_zeros='yes'")),
+    ("remove_zeros an int", lambda: _evolution().evolve(_pattern(), np.ones(12), 0.3, 0, remove_zeros=1),
+     ("remove_zeros must be True or False", "remove_zeros=1")),
 ]
 
 
