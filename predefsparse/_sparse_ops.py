@@ -49,30 +49,65 @@ def _csc(left, p):  # pragma: no cover - compiled
     return ptr, perm
 
 
+#: Largest per-thread scratch (bytes) of the scatter backward pass; above it the gather pass is used.
+SCATTER_BYTES = 64 << 20
+
+
 @njit(parallel=True, fastmath=True, cache=True)
-def _forward_t(xt, left, right, values, n):  # pragma: no cover - compiled
-    """``y.T`` (float32, (n, batch)) from ``x.T`` (float32 C-order (p, batch)) and the edges (int32 left,
-    int32 right non-decreasing, float32 values, length W)."""
+def _forward_t(xt, left, ptr, values):  # pragma: no cover - compiled
+    """``y.T`` (float32, (n, batch)) from ``x.T`` (float32 C-order (p, batch)), the edges (int32 ``left``,
+    float32 ``values``, length W, in natural order) and their row pointers ``ptr`` (:func:`_csr`).  Each output
+    row accumulates in place: no allocation per row (it dominated at batch 2)."""
+    n = ptr.size - 1
     b = xt.shape[1]
-    ptr = _csr(right, n)
-    yt = np.empty((n, b), np.float32)
+    yt = np.zeros((n, b), np.float32)
     for r in prange(n):
-        acc = np.zeros(b, np.float32)
         for j in range(ptr[r], ptr[r + 1]):
             w = values[j]
             l = left[j]
             for i in range(b):
-                acc[i] += w * xt[l, i]
-        yt[r, :] = acc
+                yt[r, i] += w * xt[l, i]
     return yt
 
 
 @njit(parallel=True, fastmath=True, cache=True)
-def _backward_t(xt, gt, left, right, values, n):  # pragma: no cover - compiled
-    """Gradients ``(dx.T, dvalues)``: float32 ``(p, batch)`` and ``(W,)``, from ``x.T`` ``(p, batch)`` and the
-    output gradient ``g.T`` ``(n, batch)`` (both float32, C-order)."""
+def _backward_scatter(xt, gt, left, ptr, values, parts):  # pragma: no cover - compiled
+    """Gradients ``(dx.T, dvalues)`` in one pass over the edges in natural order: ``parts`` threads each take a
+    block of output rows holding about W / parts edges, write ``dvalues`` and scatter into their own
+    ``(p, batch)`` scratch, which are then summed.  Edge data stream in order; no permutation is read."""
     p, b = xt.shape
-    ptr = _csr(right, n)
+    n = ptr.size - 1
+    W = left.size
+    dv = np.empty(W, np.float32)
+    buf = np.zeros((parts, p, b), np.float32)
+    bounds = np.searchsorted(ptr, np.arange(parts + 1) * (W / parts))
+    bounds[0] = 0
+    bounds[parts] = n
+    for t in prange(parts):
+        for r in range(bounds[t], bounds[t + 1]):
+            for j in range(ptr[r], ptr[r + 1]):
+                l = left[j]
+                w = values[j]
+                s = np.float32(0.0)
+                for i in range(b):
+                    g = gt[r, i]
+                    s += xt[l, i] * g
+                    buf[t, l, i] += w * g
+                dv[j] = s
+    if parts > 1:
+        for l in prange(p):
+            for t in range(1, parts):
+                for i in range(b):
+                    buf[0, l, i] += buf[t, l, i]
+    return buf[0], dv
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _backward_gather(xt, gt, left, right, ptr, values):  # pragma: no cover - compiled
+    """Gradients ``(dx.T, dvalues)`` for shapes whose scatter scratch would be too big: ``dvalues`` by rows,
+    ``dx.T`` by input column through the edge permutation that groups edges by ``left`` (:func:`_csc`)."""
+    p, b = xt.shape
+    n = ptr.size - 1
     dv = np.empty(left.size, np.float32)
     for r in prange(n):
         for j in range(ptr[r], ptr[r + 1]):
@@ -82,40 +117,62 @@ def _backward_t(xt, gt, left, right, values, n):  # pragma: no cover - compiled
                 s += xt[l, i] * gt[r, i]
             dv[j] = s
     cptr, perm = _csc(left, p)
-    dxt = np.empty((p, b), np.float32)
+    dxt = np.zeros((p, b), np.float32)
     for l in prange(p):
-        acc = np.zeros(b, np.float32)
         for k in range(cptr[l], cptr[l + 1]):
             j = perm[k]
             w = values[j]
             r = right[j]
             for i in range(b):
-                acc[i] += w * gt[r, i]
-        dxt[l, :] = acc
+                dxt[l, i] += w * gt[r, i]
     return dxt, dv
+
+
+def _scatter_parts(p: int, b: int, W: int) -> int:
+    """Threads of the scatter pass (0: use the gather pass): one per ~4 p edges, at most Numba's thread count,
+    while their scratch fits in :data:`SCATTER_BYTES`."""
+    import numba
+    parts = max(1, min(numba.get_num_threads(), W // max(1, 4 * p)))
+    return parts if parts * p * b * 4 <= SCATTER_BYTES else 0
+
+
+def _backward_t(xt, gt, left, right, ptr, values):
+    """Gradients ``(dx.T, dvalues)``: float32 ``(p, batch)`` and ``(W,)``, from ``x.T`` ``(p, batch)`` and the
+    output gradient ``g.T`` ``(n, batch)`` (both float32, C-order): the scatter pass where its scratch is small,
+    else the gather pass."""
+    p, b = xt.shape
+    parts = _scatter_parts(p, b, left.size)
+    if parts:
+        return _backward_scatter(xt, gt, left, ptr, values, parts)
+    return _backward_gather(xt, gt, left, right, ptr, values)
 
 
 def forward_numpy(x: np.ndarray, left: np.ndarray, right: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """``x @ K`` for a 2-D float32 ``x`` (batch, p): the host side of the ``"numba"`` kernel."""
     xt = np.ascontiguousarray(np.asarray(x, dtype=np.float32).T)
-    return np.ascontiguousarray(_forward_t(xt, left, right, np.asarray(values, np.float32), int(n)).T)
+    ptr = _csr(np.asarray(right, np.int32), int(n))
+    return np.ascontiguousarray(_forward_t(xt, np.asarray(left, np.int32), ptr, np.asarray(values, np.float32)).T)
 
 
 def backward_numpy(x, g, left, right, values, n):
     """``(dx, dvalues)`` for ``y = x @ K`` given the output gradient ``g`` (batch, n)."""
     xt = np.ascontiguousarray(np.asarray(x, dtype=np.float32).T)
     gt = np.ascontiguousarray(np.asarray(g, dtype=np.float32).T)
-    dxt, dv = _backward_t(xt, gt, left, right, np.asarray(values, np.float32), int(n))
+    right = np.asarray(right, np.int32)
+    dxt, dv = _backward_t(xt, gt, np.asarray(left, np.int32), right, _csr(right, int(n)),
+                          np.asarray(values, np.float32))
     return np.ascontiguousarray(dxt.T), dv
 
 
 def _forward_host(xt, values, left, right, n):
-    return _forward_t(np.ascontiguousarray(xt, dtype=np.float32), left, right, np.asarray(values, np.float32), n)
+    """Forward on the host: ``y.T`` and the row pointers, which the backward pass of the same step reuses."""
+    ptr = _csr(right, n)
+    return _forward_t(np.ascontiguousarray(xt, dtype=np.float32), left, ptr, np.asarray(values, np.float32)), ptr
 
 
-def _backward_host(xt, gt, values, left, right, n):
+def _backward_host(xt, gt, values, left, right, ptr):
     return _backward_t(np.ascontiguousarray(xt, dtype=np.float32), np.ascontiguousarray(gt, dtype=np.float32),
-                       left, right, np.asarray(values, np.float32), n)
+                       left, right, ptr, np.asarray(values, np.float32))
 
 
 def numba_matmul(x, values, left, right, n: int):
@@ -130,14 +187,13 @@ def numba_matmul(x, values, left, right, n: int):
     @tf.custom_gradient
     def op(x, values):
         xt = tf.transpose(x)
-        yt = tf.numpy_function(lambda a, v, lf, rt: _forward_host(a, v, lf, rt, n), [xt, values, left, right],
-                               tf.float32, stateful=False)
+        yt, ptr = tf.numpy_function(lambda a, v, lf, rt: _forward_host(a, v, lf, rt, n),
+                                    [xt, values, left, right], [tf.float32, tf.int64], stateful=False)
         yt.set_shape([n, x.shape[0]])
 
         def grad(g):
-            dxt, dv = tf.numpy_function(lambda a, gg, v, lf, rt: _backward_host(a, gg, v, lf, rt, n),
-                                        [xt, tf.transpose(g), values, left, right], [tf.float32, tf.float32],
-                                        stateful=False)
+            dxt, dv = tf.numpy_function(_backward_host, [xt, tf.transpose(g), values, left, right, ptr],
+                                        [tf.float32, tf.float32], stateful=False)
             dxt.set_shape([x.shape[1], x.shape[0]])
             dv.set_shape(values.shape)
             return tf.transpose(dxt), dv

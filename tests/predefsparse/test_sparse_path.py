@@ -169,6 +169,26 @@ def test_kernels_agree_with_numpy_reference():
         np.testing.assert_allclose(keras.ops.convert_to_numpy(seg), x @ K, atol=1e-4)
 
 
+@pytest.mark.parametrize("scratch", ["scatter", "gather"])
+def test_backward_passes_agree_with_numpy_reference(monkeypatch, scratch):
+    """Both backward passes (the per-thread scatter, and the gather used when its scratch would be too big),
+    with several threads' blocks (W >= 8 p) and with one."""
+    if scratch == "gather":
+        monkeypatch.setattr(_sparse_ops, "SCATTER_BYTES", 0)
+    rng = np.random.default_rng(3)
+    for p, n, density, b in ((20, 300, 0.5, 3), (40, 40, 0.05, 2), (7, 5, 1.0, 1)):
+        pat = adjmat.generate("random", p, n, density=density, seed=2)
+        assert (_sparse_ops._scatter_parts(p, b, pat.W) > 0) == (scratch == "scatter")
+        v = rng.normal(size=pat.W).astype(np.float32)
+        x = rng.normal(size=(b, p)).astype(np.float32)
+        g = rng.normal(size=(b, n)).astype(np.float32)
+        K = np.zeros((p, n), np.float32)
+        K[pat.left, pat.right] = v
+        dx, dv = _sparse_ops.backward_numpy(x, g, pat.left, pat.right, v, n)
+        np.testing.assert_allclose(dx, g @ K.T, atol=1e-4)
+        np.testing.assert_allclose(dv, (x.T @ g)[pat.left, pat.right], atol=1e-4)
+
+
 @pytest.mark.parametrize("kwargs", [dict(density=0.1, kind="usn"), dict(fo=3, kind="clash_free", z=4),
                                     dict(kind="erdos_renyi", pattern_options={"epsilon": 2})])
 def test_layer_checklist_on_the_sparse_path(tmp_path, kwargs):
