@@ -18,9 +18,11 @@ leaves open made explicit:
   ``"set"`` and its meta records the evolution count;
 - nothing is rewired after the last epoch of a ``fit`` (the model ``fit`` returns is the trained one).
 
-All of it is O(W log W) time and O(W) memory: candidate cells are sampled and checked against the sorted int64
-keys ``right * p + left`` of the occupied cells; no ``(p, n)`` array and no Python set of cells.  Randomness
-comes from the callback's own ``seed`` (a ``numpy`` Generator); nothing global is touched.
+All of it is O(W) time and memory (Numba kernels in :mod:`._evolve_ops`): the removal thresholds come from a
+partial sort of each sign's magnitudes; regrown cells are drawn by rejection sampling, each candidate checked by
+a binary search in its own (sorted) row of the old pattern and a hash table of the cells already taken; the new
+edge list is a per-row merge.  No ``(p, n)`` array and no Python set of cells.  Randomness comes from the
+callback's own ``seed`` (a ``numpy`` Generator, drawn outside the kernels); nothing global is touched.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ from keras import ops
 import adjmat
 from adjmat._validation import SpecError, check_bool, check_choice, check_float, check_int, fail, normalize_seed
 
+from . import _evolve_ops
+from ._sparse_ops import _pointers
 from .layers import SparseDense
 
 __all__ = ["SETCallback", "evolve", "Evolution", "allocate_densities", "plot_degrees"]
@@ -49,8 +53,8 @@ class Evolution(NamedTuple):
     pattern : adjmat.Pattern
         The new pattern: same p, n and W, natural order, kind ``"set"``.
     weights : numpy.ndarray
-        float64, length W: the weights in the new edge order (kept edges keep theirs, regrown ones drawn by the
-        ``regrow_init`` rule).
+        float32 when the given weights were float32, else float64; length W: the weights in the new edge
+        order (kept edges keep theirs, regrown ones drawn by the ``regrow_init`` rule).
     source : numpy.ndarray
         int64, length W: for each new edge the index of the old edge it continues, -1 for a regrown edge (move
         optimizer state with it: ``new_slot = where(source >= 0, old_slot[source], 0)``).
@@ -64,53 +68,9 @@ class Evolution(NamedTuple):
     removed: np.ndarray
 
 
-def _draw_free_cells(occupied: np.ndarray, k: int, cells: int, rng: np.random.Generator) -> np.ndarray:
-    """``k`` distinct cells in ``[0, cells)`` drawn uniformly among those not in ``occupied`` (sorted int64),
-    returned sorted.
-
-    While at least a quarter of the cells is free: draw candidates, sort and dedupe them, drop the occupied
-    ones (``np.searchsorted`` of sorted needles into the sorted keys: cache-friendly), and keep a uniform
-    subset of the survivors; otherwise the free cells are listed (then ``cells < 4/3 len(occupied)``: O(W)).
-    """
-    free = cells - occupied.size
-    if k == 0:
-        return np.zeros(0, np.int64)
-    if 4 * free < cells:
-        candidates = np.setdiff1d(np.arange(cells, dtype=np.int64), occupied, assume_unique=True)
-        return np.sort(rng.choice(candidates, size=k, replace=False))
-    got = np.zeros(0, np.int64)
-    while got.size < k:
-        need = k - got.size
-        draw = np.sort(rng.integers(0, cells, size=int(1.2 * need * cells / free) + 16, dtype=np.int64))
-        draw = draw[np.concatenate([[True], draw[1:] != draw[:-1]])]  # distinct (np.unique hashes: slower)
-        if occupied.size:
-            pos = np.minimum(np.searchsorted(occupied, draw), occupied.size - 1)
-            draw = draw[occupied[pos] != draw]
-        if got.size:
-            draw = draw[~np.isin(draw, got, assume_unique=True)]
-        if draw.size > need:  # a uniform subset of uniform free draws is uniform
-            draw = draw[np.sort(rng.choice(draw.size, size=need, replace=False))]
-        got = draw if not got.size else np.sort(np.concatenate([got, draw]))  # draw is sorted
-    return got
-
-
-def _smallest(index: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
-    """The ``k`` entries of ``index`` with the smallest ``key`` (ties by position), in O(len), unordered."""
-    if k <= 0:
-        return index[:0]
-    if k < key.size:
-        cut = np.partition(key, k - 1)[k - 1]
-        pick = np.flatnonzero(key < cut)
-        ties = np.flatnonzero(key == cut)[:k - pick.size]
-        pick = np.concatenate([pick, ties])
-    else:
-        pick = np.arange(key.size)
-    return index[pick]
-
-
 def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any = None, *,
            regrow_init: str = "normal", regrow_std: float = 0.1, remove_zeros: bool = True) -> Evolution:
-    """One SET step on one junction (the rules of the module docstring), in O(W log W) time and O(W) memory.
+    """One SET step on one junction (the rules of the module docstring), in O(W) time and memory.
 
     Parameters
     ----------
@@ -153,7 +113,9 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any =
         raise fail(where, "pattern", "an adjmat.Pattern", type(pattern).__name__)
     p, n, W = pattern.p, pattern.n, pattern.W
     try:
-        weights = np.asarray(weights, dtype=np.float64)
+        weights = np.asarray(weights)
+        if weights.dtype not in (np.float32, np.float64):
+            weights = weights.astype(np.float64)
     except (TypeError, ValueError):
         raise fail(where, "weights", f"a length-{W} array of real numbers (one per edge)",
                    type(weights).__name__) from None
@@ -168,44 +130,105 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any =
     regrow_std = check_float(where, "regrow_std", regrow_std, low=0.0, low_open=True)
     remove_zeros = check_bool(where, "remove_zeros", remove_zeros)
     rng, _ = normalize_seed(where, rng)
-    left = pattern.left.astype(np.int64)
-    right = pattern.right.astype(np.int64)
-    pos = np.flatnonzero(weights > 0)
-    neg = np.flatnonzero(weights < 0)
-    zero = np.flatnonzero(weights == 0)
-    k_pos, k_neg, k_zero = int(zeta * pos.size), int(zeta * neg.size), zero.size if remove_zeros else 0
-    free = p * n - W
+    w = weights
+    n_pos, n_neg = int(np.count_nonzero(w > 0)), int(np.count_nonzero(w < 0))
+    k_pos, k_neg = int(zeta * n_pos), int(zeta * n_neg)
+    k_zero = W - n_pos - n_neg if remove_zeros else 0
+    cells = p * n
+    free = cells - W
     if k_zero > free:
         k_zero, k_pos, k_neg = free, 0, 0
     elif k_zero + k_pos + k_neg > free:  # not enough empty cells to regrow into: remove fewer, keep W exact
         scale = (free - k_zero) / (k_pos + k_neg)
         k_pos, k_neg = int(k_pos * scale), int(k_neg * scale)
-    drop = np.concatenate([zero[:k_zero], _smallest(pos, weights[pos], k_pos),
-                           _smallest(neg, -weights[neg], k_neg)]).astype(np.int64)
-    keep = np.ones(W, dtype=bool)
-    keep[drop] = False
-    k = drop.size
-    old_cells = right * p + left  # includes the just-removed cells
-    order = None if np.all(old_cells[1:] > old_cells[:-1]) else np.argsort(old_cells, kind="stable")
-    occupied = old_cells if order is None else old_cells[order]
-    grown = _draw_free_cells(occupied, k, p * n, rng)
-    new_values = rng.normal(0.0, regrow_std, size=k) if regrow_init == "normal" else np.zeros(k)
-    # the new edge list in natural order (by right, then left): the kept cells in cell order merged with the
-    # sorted regrown ones -- O(W + k log k), no sort of all W
-    kept = np.flatnonzero(keep) if order is None else order[keep[order]]
-    at = np.searchsorted(old_cells[kept], grown) + np.arange(k)
-    slot_new = np.zeros(W, dtype=bool)
-    slot_new[at] = True
-    cells = np.empty(W, np.int64)
-    values = np.empty(W, np.float64)
-    source = np.full(W, -1, np.int64)
-    cells[at], values[at] = grown, new_values
-    cells[~slot_new], values[~slot_new], source[~slot_new] = old_cells[kept], weights[kept], kept
+    keep = _evolve_ops.removal_mask(w, w.view(np.uint32 if w.dtype == np.float32 else np.uint64), w.itemsize * 8,
+                                    k_zero, k_pos, k_neg)
+    k = k_zero + k_pos + k_neg
+    left, right = pattern.left, pattern.right
+    ptr = _pointers(right, n)
+    order = _evolve_ops.row_order(left, ptr)
+    grown = _grow(left, ptr, order, p, n, k, rng)
+    new_values = rng.normal(0.0, regrow_std, size=k).astype(w.dtype) if regrow_init == "normal" \
+        else np.zeros(k, w.dtype)
+    new_left, new_right = np.empty(W, np.int32), np.empty(W, np.int32)
+    values, source = np.empty(W, w.dtype), np.empty(W, np.int64)
+    _evolve_ops.merge(left, ptr, keep, w, order, grown, new_values, p, source, new_left, new_right, values)
     meta = dict(pattern.meta)
     meta["set_steps"] = int(meta.get("set_steps", 0)) + 1
     meta["zeta"] = zeta
-    new = adjmat.Pattern(cells % p, cells // p, p, n, kind="set", seed=pattern.seed, meta=meta)
+    new = adjmat.Pattern._trusted(new_left, new_right, p, n, "set", pattern.seed, meta)
     return Evolution(new, values, source, np.flatnonzero(~keep))
+
+
+#: Candidate cells drawn per round of the rejection sampling (bounds its memory: 8 MB of int64).
+_DRAW_CHUNK = 1 << 20
+
+
+def _grow(left: np.ndarray, right: np.ndarray, ptr: np.ndarray, p: int, n: int, k: int,
+          rng: np.random.Generator) -> np.ndarray:
+    """``k`` distinct cells (int64 keys ``right * p + left``, in draw order) drawn uniformly among the cells
+    that are empty in the old pattern (so never a just-removed one); ``left`` sorted within every row.
+
+    While at least a quarter of the cells is empty: rejection sampling of uniform candidates in chunks
+    (:func:`._evolve_ops.accept`: a binary search in the candidate's row, a hash table of the cells taken), in
+    O(k) expected time; otherwise the empty cells are listed (then ``p n < 4/3 W``: O(W)) and ``k`` of them
+    chosen.
+    """
+    cells, W = p * n, left.size
+    free = cells - W
+    if k == 0:
+        return np.zeros(0, np.int64)
+    if 4 * free < cells:
+        occupied = right.astype(np.int64) * p + left  # rows sorted by left: increasing
+        empty = np.setdiff1d(np.arange(cells, dtype=np.int64), occupied, assume_unique=True)
+        return rng.choice(empty, size=k, replace=False)
+    bits = max(4, int(np.ceil(np.log2(2 * k))) + 1)  # load factor <= 1/2
+    table = np.full(1 << bits, -1, np.int64)
+    out = np.empty(k, np.int64)
+    got = 0
+    while got < k:
+        size = min(_DRAW_CHUNK, int(1.1 * (k - got) * cells / (free - got)) + 16)
+        got = _evolve_ops.accept(rng.integers(0, cells, size=size, dtype=np.int64), left, ptr, p, out, got,
+                                 table, bits)
+    return out
+
+
+def _grow(left: np.ndarray, ptr: np.ndarray, order: np.ndarray, p: int, n: int, k: int,
+          rng: np.random.Generator) -> np.ndarray:
+    """``k`` distinct cells (int64 keys ``right * p + left``, sorted) drawn uniformly among the cells that are
+    empty in the old pattern (so never a just-removed one).
+
+    While at least a quarter of the cells is empty: ``m`` uniform cells are drawn already sorted (the order
+    statistics of ``m`` uniforms are normalised cumulative sums of ``m + 1`` exponential draws), so one pass
+    per row against the row's old edges (:func:`._evolve_ops.free_candidates`) keeps the distinct empty ones;
+    given how many there are, they are a uniform subset of the empty cells, and a uniform subset of k of them
+    is kept (``m`` is chosen to leave a surplus; a round with too few is drawn again, larger).  Otherwise the
+    empty cells are listed (then ``p n < 4/3 W``: O(W)) and k of them chosen.
+    """
+    cells, W = p * n, left.size
+    free = cells - W
+    if k == 0:
+        return np.zeros(0, np.int64)
+    if 4 * free < cells:
+        occupied = np.repeat(np.arange(n, dtype=np.int64) * p, np.diff(ptr))
+        occupied += left if not order.size else left[order]  # rows by left: increasing
+        empty = np.setdiff1d(np.arange(cells, dtype=np.int64), occupied, assume_unique=True)
+        return np.sort(rng.choice(empty, size=k, replace=False))
+    # expected distinct empty cells among m draws ~ m (free / cells) (1 - k / (2 free)): leave ~6 sigma of room
+    m = int((k + 6.0 * np.sqrt(k) + 32) * cells / free * (1.0 + k / free))
+    while True:
+        spacings = np.cumsum(rng.standard_exponential(m + 1))
+        cand = (spacings[:-1] * (cells / spacings[-1])).astype(np.int64)
+        del spacings
+        found = _evolve_ops.free_candidates(cand, left, ptr, order, p)
+        if found.size >= k:
+            break
+        m = int(1.5 * m)
+    if found.size > k:
+        drop = np.zeros(found.size, bool)
+        drop[rng.choice(found.size, size=found.size - k, replace=False)] = True
+        found = found[~drop]
+    return found
 
 
 def _slots(model, variable) -> list:
@@ -222,8 +245,7 @@ def _move_slots(model, layer: SparseDense, old: adjmat.Pattern, step: Evolution)
     masked path, for removed cells)."""
     if layer.resolved_implementation == "sparse":
         for slot in _slots(model, layer.values):
-            value = np.asarray(ops.convert_to_numpy(slot))
-            slot.assign(np.where(step.source >= 0, value[np.maximum(step.source, 0)], 0).astype(value.dtype))
+            slot.assign(_evolve_ops.move(np.asarray(ops.convert_to_numpy(slot)), step.source))
         return
     grown = step.source < 0
     for slot in _slots(model, layer.kernel):
@@ -400,13 +422,14 @@ class SETCallback(keras.callbacks.Callback):
             self.degrees.setdefault(layer.name, []).append(degrees)
             gone = old[step.removed]
             k = int(step.removed.size)
+            removed_zero = int(np.count_nonzero(gone == 0))
+            removed_positive = int(np.count_nonzero(gone > 0))
             self.history.append({
                 "step": self._steps, "epoch": epoch + 1, "layer": layer.name, "removed": k,
                 "added": int(np.count_nonzero(step.source < 0)),
-                "removed_positive": int(np.count_nonzero(gone > 0)),
-                "removed_negative": int(np.count_nonzero(gone < 0)),
-                "removed_zero": int(np.count_nonzero(gone == 0)),
-                "kept_zero": int(np.count_nonzero(step.weights[step.source >= 0] == 0)),
+                "removed_positive": removed_positive, "removed_negative": k - removed_zero - removed_positive,
+                "removed_zero": removed_zero,
+                "kept_zero": int(np.count_nonzero(old == 0)) - removed_zero,
                 "replaced": k, "W": step.pattern.W, "out_degree": _degree_summary(step.pattern)})
 
     def patterns(self) -> dict[str, adjmat.Pattern]:
@@ -433,8 +456,8 @@ class SETCallback(keras.callbacks.Callback):
         -------
         dict
             ``rule`` ("SET"), ``zeta``, ``seed`` (None when a Generator was given), ``regrow_init``,
-            ``regrow_std``, ``evolve_output``, ``every_steps``, ``remove_zeros``, ``layers`` (the evolved layers' names, None
-            before the callback saw a model and no names were given), ``epochs`` (evolution steps taken),
+            ``regrow_std``, ``evolve_output``, ``every_steps``, ``remove_zeros``, ``layers`` (the evolved layers'
+            names, None before the callback saw a model and no names were given), ``epochs`` (evolution steps taken),
             ``initial`` (per-input degree summary per layer before the first step) and ``history``
             (:attr:`history`).
 

@@ -767,7 +767,7 @@ activity_regularizer, kernel_constraint, bias_constraint
         self.left.assign(pattern.left)
         self.right.assign(pattern.right)
         if self.resolved_implementation == "sparse":
-            self.values.assign(values.astype(self.values.dtype))
+            self.values.assign(values.astype(self.values.dtype, copy=False))
             self._uniform_fi = _uniform_in_degree(pattern)
         else:
             kernel = np.zeros((pattern.p, pattern.n), dtype=self._kernel.dtype)

@@ -1,5 +1,6 @@
 """SET (sparse evolutionary training): the evolution step, the callback on real MNIST on both layer
-implementations, ER/ERK allocation, the degree picture, and the Fashion-MNIST collapse regression."""
+implementations, ER/ERK allocation, the degree picture and the removal rule against a sort (the Fashion-MNIST
+collapse regression is in test_set_collapse.py)."""
 import json
 import warnings
 
@@ -221,3 +222,23 @@ def test_evolve_same_seed_same_step():
     b = evolve(pat, w, 0.3, np.random.default_rng(7))
     assert a.pattern == b.pattern and all(np.array_equal(x, y) for x, y in zip(a[1:], b[1:]))
 
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_removal_mask_equals_a_sort(dtype):
+    """The radix-select removal (both signs in one pass, ties by position) removes exactly what a stable sort of
+    each sign's magnitudes would: many ties, -0.0 counted as zero, both widths."""
+    from predefsparse import _evolve_ops
+
+    rng = np.random.default_rng(5)
+    w = rng.choice(np.array([-0.3, -0.2, -1e-30, -0.0, 0.0, 1e-30, 0.2, 0.3, 0.7], dtype), size=4000)
+    w[::7] = rng.normal(size=w[::7].size)
+    for k_zero, k_pos, k_neg in ((0, 0, 0), (10, 300, 200), (5, 1, 1), (0, int((w > 0).sum()), 7)):
+        keep = _evolve_ops.removal_mask(w, w.view(np.uint32 if dtype == "float32" else np.uint64), w.itemsize * 8,
+                                        k_zero, k_pos, k_neg)
+        expect = np.ones(w.size, bool)
+        expect[np.flatnonzero(w == 0)[:k_zero]] = False
+        pos, neg = np.flatnonzero(w > 0), np.flatnonzero(w < 0)
+        expect[pos[np.argsort(w[pos], kind="stable")[:k_pos]]] = False
+        expect[neg[np.argsort(-w[neg], kind="stable")[:k_neg]]] = False
+        np.testing.assert_array_equal(keep, expect)
