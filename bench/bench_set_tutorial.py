@@ -70,33 +70,66 @@ def load_subset(source: str | None, data_dir: str):
     return x[tr], y[tr], xte[te], yte[te]
 
 
-def build(variant: str, seed: int, implementation: str):
-    """The model of one variant (uncompiled)."""
+def set_delta_loss(y_true, logits):
+    """SET's 2019 output error as a Keras loss on the output layer's pre-activations (``logits``).
+
+    SET's tutorial code (``MSE.delta`` with sigmoid outputs) back-propagates ``delta = (y - t) * s'(y)`` at the
+    output, where ``y = sigmoid(z)`` and its sigmoid derivative ``s'`` is applied to the already activated ``y``;
+    its weight gradient is ``a.T @ delta / batch``.  The value returned is SET's loss, ``mean((y - t)**2)``; a
+    stop-gradient surrogate makes the gradient with respect to ``z`` exactly ``delta / batch`` under Keras's mean
+    over the batch.
+    """
+    from keras import ops
+
+    y = ops.sigmoid(logits)
+    s = ops.sigmoid(y)
+    delta = ops.stop_gradient((y - y_true) * s * (1.0 - s))
+    surrogate = ops.sum(delta * logits, axis=-1)
+    value = ops.mean(ops.square(y - y_true), axis=-1)
+    return ops.stop_gradient(value - surrogate) + surrogate
+
+
+RECIPES = ("set2019", "keras")
+
+
+def build(variant: str, seed: int, implementation: str, recipe: str = "set2019"):
+    """The model of one variant (uncompiled).  ``set2019``: kernels N(0, 0.1^2), zero biases, a linear output
+    layer trained through :func:`set_delta_loss` (SET's IJCAI 2019 tutorial code); ``keras``: He-uniform kernels,
+    zero biases, softmax outputs and categorical cross-entropy (SET's 2020 code)."""
     import inspect
 
     import keras
 
     from predefsparse import models
 
+    if recipe == "set2019":
+        def init(i):
+            return keras.initializers.RandomNormal(stddev=0.1, seed=seed * 100 + i)
+        out_act = None
+    else:
+        def init(i):
+            return keras.initializers.HeUniform(seed=seed * 100 + i)
+        out_act = "softmax"
+
     if variant == "dense":
         inputs = keras.Input((CONFIG[0],))
         x = inputs
         for i, n in enumerate(CONFIG[1:]):
             last = i == len(CONFIG) - 2
-            x = keras.layers.Dense(n, activation="softmax" if last else "relu",
-                                   kernel_initializer=keras.initializers.HeUniform(seed=seed * 100 + i),
+            x = keras.layers.Dense(n, activation=out_act if last else "relu", kernel_initializer=init(i),
                                    name=f"dense{i + 1}")(x)
             if not last:
                 x = keras.layers.Dropout(DROPOUT, seed=seed * 100 + 50 + i)(x)
         return keras.Model(inputs, x, name="dense_" + "_".join(map(str, CONFIG)))
-    kwargs = dict(kind="erdos_renyi", epsilon=EPSILON, dropout=DROPOUT, kernel_initializer="he_uniform",
-                  bias_initializer="zeros", seed=seed)
+    kwargs = dict(kind="erdos_renyi", epsilon=EPSILON, dropout=DROPOUT,
+                  kernel_initializer="he_uniform" if recipe == "keras" else keras.initializers.RandomNormal(stddev=0.1),
+                  bias_initializer="zeros", output_activation=out_act, seed=seed)
     if "implementation" in inspect.signature(models.mlp).parameters:
         kwargs["implementation"] = implementation
     return models.mlp(CONFIG, **kwargs)
 
 
-def run_one(variant: str, seed: int, epochs: int, data, implementation: str) -> dict:
+def run_one(variant: str, seed: int, epochs: int, data, implementation: str, recipe: str = "set2019") -> dict:
     """Train one variant with one seed; per-epoch test accuracy and timing."""
     import keras
 
@@ -104,9 +137,10 @@ def run_one(variant: str, seed: int, epochs: int, data, implementation: str) -> 
 
     keras.utils.clear_session()
     xtr, ytr, xte, yte = data
-    model = build(variant, seed, implementation)
+    model = build(variant, seed, implementation, recipe)
     model.compile(optimizer=keras.optimizers.SGD(LR, momentum=MOMENTUM, weight_decay=DECAY / LR),
-                  loss="categorical_crossentropy", metrics=["accuracy"], steps_per_execution=N_TRAIN // BATCH)
+                  loss=set_delta_loss if recipe == "set2019" else "categorical_crossentropy",
+                  metrics=["categorical_accuracy"], steps_per_execution=N_TRAIN // BATCH)
     callbacks, rule = [], None
     sparse = [layer for layer in model.layers if isinstance(layer, SparseDense)]
     if variant == "set":
@@ -118,14 +152,14 @@ def run_one(variant: str, seed: int, epochs: int, data, implementation: str) -> 
     hist = model.fit(xtr, ytr, batch_size=BATCH, epochs=epochs, verbose=0, shuffle=True,
                      validation_data=(xte, yte), callbacks=callbacks)
     wall = time.perf_counter() - t0
-    acc = [float(v) for v in hist.history["val_accuracy"]]
+    acc = [float(v) for v in hist.history["val_categorical_accuracy"]]
     final = float(model.evaluate(xte, yte, batch_size=500, verbose=0)[1])
     best = max(range(len(acc)), key=acc.__getitem__)
     return {"variant": variant, "seed": seed, "epochs": epochs, "acc": acc, "max": acc[best], "max_epoch": best + 1,
             "last": acc[-1], "final_model": final, "seconds_per_epoch": wall / epochs,
             "W": [int(layer.pattern.W) for layer in sparse] or None,
             "implementation": sorted({_impl_name(layer) for layer in sparse}) or None,
-            "set_rule": rule}
+            "set_rule": rule, "recipe": recipe}
 
 
 def _impl_name(layer) -> str:
@@ -173,10 +207,10 @@ def write_out(path: str, data: dict) -> None:
     atomic_write(path, lambda f: f.write(json.dumps(data, sort_keys=True).encode()))
 
 
-def table(data: dict, epochs: int) -> tuple[str, bool | None]:
+def table(data: dict, epochs: int, recipe: str = "set2019") -> tuple[str, bool | None]:
     """The per-run table and the per-variant summary beside SET's published ranges; and the target's verdict
-    (None when no SET run of ``epochs`` epochs is there)."""
-    runs = [r for r in data["runs"].values() if r["epochs"] == epochs]
+    (None when no SET run of ``epochs`` epochs is there).  Runs recorded before recipes existed are ``keras``."""
+    runs = [r for r in data["runs"].values() if r["epochs"] == epochs and r.get("recipe", "keras") == recipe]
     lines = [f"{'variant':<7} {'seed':>4} {'max %':>7} {'at epoch':>8} {'last %':>7} {'last-max':>8} "
              f"{'last 10 %':>9} {'s/epoch':>8}  implementation",
              "-" * 84]
@@ -211,6 +245,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", help="where the built dataset goes (default: a temporary folder)")
     ap.add_argument("--implementation", default="sparse", choices=("sparse", "masked", "auto"),
                     help="SparseDense implementation of the set and er variants (default sparse)")
+    ap.add_argument("--recipe", default="set2019", choices=RECIPES,
+                    help="set2019 (default): SET's IJCAI 2019 tutorial code -- N(0, 0.1^2) kernels, sigmoid outputs "
+                         "with its MSE delta; keras: He-uniform kernels, softmax and cross-entropy")
     ap.add_argument("--out", default=DEFAULT_OUT, help=f"results file, merged run by run (default {DEFAULT_OUT})")
     ap.add_argument("--table", action="store_true", help="print the table of --out for --epochs and exit")
     args = ap.parse_args(argv)
@@ -236,7 +273,8 @@ def main(argv=None) -> int:
 
         print(f"setting: Fashion-MNIST {N_TRAIN} train / {N_TEST} test, {'-'.join(map(str, CONFIG))}, dropout "
               f"{DROPOUT}, ER epsilon {EPSILON}, SGD {LR} momentum {MOMENTUM}, weight decay {DECAY}/step, batch "
-              f"{BATCH}, zeta {ZETA}, {args.epochs} epochs; variants {','.join(variants)}, seeds 0..{args.seeds - 1}")
+              f"{BATCH}, zeta {ZETA}, {args.epochs} epochs, recipe {args.recipe}; "
+              f"variants {','.join(variants)}, seeds 0..{args.seeds - 1}")
         data_dir = args.data_dir or tempfile.mkdtemp(prefix="bench_set_tutorial_")
         try:
             subset = load_subset(args.source, data_dir)
@@ -246,16 +284,16 @@ def main(argv=None) -> int:
         for seed in range(args.seeds):
             for v in variants:
                 t0 = time.perf_counter()
-                run = run_one(v, seed, args.epochs, subset, args.implementation)
-                data["runs"][f"{v}:{seed}:{args.epochs}"] = run
+                run = run_one(v, seed, args.epochs, subset, args.implementation, args.recipe)
+                data["runs"][f"{args.recipe}:{v}:{seed}:{args.epochs}"] = run
                 write_out(args.out, data)
                 if run["set_rule"] and seed == 0:
                     print(f"SETCallback settings: {json.dumps(run['set_rule'], sort_keys=True)}")
                 print(f"{v:<5} seed {seed}: max {100 * run['max']:.2f} % (epoch {run['max_epoch']}), last "
                       f"{100 * run['last']:.2f} %, {run['seconds_per_epoch']:.2f} s/epoch, "
                       f"{time.perf_counter() - t0:.0f} s", flush=True)
-    text, verdict = table(data, args.epochs)
-    print(f"\nresults of {args.epochs}-epoch runs in {args.out}:\n{text}")
+    text, verdict = table(data, args.epochs, args.recipe)
+    print(f"\nresults of {args.epochs}-epoch runs, recipe {args.recipe}, in {args.out}:\n{text}")
     if verdict is None:
         print("TARGET not judged: no SET run of this length")
         return 0
