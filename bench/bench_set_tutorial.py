@@ -22,7 +22,9 @@ cross-entropy (SET's 2020 tutorial code; its 2019 code used sigmoid outputs and 
 start He-uniform (SET's 2020 code) and the biases at zero in all three variants; the dense baseline keeps the
 same learning rate as the others (SET's dense run used 0.001), so the settings are equal; the regrown weights
 and the removal rule are :class:`~predefsparse.SETCallback`'s defaults (printed).  The images are a seeded
-subset (numpy Generator, seed 0) of the builder's training + validation images and of its test images.
+subset (numpy Generator, seed 0) of the builder's training + validation images and of its test images.  The
+output junction (1000 x 10): epsilon 13 asks for 131 % of its cells, so :func:`adjmat.generate` makes it fully
+connected (and warns); SET's code draws epsilon (p + n) cells with replacement there, about 73 % of them.
 
 Test accuracy is measured after every epoch, before that epoch's rewiring (as SET's code does); "last" is the
 model ``fit`` returns; "last 10" is the mean over the last ten epochs (one epoch's accuracy on 1,000 images moves

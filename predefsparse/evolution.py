@@ -56,7 +56,7 @@ class Evolution(NamedTuple):
         float32 when the given weights were float32, else float64; length W: the weights in the new edge
         order (kept edges keep theirs, regrown ones drawn by the ``regrow_init`` rule).
     source : numpy.ndarray
-        int64, length W: for each new edge the index of the old edge it continues, -1 for a regrown edge (move
+        int32 (edge indices fit: a pattern's W is below 2**31), length W: for each new edge the index of the old edge it continues, -1 for a regrown edge (move
         optimizer state with it: ``new_slot = where(source >= 0, old_slot[source], 0)``).
     removed : numpy.ndarray
         int64: indices (in the old edge order) of the removed edges.
@@ -151,7 +151,7 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any =
     new_values = rng.normal(0.0, regrow_std, size=k).astype(w.dtype) if regrow_init == "normal" \
         else np.zeros(k, w.dtype)
     new_left, new_right = np.empty(W, np.int32), np.empty(W, np.int32)
-    values, source = np.empty(W, w.dtype), np.empty(W, np.int64)
+    values, source = np.empty(W, w.dtype), np.empty(W, np.int32)
     _evolve_ops.merge(left, ptr, keep, w, order, grown, new_values, p, source, new_left, new_right, values)
     meta = dict(pattern.meta)
     meta["set_steps"] = int(meta.get("set_steps", 0)) + 1
@@ -240,9 +240,9 @@ def _slots(model, variable) -> list:
     return [v for v in optimizer.variables if tuple(v.shape) == tuple(variable.shape) and tag in v.path]
 
 
-def _move_slots(model, layer: SparseDense, old: adjmat.Pattern, step: Evolution) -> None:
+def _move_slots(model, layer: SparseDense, old: adjmat.Pattern | None, step: Evolution) -> None:
     """Carry the optimizer state of kept edges to their new positions; zero it for regrown edges (and, on the
-    masked path, for removed cells)."""
+    masked path, for the removed cells of ``old``; the sparse path needs only ``step.source``)."""
     if layer.resolved_implementation == "sparse":
         for slot in _slots(model, layer.values):
             slot.assign(_evolve_ops.move(np.asarray(ops.convert_to_numpy(slot)), step.source))
@@ -412,25 +412,33 @@ class SETCallback(keras.callbacks.Callback):
         epoch = check_int("SETCallback.evolve_now", "epoch", epoch, minimum=0)
         self._steps += 1
         for layer in self._layers():
+            # one layer at a time, each array released as soon as it is used: the peak memory of a step is
+            # about the largest layer's old and new edge lists, not every layer's
             pattern = layer.pattern
             old = layer.edge_values()
-            step = evolve(pattern, old, self.zeta, self._rng, regrow_init=self.regrow_init,
-                          regrow_std=self.regrow_std, remove_zeros=self.remove_zeros)
-            layer._assign_pattern(step.pattern, step.weights)
-            _move_slots(self.model, layer, pattern, step)
-            degrees = step.pattern.out_degrees().astype(np.int32)
-            self.degrees.setdefault(layer.name, []).append(degrees)
-            gone = old[step.removed]
-            k = int(step.removed.size)
+            new, weights, source, removed = evolve(pattern, old, self.zeta, self._rng,
+                                                   regrow_init=self.regrow_init, regrow_std=self.regrow_std,
+                                                   remove_zeros=self.remove_zeros)
+            gone = old[removed]
+            k = int(removed.size)
             removed_zero = int(np.count_nonzero(gone == 0))
             removed_positive = int(np.count_nonzero(gone > 0))
+            kept_zero = int(np.count_nonzero(old == 0)) - removed_zero
+            del gone, old
+            if layer.resolved_implementation == "sparse":
+                pattern = None  # only the masked path needs the old cells to clear their slots
+            layer._assign_pattern(new, weights)
+            del weights
+            _move_slots(self.model, layer, pattern, Evolution(new, None, source, removed))
+            del pattern
+            self.degrees.setdefault(layer.name, []).append(new.out_degrees().astype(np.int32))
             self.history.append({
                 "step": self._steps, "epoch": epoch + 1, "layer": layer.name, "removed": k,
-                "added": int(np.count_nonzero(step.source < 0)),
+                "added": int(np.count_nonzero(source < 0)),
                 "removed_positive": removed_positive, "removed_negative": k - removed_zero - removed_positive,
-                "removed_zero": removed_zero,
-                "kept_zero": int(np.count_nonzero(old == 0)) - removed_zero,
-                "replaced": k, "W": step.pattern.W, "out_degree": _degree_summary(step.pattern)})
+                "removed_zero": removed_zero, "kept_zero": kept_zero,
+                "replaced": k, "W": new.W, "out_degree": _degree_summary(new)})
+            del new, source, removed
 
     def patterns(self) -> dict[str, adjmat.Pattern]:
         """The current (after training: final) pattern of every evolved layer, by layer name.

@@ -582,6 +582,7 @@ activity_regularizer, kernel_constraint, bias_constraint
             self._uniform_fi = None if placeholder else _uniform_in_degree(pattern)
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: p})
         self.built = True
+        self._pattern_obj = None  # the variables hold the pattern now (a copy would cost 8 bytes per edge)
 
     def _build_masked(self, pattern, p, n, placeholder):
         kernel_init = "zeros" if placeholder else (lambda shape, dtype=None: _initial_kernel(  # noqa: E731
@@ -774,7 +775,6 @@ activity_regularizer, kernel_constraint, bias_constraint
             kernel[pattern.left, pattern.right] = values
             self.mask.assign(pattern.to_mask().astype(self.mask.dtype))
             self._kernel.assign(kernel)
-        self._pattern_obj = pattern
         self._description = _describe(pattern)
 
     def load_own_variables(self, store):
