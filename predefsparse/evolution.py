@@ -56,7 +56,8 @@ class Evolution(NamedTuple):
         float32 when the given weights were float32, else float64; length W: the weights in the new edge
         order (kept edges keep theirs, regrown ones drawn by the ``regrow_init`` rule).
     source : numpy.ndarray
-        int32 (edge indices fit: a pattern's W is below 2**31), length W: for each new edge the index of the old edge it continues, -1 for a regrown edge (move
+        int32 (a pattern's W is below 2**31), length W: for each new edge the index of the old edge it
+        continues, -1 for a regrown edge (move
         optimizer state with it: ``new_slot = where(source >= 0, old_slot[source], 0)``).
     removed : numpy.ndarray
         int64: indices (in the old edge order) of the removed edges.
