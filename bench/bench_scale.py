@@ -8,7 +8,8 @@ Run::
     python bench/bench_scale.py                        # without --set-code: SET's published figures beside ours
 
 The shape is SET's (its ``set_mlp_sparse_data_structures.py``): 3312 inputs, three hidden layers of H ReLU
-neurons, 5 sigmoid outputs, Erdos-Renyi connectivity with epsilon 20 in every junction, mean squared error,
+neurons, 5 sigmoid outputs, Erdos-Renyi connectivity with epsilon 20 in every junction, mean squared error
+(ours back-propagates SET's own output delta: ``bench_set_tutorial.set_delta_loss`` on the logits),
 SGD with learning rate 0.01, momentum 0.9 and weight decay 0.0002 per step, batch size 2, SET rewiring with
 zeta 0.3 after each epoch in all four junctions.  Both sides draw each junction's cells as SET does (epsilon
 (p + n) cells with replacement): the same expected edge count, ``p n (1 - exp(-epsilon (p + n) / (p n))``.
@@ -56,6 +57,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from _machine import machine_info  # noqa: E402  bench/_machine.py (scripts run from bench/)
+from bench_set_tutorial import set_delta_loss  # noqa: E402  SET's sigmoid-output MSE delta, as a logits loss
 
 SIZES = (3_000, 30_000, 300_000)
 INPUTS, CLASSES, EPSILON = 3312, 5, 20
@@ -181,7 +183,7 @@ def _build_ours(H: int, seed: int, implementation: str):
     x = inputs = keras.Input((sizes[0],), name="inputs")
     for i, (n, d) in enumerate(zip(sizes[1:], densities(H))):
         last = i == len(sizes) - 2
-        x = SparseDense(n, activation="sigmoid" if last else "relu", density=d, kind="erdos_renyi",
+        x = SparseDense(n, activation=None if last else "relu", density=d, kind="erdos_renyi",
                         kernel_initializer=keras.initializers.RandomNormal(stddev=0.1), bias_initializer="zeros",
                         seed=seeds[i], implementation=implementation, name=f"junction{i + 1}")(x)
     return keras.Model(inputs, x, name=f"set_mlp_{H}")
@@ -197,13 +199,14 @@ def run_ours(case: dict) -> dict:
 
     x, y, xt, yt = (a.astype("float32") for a in make_data(case["seed"]))
     warm = _build_ours(64, case["seed"], case["implementation"])       # imports, kernels, tracing machinery
-    warm.compile(optimizer=keras.optimizers.SGD(LR), loss="mse")
+    warm.compile(optimizer=keras.optimizers.SGD(LR), loss=set_delta_loss)
     warm.fit(x[:2], y[:2], batch_size=BATCH, epochs=1, verbose=0)
     del warm
     base = _maxrss_mb()
     t0 = _now()
     model = _build_ours(case["H"], case["seed"], case["implementation"])
-    model.compile(optimizer=keras.optimizers.SGD(LR, momentum=MOMENTUM, weight_decay=DECAY / LR), loss="mse")
+    model.compile(optimizer=keras.optimizers.SGD(LR, momentum=MOMENTUM, weight_decay=DECAY / LR),
+                  loss=set_delta_loss)
     model.fit(x[:BATCH], y[:BATCH], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)   # traces the step
     setup = _since(t0)
     layers = [layer for layer in model.layers if isinstance(layer, SparseDense)]
