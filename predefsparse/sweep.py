@@ -554,19 +554,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _thread_env(threads: int) -> dict[str, str]:
+    """The environment that holds one point to ``threads`` cores: TensorFlow's intra-op pool, OpenMP, OpenBLAS
+    and Numba at ``threads``, TensorFlow's inter-op pool at 1.  Measured on 2 cores with two points at once
+    (docs/sweeps.md §7), inter-op 2 or intra-op 2 per point took 6 % and 14 % more CPU for the same points."""
+    return {"TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": "1",
+            "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
+            "NUMBA_NUM_THREADS": str(threads)}
+
+
 def _limit_threads(threads: int | None) -> None:
     """Keep one point to ``threads`` cores: environment for libraries not yet loaded, TensorFlow's own
     setting when it is loaded but not yet started (a Ray worker runs many points; the first one decides)."""
     if not threads:
         return
-    for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[name] = str(threads)
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    env = _thread_env(threads)
+    os.environ.update(env)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(int(env["TF_NUM_INTEROP_THREADS"]))
     except RuntimeError:  # already started by an earlier point in this worker: its setting holds
         pass
 
@@ -588,20 +596,27 @@ def _run_point(settings: dict[str, Any], folder: str, threads: int | None = None
     """Evaluate one point in its folder (what a Ray task or the serial loop runs); never raises for a point
     that fails -- the error is the result.  An interrupted training run left in the folder resumes from its
     last checkpoint; ``fresh`` (a retry) clears the folder first."""
-    started = time.time()
+    started, cpu = time.time(), time.process_time()
     if fresh and os.path.isdir(folder):
         for entry in os.listdir(folder):
             if entry != _ROW:
                 path = os.path.join(folder, entry)
                 shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
     os.makedirs(folder, exist_ok=True)
+    blas = os.environ.get("OPENBLAS_NUM_THREADS")  # read by numpy's BLAS when the process started
     try:
         _limit_threads(threads)
         row, error = _evaluate(settings, folder), None
     except Exception as err:  # recorded; the sweep goes on
         row, error = {}, f"{type(err).__name__}: {err}"
+    tf = sys.modules.get("tensorflow")
+    pools = tf.config.threading if tf is not None else None
     return {"status": "failed" if error else "done", "error": error, "result": _jsonable(row),
-            "started": started, "wall_s": time.time() - started, "host": os.uname().nodename, "pid": os.getpid()}
+            "started": started, "wall_s": time.time() - started, "cpu_s": time.process_time() - cpu,
+            "threads": {"tf_intra_op": pools.get_intra_op_parallelism_threads() if pools else None,
+                        "tf_inter_op": pools.get_inter_op_parallelism_threads() if pools else None,
+                        "blas": int(blas) if blas and blas.isdigit() else None},
+            "host": os.uname().nodename, "pid": os.getpid()}
 
 
 def _point_row(point: Point, outcome: Mapping[str, Any]) -> dict[str, Any]:
@@ -620,7 +635,8 @@ def _point_row(point: Point, outcome: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in point.settings.items():
         if key not in result:
             row[key] = _jsonable(value)
-    row.update({"wall_s": outcome["wall_s"], "started": outcome["started"], "host": outcome.get("host"),
+    row.update({"wall_s": outcome["wall_s"], "cpu_s": outcome.get("cpu_s"), "threads": outcome.get("threads"),
+                "started": outcome["started"], "host": outcome.get("host"),
                 "pid": outcome.get("pid"), "settings": _jsonable(point.settings)})
     return row
 
@@ -1014,19 +1030,29 @@ def _run_on_ray(todo: Sequence[Point], folder: Path, finished: Callable[[Point, 
     """Submit every point as a Ray task; hand each outcome to ``finished`` as it arrives."""
     import ray
 
-    threads = {"TF_NUM_INTRAOP_THREADS": str(cpus_per_point), "TF_NUM_INTEROP_THREADS": "1",
-               "OMP_NUM_THREADS": str(cpus_per_point), "NUMBA_NUM_THREADS": str(cpus_per_point),
-               "TF_CPP_MIN_LOG_LEVEL": "2"}
+    threads = {**_thread_env(cpus_per_point),
+               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     ours = False
     if not ray.is_initialized():
-        kwargs = dict(include_dashboard=False, log_to_driver=verbose >= 2, logging_level="ERROR",
-                      runtime_env={"env_vars": threads})
+        kwargs = dict(include_dashboard=False, log_to_driver=verbose >= 2, logging_level="ERROR")
         if address is None:
+            # A local instance's workers are children of the raylet started here: they inherit this process's
+            # environment, so the thread limits go there for the time of the start (a runtime_env would start
+            # Ray's runtime-env agent path for every worker: 2-4 s more before the first point starts).
             kwargs["num_cpus"] = num_cpus or _usable_cpus()
-        else:
-            kwargs["address"] = address
-        ray.init(**kwargs)
+            saved = {name: os.environ.get(name) for name in threads}
+            os.environ.update(threads)
+            try:
+                ray.init(**kwargs)
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+        else:  # a cluster's workers run elsewhere: the limits travel with the job
+            ray.init(address=address, runtime_env={"env_vars": threads}, **kwargs)
         ours = True
     try:
         task = ray.remote(num_cpus=cpus_per_point, max_retries=0)(_run_point)

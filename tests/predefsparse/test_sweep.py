@@ -162,6 +162,7 @@ def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_npz_1000
         assert 0.0 < row["accuracy"] <= 1.0 and row["epochs"] == 1
         assert row["W"] == (800 * 16 + 16 * 10 if row["kind"] == "fc" else 800 * 4 + 16 * 5)
         assert os.path.isdir(tmp_path / "points" / pid / "patterns")
+        assert 0.0 < row["cpu_s"] and float(table[pid]["cpu_s"]) == row["cpu_s"]
     pq = pytest.importorskip("pyarrow.parquet")
     parquet = pq.read_table(result.parquet).to_pylist()
     assert [r["point"] for r in parquet] == [r["point"] for r in _csv(result.table)]
@@ -302,8 +303,11 @@ def test_failed_point_on_ray_is_recorded_while_the_others_finish(tmp_path, mnist
     # Ray and one process give the same numbers, point by point (seeded)
     assert [r.get("accuracy") for r in result.rows] == [r.get("accuracy") for r in serial.rows]
     assert [r.get("throughput") for r in result.rows] == [r.get("throughput") for r in serial.rows]
-    # the points ran in Ray's worker processes, not in this one
+    # the points ran in Ray's worker processes, not in this one, each held to one thread: TensorFlow's pools,
+    # and the BLAS limit the worker inherited from the local instance's start (no runtime_env)
     assert all(r["pid"] != os.getpid() for r in result.rows)
+    assert all(r["threads"] == {"tf_intra_op": 1, "tf_inter_op": 1, "blas": 1} for r in result.rows)
+    assert all(0.0 < r["cpu_s"] for r in result.rows)
     assert result.report and "4.8" in open(result.report, encoding="utf-8").read()
 
 
