@@ -1039,7 +1039,7 @@ def _run_on_ray(todo: Sequence[Point], folder: Path, finished: Callable[[Point, 
         if address is None:
             # A local instance's workers are children of the raylet started here: they inherit this process's
             # environment, so the thread limits go there for the time of the start (a runtime_env would start
-            # Ray's runtime-env agent path for every worker: 2-4 s more before the first point starts).
+            # Ray's runtime-env agent path for every worker: 1-4 s more before the first point starts).
             kwargs["num_cpus"] = num_cpus or _usable_cpus()
             saved = {name: os.environ.get(name) for name in threads}
             os.environ.update(threads)
