@@ -147,6 +147,93 @@ def _backward_gather(dxt, dv, xt, gt, left, right, ptr, values):  # pragma: no c
                 dxt[l, i] += w * gt[r, i]
 
 
+@njit(parallel=True, fastmath=True, cache=True)
+def _grad_values_into(dv, xt, gt, left, ptr):  # pragma: no cover - compiled
+    """``dvalues[j] = x.T[left[j]] . g.T[r]`` for the edges j of every right neuron r, into ``dv``."""
+    n = ptr.size - 1
+    b = xt.shape[1]
+    for r in prange(n):
+        for j in range(ptr[r], ptr[r + 1]):
+            l = left[j]
+            s = np.float32(0.0)
+            for i in range(b):
+                s += xt[l, i] * gt[r, i]
+            dv[j] = s
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _grad_inputs_scatter(buf, gt, left, ptr, values):  # pragma: no cover - compiled
+    """``dx.T`` into ``buf[0]``: the scatter of :func:`_backward_scatter` without ``dvalues``."""
+    parts, p, b = buf.shape
+    n = ptr.size - 1
+    W = left.size
+    for t in prange(parts):
+        for l in range(p):
+            for i in range(b):
+                buf[t, l, i] = 0.0
+    bounds = np.searchsorted(ptr, np.arange(parts + 1) * (W / parts))
+    bounds[0] = 0
+    bounds[parts] = n
+    for t in prange(parts):
+        for r in range(bounds[t], bounds[t + 1]):
+            for j in range(ptr[r], ptr[r + 1]):
+                l = left[j]
+                w = values[j]
+                for i in range(b):
+                    buf[t, l, i] += w * gt[r, i]
+    if parts > 1:
+        for l in prange(p):
+            for t in range(1, parts):
+                for i in range(b):
+                    buf[0, l, i] += buf[t, l, i]
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _grad_inputs_gather(dxt, gt, left, right, values):  # pragma: no cover - compiled
+    """``dx.T`` into ``dxt`` by input column, through the edge permutation of :func:`_csc`."""
+    p, b = dxt.shape
+    cptr, perm = _csc(left, p)
+    for l in prange(p):
+        for i in range(b):
+            dxt[l, i] = 0.0
+        for k in range(cptr[l], cptr[l + 1]):
+            j = perm[k]
+            w = values[j]
+            r = right[j]
+            for i in range(b):
+                dxt[l, i] += w * gt[r, i]
+
+
+def _grad_values(xt, gt, left, ptr):
+    """``dvalues`` alone (float32, W, 64-byte aligned)."""
+    dv = _aligned((left.size,))
+    _grad_values_into(dv, np.ascontiguousarray(xt, dtype=np.float32), np.ascontiguousarray(gt, dtype=np.float32),
+                      left, ptr)
+    return dv
+
+
+def _grad_inputs(gt, values, left, right, ptr, p: int):
+    """``dx.T`` alone (float32, (p, batch), 64-byte aligned): scatter or gather as :func:`_backward_t`."""
+    gt = np.ascontiguousarray(gt, dtype=np.float32)
+    values = np.asarray(values, np.float32)
+    b = gt.shape[1]
+    parts = _scatter_parts(p, b, left.size)
+    if parts:
+        buf = _aligned((parts, p, b))
+        _grad_inputs_scatter(buf, gt, left, ptr, values)
+        return buf[0]
+    dxt = _aligned((p, b))
+    _grad_inputs_gather(dxt, gt, left, right, values)
+    return dxt
+
+
+#: Batch size from which the backward pass runs as two ops (``dvalues``, ``dx``) instead of one fused pass:
+#: TensorFlow then drops the ``dx`` op of a layer whose input needs no gradient (the first layer).  At small
+#: batches the fused pass is cheaper (one read of the edge list for both); at batch 256 the second read is
+#: negligible beside 2 x 256 multiply-adds per edge.
+SPLIT_BATCH = 16
+
+
 def _scatter_parts(p: int, b: int, W: int) -> int:
     """Threads of the scatter pass, or 0 to use the gather pass: one per ~4 p edges, at most Numba's thread
     count, while their scratch fits in :data:`SCATTER_BYTES`.  One thread alone scatters slower than the
@@ -205,10 +292,11 @@ def numba_matmul(x, values, left, right, n: int):
     """``x @ K`` as a TensorFlow op with gradients for ``x`` and ``values`` (2-D float32 ``x``).
 
     The transposes around the kernels run in TensorFlow (multi-threaded, ~4x faster here than numpy's copy,
-    which made up most of a step at 0.1 % density).
+    which made up most of a step at 0.1 % density).  From a batch of :data:`SPLIT_BATCH` the backward pass is
+    two ops, so TensorFlow drops the input gradient where nothing needs it (a model's first layer).
     """
     import tensorflow as tf
-    n = int(n)
+    n, p = int(n), int(x.shape[1])
 
     @tf.custom_gradient
     def op(x, values):
@@ -218,8 +306,14 @@ def numba_matmul(x, values, left, right, n: int):
         yt.set_shape([n, x.shape[0]])
 
         def grad(g):
-            dxt, dv = tf.numpy_function(_backward_host, [xt, tf.transpose(g), values, left, right, ptr],
-                                        [tf.float32, tf.float32], stateful=False)
+            gt = tf.transpose(g)
+            if x.shape[0] is None or x.shape[0] >= SPLIT_BATCH:
+                dv = tf.numpy_function(_grad_values, [xt, gt, left, ptr], tf.float32, stateful=False)
+                dxt = tf.numpy_function(lambda a, v, lf, rt, pt: _grad_inputs(a, v, lf, rt, pt, p),
+                                        [gt, values, left, right, ptr], tf.float32, stateful=False)
+            else:
+                dxt, dv = tf.numpy_function(_backward_host, [xt, gt, values, left, right, ptr],
+                                            [tf.float32, tf.float32], stateful=False)
             dxt.set_shape([x.shape[1], x.shape[0]])
             dv.set_shape(values.shape)
             return tf.transpose(dxt), dv

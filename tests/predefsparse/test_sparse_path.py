@@ -192,6 +192,35 @@ def test_backward_passes_agree_with_numpy_reference(monkeypatch, scratch):
         np.testing.assert_allclose(dv, (x.T @ g)[pat.left, pat.right], atol=1e-4)
 
 
+@pytest.mark.parametrize("batch", [3, 40])
+def test_graph_op_gradients_fused_and_split(batch):
+    """The TensorFlow op's gradients for x and the values equal the dense reference below the split batch
+    (one fused backward op) and above it (separate dvalues and dx ops), eagerly and in a tf.function."""
+    import tensorflow as tf
+
+    assert 3 < _sparse_ops.SPLIT_BATCH <= 40  # the two batches take the two paths
+    rng = np.random.default_rng(4)
+    p, n = 60, 50
+    pat = adjmat.generate("random", p, n, density=0.4, seed=3)
+    v = tf.constant(rng.normal(size=pat.W).astype(np.float32))
+    x = tf.constant(rng.normal(size=(batch, p)).astype(np.float32))
+    w = tf.constant(rng.normal(size=(batch, n)).astype(np.float32))
+    K = np.zeros((p, n), np.float32)
+    K[pat.left, pat.right] = v.numpy()
+    left, right = tf.constant(pat.left), tf.constant(pat.right)
+
+    def grads(x, v):
+        with tf.GradientTape() as tape:
+            tape.watch([x, v])
+            loss = tf.reduce_sum(_sparse_ops.numba_matmul(x, v, left, right, n) * w)
+        return tape.gradient(loss, [x, v])
+
+    for fn in (grads, tf.function(grads)):
+        dx, dv = fn(x, v)
+        np.testing.assert_allclose(dx.numpy(), w.numpy() @ K.T, atol=1e-4)
+        np.testing.assert_allclose(dv.numpy(), (x.numpy().T @ w.numpy())[pat.left, pat.right], atol=1e-4)
+
+
 @pytest.mark.parametrize("kwargs", [dict(density=0.1, kind="usn"), dict(fo=3, kind="clash_free", z=4),
                                     dict(kind="erdos_renyi", pattern_options={"epsilon": 2})])
 def test_layer_checklist_on_the_sparse_path(tmp_path, kwargs):
@@ -211,3 +240,29 @@ def test_segment_kernel_in_the_layer_equals_numba():
     np.testing.assert_allclose(lb.numpy(), la.numpy(), rtol=1e-5)
     np.testing.assert_allclose(tape.gradient(lb, b.values).numpy(), tape.gradient(la, a.values).numpy(),
                                rtol=1e-4, atol=1e-4)
+
+
+def test_first_layer_computes_no_input_gradient(monkeypatch):
+    """At batch >= SPLIT_BATCH the backward pass is two ops, and TensorFlow drops the input-gradient op of the
+    first layer (its input needs none): counted through the host functions over three training steps."""
+    calls = {"inputs": 0, "values": 0}
+    grad_inputs, grad_values = _sparse_ops._grad_inputs, _sparse_ops._grad_values
+
+    def count_inputs(*args):
+        calls["inputs"] += 1
+        return grad_inputs(*args)
+
+    def count_values(*args):
+        calls["values"] += 1
+        return grad_values(*args)
+
+    monkeypatch.setattr(_sparse_ops, "_grad_inputs", count_inputs)
+    monkeypatch.setattr(_sparse_ops, "_grad_values", count_values)
+    inputs = keras.Input((64,))
+    hidden = SparseDense(32, density=0.1, seed=0, implementation="sparse")(inputs)
+    model = keras.Model(inputs, SparseDense(4, density=0.5, seed=1, implementation="sparse")(hidden))
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).random((_sparse_ops.SPLIT_BATCH, 64)).astype("float32")
+    for _ in range(3):
+        model.train_on_batch(x, np.zeros((len(x), 4), "float32"))
+    assert calls == {"inputs": 3, "values": 6}
