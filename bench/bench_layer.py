@@ -103,9 +103,23 @@ def build(approach: str, seed: int = 0, steps_per_execution: int = 1):
     return model, callbacks
 
 
+class _NoMatmul(keras.layers.Layer):
+    """The step floor: an element-wise layer with the same output shape, a bias and a trainable scale, no
+    matrix product -- what a training step costs around a layer of zero cost (loss, bias, optimizer, Keras)."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(1,), initializer="ones")
+        self.bias = self.add_weight(shape=(input_shape[-1],), initializer="zeros")
+
+    def call(self, x):
+        return x * self.scale + self.bias
+
+
 def _step_model(approach: str, w: int, density: float, seed: int = 0, steps_per_execution: int = 1):
     inputs = keras.Input((w,))
-    if approach == "Dense":
+    if approach == "no matmul":
+        layer = _NoMatmul()
+    elif approach == "Dense":
         layer = keras.layers.Dense(w)
     else:
         layer = SparseDense(w, density=density, seed=seed, implementation=approach)
@@ -152,9 +166,13 @@ def grid(args) -> int:
     print(f"| {'w':>6} | {'density':>8} | {'W':>10} | {'Dense ms':>9} | {'masked ms':>9} | {'sparse ms':>9} "
           f"| {'Dense/sp':>8} | {'mask/sp':>8} | {'sparse layer MB':>15} |")
     print("|" + "|".join("-" * (k + 2) for k in (6, 8, 10, 9, 9, 9, 8, 8, 15)) + "|")
+    floors = {}
     for w in args.widths:
         x = rng.normal(size=(args.batch_size, w)).astype("float32")
         y = rng.normal(size=(args.batch_size, w)).astype("float32")
+        model, _ = _step_model("no matmul", w, 0.0, steps_per_execution=args.fit_steps)
+        floors[w] = 1000 * _time_step(model, x, y, args.fit_steps, args.batch_size, args.repeats)
+        del model
         dense_ms = None
         for density in args.densities:
             ms, mem = {}, None
@@ -193,6 +211,12 @@ def grid(args) -> int:
             print(f"  w={w}: all (sparse faster up to {max(wins):.1%})")
         else:
             print(f"  w={w}: {max(wins):.1%}" if wins else f"  w={w}: none (masked faster everywhere)")
+    print("step floor (an element-wise layer with the same output, bias and optimizer, no matrix product: what "
+          "the rest of a training step costs):")
+    for w in args.widths:
+        dense = next((r[3] for r in rows if r[0] == w and r[3] is not None), None)
+        bound = f"; Dense / floor = {dense / floors[w]:.1f}x, the most any layer could show" if dense else ""
+        print(f"  w={w}: {floors[w]:.1f} ms{bound}")
     ok = True
     for density, need in ((0.01, 5.0), (0.001, 20.0)):
         for r in rows:
