@@ -88,63 +88,56 @@ def _forward_t(xt, left, ptr, values):
 
 
 @njit(parallel=True, fastmath=True, cache=True)
-def _backward_scatter(buf, dv, xt, gt, left, ptr, values):  # pragma: no cover - compiled
-    """Gradients ``(dx.T, dvalues)`` in one pass over the edges in natural order: ``parts = len(buf)`` threads
-    each take a block of output rows holding about W / parts edges, write ``dvalues`` into ``dv`` and scatter
-    into their own ``(p, batch)`` scratch ``buf[t]`` (any content: zeroed here), which are then summed into
-    ``buf[0]``.  Edge data stream in order; no permutation is read."""
+def _zero_parts(buf):  # pragma: no cover - compiled
+    """Zero the per-thread scratches ``buf`` (parts, p, batch) in parallel."""
     parts, p, b = buf.shape
-    n = ptr.size - 1
-    W = left.size
     for t in prange(parts):
         for l in range(p):
             for i in range(b):
                 buf[t, l, i] = 0.0
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _sum_parts(buf):  # pragma: no cover - compiled
+    """Sum the per-thread scratches into ``buf[0]``."""
+    parts, p, b = buf.shape
+    for l in prange(p):
+        for t in range(1, parts):
+            for i in range(b):
+                buf[0, l, i] += buf[t, l, i]
+
+
+def _row_blocks(ptr: np.ndarray, parts: int) -> np.ndarray:
+    """``parts + 1`` row bounds splitting the rows into blocks of about W / parts edges each."""
+    n, W = ptr.size - 1, int(ptr[-1])
     bounds = np.searchsorted(ptr, np.arange(parts + 1) * (W / parts))
-    bounds[0] = 0
-    bounds[parts] = n
-    for t in prange(parts):
+    bounds[0], bounds[parts] = 0, n
+    return bounds
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _backward_scatter(buf, dv, xt, gt, left, ptr, values, bounds):  # pragma: no cover - compiled
+    """Gradients in one pass over the edges in natural order: thread t takes the rows ``bounds[t]:bounds[t+1]``
+    (:func:`_row_blocks`) and scatters ``values[j] * g.T[r]`` into its own zeroed ``(p, batch)`` scratch
+    ``buf[t]`` (summed afterwards by :func:`_sum_parts`) for ``dx.T``; when ``dv`` is not empty it also writes
+    ``dvalues[j] = x.T[left[j]] . g.T[r]`` there.  Edge data stream in order; no permutation is read."""
+    b = gt.shape[1]
+    with_values = dv.size > 0
+    for t in prange(buf.shape[0]):
         for r in range(bounds[t], bounds[t + 1]):
             for j in range(ptr[r], ptr[r + 1]):
                 l = left[j]
                 w = values[j]
-                s = np.float32(0.0)
-                for i in range(b):
-                    g = gt[r, i]
-                    s += xt[l, i] * g
-                    buf[t, l, i] += w * g
-                dv[j] = s
-    if parts > 1:
-        for l in prange(p):
-            for t in range(1, parts):
-                for i in range(b):
-                    buf[0, l, i] += buf[t, l, i]
-
-
-@njit(parallel=True, fastmath=True, cache=True)
-def _backward_gather(dxt, dv, xt, gt, left, right, ptr, values):  # pragma: no cover - compiled
-    """Gradients ``(dx.T, dvalues)`` into ``dxt`` and ``dv`` for shapes where the scatter pass is slower
-    (one thread) or its scratch too big: ``dvalues`` by rows, ``dx.T`` by input column through the edge
-    permutation that groups edges by ``left`` (:func:`_csc`)."""
-    p, b = xt.shape
-    n = ptr.size - 1
-    for r in prange(n):
-        for j in range(ptr[r], ptr[r + 1]):
-            l = left[j]
-            s = np.float32(0.0)
-            for i in range(b):
-                s += xt[l, i] * gt[r, i]
-            dv[j] = s
-    cptr, perm = _csc(left, p)
-    for l in prange(p):
-        for i in range(b):
-            dxt[l, i] = 0.0
-        for k in range(cptr[l], cptr[l + 1]):
-            j = perm[k]
-            w = values[j]
-            r = right[j]
-            for i in range(b):
-                dxt[l, i] += w * gt[r, i]
+                if with_values:
+                    s = np.float32(0.0)
+                    for i in range(b):
+                        g = gt[r, i]
+                        s += xt[l, i] * g
+                        buf[t, l, i] += w * g
+                    dv[j] = s
+                else:
+                    for i in range(b):
+                        buf[t, l, i] += w * gt[r, i]
 
 
 @njit(parallel=True, fastmath=True, cache=True)
@@ -162,35 +155,9 @@ def _grad_values_into(dv, xt, gt, left, ptr):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, fastmath=True, cache=True)
-def _grad_inputs_scatter(buf, gt, left, ptr, values):  # pragma: no cover - compiled
-    """``dx.T`` into ``buf[0]``: the scatter of :func:`_backward_scatter` without ``dvalues``."""
-    parts, p, b = buf.shape
-    n = ptr.size - 1
-    W = left.size
-    for t in prange(parts):
-        for l in range(p):
-            for i in range(b):
-                buf[t, l, i] = 0.0
-    bounds = np.searchsorted(ptr, np.arange(parts + 1) * (W / parts))
-    bounds[0] = 0
-    bounds[parts] = n
-    for t in prange(parts):
-        for r in range(bounds[t], bounds[t + 1]):
-            for j in range(ptr[r], ptr[r + 1]):
-                l = left[j]
-                w = values[j]
-                for i in range(b):
-                    buf[t, l, i] += w * gt[r, i]
-    if parts > 1:
-        for l in prange(p):
-            for t in range(1, parts):
-                for i in range(b):
-                    buf[0, l, i] += buf[t, l, i]
-
-
-@njit(parallel=True, fastmath=True, cache=True)
 def _grad_inputs_gather(dxt, gt, left, right, values):  # pragma: no cover - compiled
-    """``dx.T`` into ``dxt`` by input column, through the edge permutation of :func:`_csc`."""
+    """``dx.T`` into ``dxt`` by input column, through the edge permutation of :func:`_csc`: for shapes where
+    the scatter would run on one thread or its scratch would be too big."""
     p, b = dxt.shape
     cptr, perm = _csc(left, p)
     for l in prange(p):
@@ -202,6 +169,17 @@ def _grad_inputs_gather(dxt, gt, left, right, values):  # pragma: no cover - com
             r = right[j]
             for i in range(b):
                 dxt[l, i] += w * gt[r, i]
+
+
+def _scatter(kernel, p: int, b: int, ptr: np.ndarray, parts: int, *args) -> np.ndarray:
+    """Run a scatter ``kernel`` over zeroed per-thread scratches and return their sum (``(p, batch)``,
+    64-byte aligned)."""
+    buf = _aligned((parts, p, b))
+    _zero_parts(buf)
+    kernel(buf, *args, _row_blocks(ptr, parts))
+    if parts > 1:
+        _sum_parts(buf)
+    return buf[0]
 
 
 def _grad_values(xt, gt, left, ptr):
@@ -219,9 +197,8 @@ def _grad_inputs(gt, values, left, right, ptr, p: int):
     b = gt.shape[1]
     parts = _scatter_parts(p, b, left.size)
     if parts:
-        buf = _aligned((parts, p, b))
-        _grad_inputs_scatter(buf, gt, left, ptr, values)
-        return buf[0]
+        no_dv, no_xt = np.empty(0, np.float32), np.empty((0, b), np.float32)
+        return _scatter(_backward_scatter, p, b, ptr, parts, no_dv, no_xt, gt, left, ptr, values)
     dxt = _aligned((p, b))
     _grad_inputs_gather(dxt, gt, left, right, values)
     return dxt
@@ -250,14 +227,10 @@ def _backward_t(xt, gt, left, right, ptr, values):
     else the gather pass."""
     p, b = xt.shape
     parts = _scatter_parts(p, b, left.size)
-    dv = _aligned((left.size,))
     if parts:
-        buf = _aligned((parts, p, b))
-        _backward_scatter(buf, dv, xt, gt, left, ptr, values)
-        return buf[0], dv
-    dxt = _aligned((p, b))
-    _backward_gather(dxt, dv, xt, gt, left, right, ptr, values)
-    return dxt, dv
+        dv = _aligned((left.size,))
+        return _scatter(_backward_scatter, p, b, ptr, parts, dv, xt, gt, left, ptr, values), dv
+    return _grad_inputs(gt, values, left, right, ptr, p), _grad_values(xt, gt, left, ptr)
 
 
 def forward_numpy(x: np.ndarray, left: np.ndarray, right: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
