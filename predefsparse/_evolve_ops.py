@@ -1,8 +1,9 @@
 """Numba kernels of one SET step (:func:`predefsparse.evolution.evolve`), O(W) time and memory.
 
 The edges of a junction are in natural order (sorted by ``right``, then ``left``), so row ``r``'s edges are
-``ptr[r]:ptr[r + 1]`` with their ``left`` sorted: whether a cell is occupied is a binary search in one short,
-sorted row.  Cells are the int64 keys ``right * p + left``.  Randomness is drawn outside, by the caller's numpy
+``ptr[r]:ptr[r + 1]`` with their ``left`` sorted (through a per-row order, :func:`row_order`, when they are
+not): whether candidate cells are occupied is one merge of the row's sorted candidates with its sorted edges.
+Cells are the int64 keys ``right * p + left``.  Randomness is drawn outside, by the caller's numpy
 Generator, and handed in: the kernels are deterministic functions of their inputs.
 
 Kernels trust their inputs: :func:`~predefsparse.evolution.evolve` validated them.
@@ -11,9 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-_HASH = np.uint64(0x9E3779B97F4A7C15)
-
 
 @njit(cache=True)
 def _cuts(bits, width, k_pos, k_neg):  # pragma: no cover - compiled

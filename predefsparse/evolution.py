@@ -18,11 +18,12 @@ leaves open made explicit:
   ``"set"`` and its meta records the evolution count;
 - nothing is rewired after the last epoch of a ``fit`` (the model ``fit`` returns is the trained one).
 
-All of it is O(W) time and memory (Numba kernels in :mod:`._evolve_ops`): the removal thresholds come from a
-partial sort of each sign's magnitudes; regrown cells are drawn by rejection sampling, each candidate checked by
-a binary search in its own (sorted) row of the old pattern and a hash table of the cells already taken; the new
-edge list is a per-row merge.  No ``(p, n)`` array and no Python set of cells.  Randomness comes from the
-callback's own ``seed`` (a ``numpy`` Generator, drawn outside the kernels); nothing global is touched.
+All of it is O(W) time and memory (Numba kernels in :mod:`._evolve_ops`, docs/sparse.md §4): the removal
+thresholds come from a radix select on the weights' bit patterns (no sort); regrown cells are drawn as sorted
+uniform cells and checked row by row against the old pattern, and a uniform subset of exactly the needed number
+kept; the new edge list is a per-row merge.  No ``(p, n)`` array and no Python set of cells.  Randomness comes
+from the callback's own ``seed`` (a ``numpy`` Generator, drawn outside the kernels); nothing global is
+touched.
 """
 from __future__ import annotations
 
@@ -159,39 +160,6 @@ def evolve(pattern: adjmat.Pattern, weights: np.ndarray, zeta: float, rng: Any =
     meta["zeta"] = zeta
     new = adjmat.Pattern._trusted(new_left, new_right, p, n, "set", pattern.seed, meta)
     return Evolution(new, values, source, np.flatnonzero(~keep))
-
-
-#: Candidate cells drawn per round of the rejection sampling (bounds its memory: 8 MB of int64).
-_DRAW_CHUNK = 1 << 20
-
-
-def _grow(left: np.ndarray, right: np.ndarray, ptr: np.ndarray, p: int, n: int, k: int,
-          rng: np.random.Generator) -> np.ndarray:
-    """``k`` distinct cells (int64 keys ``right * p + left``, in draw order) drawn uniformly among the cells
-    that are empty in the old pattern (so never a just-removed one); ``left`` sorted within every row.
-
-    While at least a quarter of the cells is empty: rejection sampling of uniform candidates in chunks
-    (:func:`._evolve_ops.accept`: a binary search in the candidate's row, a hash table of the cells taken), in
-    O(k) expected time; otherwise the empty cells are listed (then ``p n < 4/3 W``: O(W)) and ``k`` of them
-    chosen.
-    """
-    cells, W = p * n, left.size
-    free = cells - W
-    if k == 0:
-        return np.zeros(0, np.int64)
-    if 4 * free < cells:
-        occupied = right.astype(np.int64) * p + left  # rows sorted by left: increasing
-        empty = np.setdiff1d(np.arange(cells, dtype=np.int64), occupied, assume_unique=True)
-        return rng.choice(empty, size=k, replace=False)
-    bits = max(4, int(np.ceil(np.log2(2 * k))) + 1)  # load factor <= 1/2
-    table = np.full(1 << bits, -1, np.int64)
-    out = np.empty(k, np.int64)
-    got = 0
-    while got < k:
-        size = min(_DRAW_CHUNK, int(1.1 * (k - got) * cells / (free - got)) + 16)
-        got = _evolve_ops.accept(rng.integers(0, cells, size=size, dtype=np.int64), left, ptr, p, out, got,
-                                 table, bits)
-    return out
 
 
 def _grow(left: np.ndarray, ptr: np.ndarray, order: np.ndarray, p: int, n: int, k: int,
