@@ -1070,8 +1070,12 @@ def _run_on_ray(todo: Sequence[Point], folder: Path, finished: Callable[[Point, 
                                "result": {}, "started": time.time(), "wall_s": 0.0}
                 finished(point, outcome)
     except KeyboardInterrupt:
-        for ref in refs if "refs" in locals() else ():
-            ray.cancel(ref, force=True)
+        # An instance started here is stopped below, its workers with it.  Cancelling its tasks first raced
+        # with tasks finishing at that moment and could abort the driver inside Ray ("Tried to complete task
+        # that was not pending"), so only a cluster's tasks are cancelled.
+        if not ours:
+            for ref in refs if "refs" in locals() else ():
+                ray.cancel(ref, force=True)
         raise
     finally:
         if ours:
