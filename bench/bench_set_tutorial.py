@@ -17,11 +17,12 @@ zeta 0.3 after every epoch but the last, in every junction.  Three variants at e
 - ``er``: the same network, never rewired (SET's "fixprob" baseline);
 - ``dense``: ``keras.layers.Dense`` layers of the same sizes.
 
-Choices where SET's tutorial code differs from a plain Keras run, stated: outputs are softmax with categorical
-cross-entropy (SET's 2020 tutorial code; its 2019 code used sigmoid outputs and its own MSE delta); the kernels
-start He-uniform (SET's 2020 code) and the biases at zero in all three variants; the dense baseline keeps the
-same learning rate as the others (SET's dense run used 0.001), so the settings are equal; the regrown weights
-and the removal rule are :class:`~predefsparse.SETCallback`'s defaults (printed).  The images are a seeded
+Two recipes (``--recipe``, docs/scale.md §5): ``set2019`` (default), SET's IJCAI 2019 tutorial code whose runs
+are the published ones -- kernels N(0, 0.1^2), biases zero, sigmoid outputs trained with SET's own MSE delta
+(:func:`set_delta_loss`); and ``keras`` -- He-uniform kernels, biases zero, softmax outputs with categorical
+cross-entropy (SET's 2020 code; the first session's setting).  In both, all three variants use the same
+settings (SET's dense run used learning rate 0.001; here it keeps 0.05), and the regrown weights and the
+removal rule are :class:`~predefsparse.SETCallback`'s defaults (printed).  The images are a seeded
 subset (numpy Generator, seed 0) of the builder's training + validation images and of its test images.  The
 output junction (1000 x 10): epsilon 13 asks for 131 % of its cells, so :func:`adjmat.generate` makes it fully
 connected (and warns); SET's code draws epsilon (p + n) cells with replacement there, about 73 % of them.
