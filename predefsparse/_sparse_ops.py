@@ -154,23 +154,6 @@ def _grad_values_into(dv, xt, gt, left, ptr):  # pragma: no cover - compiled
             dv[j] = s
 
 
-@njit(parallel=True, fastmath=True, cache=True)
-def _grad_inputs_gather(dxt, gt, left, right, values):  # pragma: no cover - compiled
-    """``dx.T`` into ``dxt`` by input column, through the edge permutation of :func:`_csc`: for shapes where
-    the scatter would run on one thread or its scratch would be too big."""
-    p, b = dxt.shape
-    cptr, perm = _csc(left, p)
-    for l in prange(p):
-        for i in range(b):
-            dxt[l, i] = 0.0
-        for k in range(cptr[l], cptr[l + 1]):
-            j = perm[k]
-            w = values[j]
-            r = right[j]
-            for i in range(b):
-                dxt[l, i] += w * gt[r, i]
-
-
 def _scatter(kernel, p: int, b: int, ptr: np.ndarray, parts: int, *args) -> np.ndarray:
     """Run a scatter ``kernel`` over zeroed per-thread scratches and return their sum (``(p, batch)``,
     64-byte aligned)."""
@@ -199,8 +182,10 @@ def _grad_inputs(gt, values, left, right, ptr, p: int):
     if parts:
         no_dv, no_xt = np.empty(0, np.float32), np.empty((0, b), np.float32)
         return _scatter(_backward_scatter, p, b, ptr, parts, no_dv, no_xt, gt, left, ptr, values)
+    # the gather pass: dx.T is the forward product of the transposed pattern (edges grouped by left neuron)
+    cptr, perm = _csc(left, p)
     dxt = _aligned((p, b))
-    _grad_inputs_gather(dxt, gt, left, right, values)
+    _forward_into(dxt, gt, right[perm], cptr, values[perm])
     return dxt
 
 

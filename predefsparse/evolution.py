@@ -209,18 +209,20 @@ def _slots(model, variable) -> list:
     return [v for v in optimizer.variables if tuple(v.shape) == tuple(variable.shape) and tag in v.path]
 
 
-def _move_slots(model, layer: SparseDense, old: adjmat.Pattern | None, step: Evolution) -> None:
-    """Carry the optimizer state of kept edges to their new positions; zero it for regrown edges (and, on the
-    masked path, for the removed cells of ``old``; the sparse path needs only ``step.source``)."""
+def _move_slots(model, layer: SparseDense, old: adjmat.Pattern | None, new: adjmat.Pattern, source: np.ndarray,
+                removed: np.ndarray) -> None:
+    """Carry the optimizer state of kept edges to their new positions (``source``, as :class:`Evolution`);
+    zero it for regrown edges and, on the masked path, for the ``removed`` cells of ``old`` (the sparse path
+    needs only ``source``)."""
     if layer.resolved_implementation == "sparse":
         for slot in _slots(model, layer.values):
-            slot.assign(_evolve_ops.move(np.asarray(ops.convert_to_numpy(slot)), step.source))
+            slot.assign(_evolve_ops.move(np.asarray(ops.convert_to_numpy(slot)), source))
         return
-    grown = step.source < 0
+    grown = source < 0
     for slot in _slots(model, layer.kernel):
         value = np.asarray(ops.convert_to_numpy(slot))
-        value[old.left[step.removed], old.right[step.removed]] = 0
-        value[step.pattern.left[grown], step.pattern.right[grown]] = 0
+        value[old.left[removed], old.right[removed]] = 0
+        value[new.left[grown], new.right[grown]] = 0
         slot.assign(value)
 
 
@@ -398,7 +400,7 @@ class SETCallback(keras.callbacks.Callback):
                 pattern = None  # only the masked path needs the old cells to clear their slots
             layer._assign_pattern(new, weights)
             del weights
-            _move_slots(self.model, layer, pattern, Evolution(new, None, source, removed))
+            _move_slots(self.model, layer, pattern, new, source, removed)
             del pattern
             self.degrees.setdefault(layer.name, []).append(new.out_degrees().astype(np.int32))
             self.history.append({
