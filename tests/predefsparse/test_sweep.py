@@ -336,3 +336,25 @@ def test_shipped_examples_are_valid_grids():
         points = grid.points()
         assert points and grid.title != name[:-5], name  # each states what it shows
         assert all(p.settings["epochs"] >= 3 for p in points), name
+
+
+@pytest.mark.ray
+def test_stop_monitor_kills_only_the_local_instances_monitor_before_shutdown():
+    import ray
+
+    from predefsparse.sweep import _stop_monitor
+    _stop_monitor(ray)  # no instance: nothing to do, no error
+    ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    try:
+        node = ray._private.worker._global_node
+        monitor = [info.process for info in node.all_processes["monitor"]]
+        others = [info.process for kind, infos in node.all_processes.items() if kind != "monitor"
+                  for info in infos]
+        assert len(monitor) == 1 and monitor[0].poll() is None and others
+        _stop_monitor(ray)
+        assert monitor[0].poll() is not None  # killed and reaped
+        assert all(p.poll() is None for p in others)  # the instance itself still runs
+        assert ray.get(ray.remote(lambda: 6 * 7).remote()) == 42
+    finally:
+        ray.shutdown()
+    assert not ray.is_initialized() and all(p.poll() is not None for p in others)
