@@ -2,8 +2,14 @@
 
 Run::
 
-    python bench/bench_sweep.py                 # 2 epochs per point, about 3 minutes on 2 cores
-    python bench/bench_sweep.py --epochs 1 --repeats 2
+    python bench/bench_sweep.py                 # 10 epochs per point (the design default), about 4 minutes
+    python bench/bench_sweep.py --repeats 2     # about 8 minutes
+    python bench/bench_sweep.py --epochs 2      # short points: Ray's fixed start and stop weigh more
+
+Points train 10 epochs by default, as ``predefsparse design`` does (a grid without ``epochs`` trains 2).
+Ray's own fixed cost (its start, 2.3-3.5 s, and stop, 0.3 s) and TensorFlow's import in every worker are paid
+once per sweep, so the ratio grows with the length of a point: docs/sweeps.md section 7 has it measured at 2,
+5, 10 and 20 epochs.
 
 Workload: the 8 points kind (random, clash_free) x fo ((50, 10), (20, 10)) x seed (0, 1) of the published
 MNIST net (800, 100, 10), each a full design point (:func:`predefsparse.design.evaluate`: patterns, the
@@ -80,7 +86,8 @@ def _run(grid: str, out: str, serial: bool) -> tuple[float, dict[str, float], fl
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--epochs", type=int, default=2, help="training epochs per point (default 2)")
+    ap.add_argument("--epochs", type=int, default=10, help="training epochs per point (default 10, the design "
+                    "default)")
     ap.add_argument("--repeats", type=int, default=1, help="runs of each way, taking turns (default 1)")
     args = ap.parse_args(argv)
     import ray
