@@ -532,7 +532,7 @@ class RunFolder:
             os.close(fd)
             if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
-            holder = _read_pid(lock_path)
+            holder = _holder_pid(lock_path)
             raise SpecError(f"{self.where}: results folder {self.path!r} is in use by another run (pid "
                             f"{holder if holder is not None else 'unknown'}); wait for it to finish, or choose "
                             f"another {_say('out', '')}.") from None
@@ -794,6 +794,36 @@ class RunFolder:
         if os.path.isdir(os.path.join(self.path, PATTERNS)):
             shutil.rmtree(os.path.join(self.path, PATTERNS))
         self._remove_stale_temps()
+
+
+def _holder_pid(path: str, wait_s: float = 1.0) -> int | None:
+    """The pid of the live process holding the lock file ``path``, or None.  The holder writes its pid just
+    after taking the lock, so a reader that comes in between finds the file empty, or still naming the
+    previous holder, which is dead (a lock dies with its process): it reads again for up to ``wait_s``."""
+    import time
+    deadline = time.monotonic() + wait_s
+    while True:
+        pid = _read_pid(path)
+        if pid is not None and _alive(pid):
+            return pid
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.01)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (dead, not yet reaped: it holds no lock)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def _read_pid(path: str) -> int | None:
