@@ -829,44 +829,50 @@ def _usable_cpus() -> int:
 
 class _Lock:
     """``OUT/.sweep.lock`` holding our pid: two sweeps writing one folder would overwrite each other's table.
-    A lock whose process is gone is taken over."""
+    A lock whose process is gone is taken over.  The lock file appears with the pid already in it (written to
+    a private file first, then hard-linked into place, which fails if the lock exists), so another sweep never
+    reads it empty and takes it over from a live owner."""
 
     def __init__(self, where: str, folder: Path):
+        from .results import _alive
         self.path = folder / ".sweep.lock"
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
+        mine = folder / f".sweep.lock.{os.getpid()}"
+        mine.write_text(str(os.getpid()))
+        try:
+            for _ in range(2):
                 try:
-                    other = int(self.path.read_text()[:20] or "0")
-                except (OSError, ValueError):
-                    other = 0
-                if other > 0 and other != os.getpid() and _alive(other):
-                    raise SpecError(f"{where}: out {str(folder)!r} is in use by another sweep (pid {other}); "
-                                    f"wait for it or choose another out.") from None
-                self.path.unlink(missing_ok=True)
-                continue
-            with os.fdopen(fd, "w") as f:
-                f.write(str(os.getpid()))
-            return
+                    _link_or_create(mine, self.path)
+                except FileExistsError:
+                    try:
+                        other = int(self.path.read_text()[:20] or "0")
+                    except (OSError, ValueError):
+                        other = 0
+                    if other > 0 and other != os.getpid() and _alive(other):
+                        raise SpecError(f"{where}: out {str(folder)!r} is in use by another sweep (pid {other}); "
+                                        f"wait for it or choose another out.") from None
+                    self.path.unlink(missing_ok=True)
+                    continue
+                return
+        finally:
+            mine.unlink(missing_ok=True)
         raise SpecError(f"{where}: could not lock {str(self.path)!r}; remove it if no sweep is running.")
 
     def release(self) -> None:
         self.path.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def _link_or_create(source: Path, path: Path) -> None:
+    """Hard-link ``source`` (holding our pid) to ``path``, or raise FileExistsError.  Where the file system
+    has no hard links, create ``path`` exclusively and write the pid (a reader may then see it empty for an
+    instant)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (dead, not yet reaped) holds no lock
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
+        os.link(source, path)
+    except FileExistsError:
+        raise
     except OSError:
-        return True
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        with os.fdopen(fd, "w") as f:
+            f.write(source.read_text())
 
 
 def _ensure_datasets(points: Sequence[Point], progress: _Progress) -> None:

@@ -358,3 +358,23 @@ def test_stop_monitor_kills_only_the_local_instances_monitor_before_shutdown():
     finally:
         ray.shutdown()
     assert not ray.is_initialized() and all(p.poll() is not None for p in others)
+
+
+def test_sweep_lock_appears_with_its_pid_refuses_a_live_owner_and_takes_over_a_dead_one(tmp_path):
+    import subprocess
+
+    from predefsparse.sweep import _Lock
+    lock = _Lock("sweep", tmp_path)
+    assert (tmp_path / ".sweep.lock").read_text() == str(os.getpid())
+    assert sorted(os.listdir(tmp_path)) == [".sweep.lock"]  # the private file it was linked from is gone
+    lock.release()
+    assert os.listdir(tmp_path) == []
+    (tmp_path / ".sweep.lock").write_text("1")  # pid 1 is always alive
+    with pytest.raises(SpecError, match=r"in use by another sweep \(pid 1\)"):
+        _Lock("sweep", tmp_path)
+    assert (tmp_path / ".sweep.lock").read_text() == "1" and sorted(os.listdir(tmp_path)) == [".sweep.lock"]
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    (tmp_path / ".sweep.lock").write_text(str(child.pid))  # its owner is gone: taken over
+    _Lock("sweep", tmp_path).release()
+    assert os.listdir(tmp_path) == []
