@@ -1102,13 +1102,14 @@ def _stop_monitor(ray) -> None:
         procs = node.all_processes.get("monitor", []) if node is not None and node.is_head() else []
     except AttributeError:
         return
+    import subprocess
     for info in procs:
         process = getattr(info, "process", None)
         if process is not None and process.poll() is None:
             process.kill()
             try:
                 process.wait(timeout=1)
-            except Exception:  # subprocess.TimeoutExpired: ray.shutdown tries again
+            except subprocess.TimeoutExpired:  # ray.shutdown waits for it again
                 pass
 
 
