@@ -58,8 +58,8 @@ class Evolution(NamedTuple):
         order (kept edges keep theirs, regrown ones drawn by the ``regrow_init`` rule).
     source : numpy.ndarray
         int32 (a pattern's W is below 2**31), length W: for each new edge the index of the old edge it
-        continues, -1 for a regrown edge (move
-        optimizer state with it: ``new_slot = where(source >= 0, old_slot[source], 0)``).
+        continues, -1 for a regrown edge (move optimizer state with it:
+        ``new_slot = where(source >= 0, old_slot[source], 0)``).
     removed : numpy.ndarray
         int64: indices (in the old edge order) of the removed edges.
     """

@@ -834,7 +834,7 @@ class _Lock:
     reads it empty and takes it over from a live owner."""
 
     def __init__(self, where: str, folder: Path):
-        from .results import _alive
+        from .results import _alive, _read_pid
         self.path = folder / ".sweep.lock"
         mine = folder / f".sweep.lock.{os.getpid()}"
         mine.write_text(str(os.getpid()))
@@ -843,10 +843,7 @@ class _Lock:
                 try:
                     _link_or_create(mine, self.path)
                 except FileExistsError:
-                    try:
-                        other = int(self.path.read_text()[:20] or "0")
-                    except (OSError, ValueError):
-                        other = 0
+                    other = _read_pid(str(self.path)) or 0
                     if other > 0 and other != os.getpid() and _alive(other):
                         raise SpecError(f"{where}: out {str(folder)!r} is in use by another sweep (pid {other}); "
                                         f"wait for it or choose another out.") from None
