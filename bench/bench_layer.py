@@ -331,6 +331,10 @@ def main(argv=None) -> int:
     parser.add_argument("--steps-per-execution", type=int, default=32,
                         help="steps per compiled call for the in-graph approaches at their best (default 32)")
     args = parser.parse_args(argv)
+    for flag in ("fit_steps", "repeats", "epochs", "batch_size"):
+        if getattr(args, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be a positive integer; received "
+                         f"--{flag.replace('_', '-')}={getattr(args, flag)}")
     if args.grid:
         return grid(args)
     if args.rewire:

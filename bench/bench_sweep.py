@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
                     "default)")
     ap.add_argument("--repeats", type=int, default=1, help="runs of each way, taking turns (default 1)")
     args = ap.parse_args(argv)
+    for flag in ("epochs", "repeats"):
+        if getattr(args, flag) < 1:
+            ap.error(f"--{flag} must be a positive integer; received --{flag}={getattr(args, flag)}")
     import ray
     import tensorflow as tf
 
