@@ -16,8 +16,9 @@ resume / extend / refuse), build and fit, finish.  The folder holds ``model.kera
 ``preds.npz``; docs/results.md describes it.  A non-finite loss or weight stops the run with
 :class:`adjmat.DivergenceError` (status "diverged", the last finite checkpoint kept).
 
-Randomness: the data order of epoch e is ``numpy.random.default_rng([seed, e]).permutation``, so a resumed run
-sees the same batches as an uninterrupted one; model seeds are set by the builders.  No global seed is set.
+Randomness: the data order of epoch e (counting from 0) is ``numpy.random.default_rng([seed, e + 1]).permutation``
+cut into batches (:func:`_epoch_order`), so a resumed run sees the same batches as an uninterrupted one; model
+seeds are set by the builders.  No global seed is set.
 """
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ __all__ = ["sim_net", "run_model", "default_optimizer", "kl_divergence", "result
 RECORDS_FORMAT = results.SCHEMA
 KL_CLIP = 1e-7
 _DEFAULT_FO = (50, 10)
+_TENSOR_ALIGN = 64  # bytes: TensorFlow's largest (Eigen's AVX-512) alignment
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -184,27 +186,81 @@ def _pad(where: str, param: str, a: np.ndarray, width: int | None) -> np.ndarray
     return out
 
 
-class _EpochBatches(keras.utils.PyDataset):
-    """Mini-batches in a seeded order per epoch: epoch e uses ``default_rng([seed, e]).permutation(N)``."""
+class _EpochClock(keras.callbacks.Callback):
+    """Tells :func:`_fit_batches`'s dataset which epoch it serves (Keras's epoch index, counting from 0)."""
 
-    def __init__(self, x, y, batch_size: int, seed: int, first_epoch: int):
-        super().__init__(workers=1, use_multiprocessing=False)
-        self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
-        self.epoch = first_epoch
-        self._order = np.random.default_rng([seed, first_epoch]).permutation(len(x))
+    def __init__(self):
+        super().__init__()
+        self.epoch: int | None = None
 
-    def __len__(self):
-        return math.ceil(len(self.x) / self.batch_size)
-
-    def __getitem__(self, i):
-        idx = np.sort(self._order[i * self.batch_size:(i + 1) * self.batch_size])
-        return self.x[idx], self.y[idx]
-
-    def on_epoch_end(self):
-        self.epoch += 1
-        self._order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = int(epoch)
 
 
+def _as_tensor(a: np.ndarray):
+    """``a`` as a TensorFlow tensor that shares its memory where it can, so that the training data is not held
+    twice: through DLPack when ``a`` is C-contiguous, writable and 64-byte aligned (TensorFlow aborts the
+    process on a less aligned buffer instead of raising); otherwise a copy."""
+    import tensorflow as tf
+    if a.size and a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % _TENSOR_ALIGN == 0:
+        try:
+            return tf.experimental.dlpack.from_dlpack(a.__dlpack__())
+        except (BufferError, TypeError, ValueError, RuntimeError):  # a dtype DLPack cannot carry: copied
+            pass
+    return tf.convert_to_tensor(a)
+
+
+def _epoch_order(n: int, batch_size: int, seed: int, epoch: int) -> np.ndarray:
+    """The sample indices of one epoch, batch after batch, each batch's indices ascending.
+
+    Epoch e (Keras's count from 0) is ``numpy.random.default_rng([seed, e + 1]).permutation(n)`` cut into
+    batches: the order every release has used (the earlier batch loader stepped its epoch once before the
+    first), so results stay bit-identical across releases.
+    """
+    order = np.random.default_rng([seed, epoch + 1]).permutation(n)
+    full = (n // batch_size) * batch_size
+    order[:full].reshape(-1, batch_size).sort(axis=1)
+    order[full:].sort()
+    return order
+
+
+def _fit_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
+    """The training batches as a ``tf.data`` pipeline run inside TensorFlow, and the callback that keeps it on
+    the current epoch: returns ``(dataset, clock, steps per epoch)``.
+
+    Each epoch asks Python once for its order (:func:`_epoch_order`); every batch is then gathered in the graph
+    from the data held as tensors, on the thread that runs the training step: no loader thread, no Python per
+    batch, no prefetch.  This matters when processes share cores (a sweep's Ray points, two per 2 cores): a
+    batch handed from Python thread to TensorFlow thread waited for the other process's time slice, and a
+    3-epoch fit ran 2.3x slower in a pair than alone; it now runs as fast (docs/sweeps.md section 7).
+    """
+    import tensorflow as tf
+    n = len(x)
+    steps = math.ceil(n / batch_size)
+    clock = _EpochClock()
+    index = tf.int32 if n < 2 ** 31 else tf.int64
+
+    def order():
+        if clock.epoch is None:
+            raise RuntimeError("the fit batches were read before Keras began an epoch")
+        yield _epoch_order(n, batch_size, seed, clock.epoch).astype(index.as_numpy_dtype)
+
+    xs, ys = _as_tensor(x), _as_tensor(y)
+    starts = tf.range(0, n, batch_size, dtype=index)
+
+    def batches(order_):
+        def batch(start):
+            idx = order_[start:start + batch_size]
+            return tf.gather(xs, idx), tf.gather(ys, idx)
+        return tf.data.Dataset.from_tensor_slices(starts).map(batch)
+
+    ds = tf.data.Dataset.from_generator(order, output_signature=tf.TensorSpec([n], index)).flat_map(batches)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
+    options = tf.data.Options()
+    options.autotune.enabled = False  # no tuning threads; every op runs in the step's thread
+    options.threading.private_threadpool_size = 1
+    options.experimental_optimization.apply_default_optimizations = False
+    return ds.with_options(options), clock, steps
 
 
 class _Progress(keras.callbacks.ProgbarLogger):
@@ -683,15 +739,15 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         # ---- 3. fit
         start_epoch = records.epochs_done
         if start_epoch < epochs:
-            batches = _EpochBatches(data.xfit, data.yfit, batch_size, seed, start_epoch)
+            batches, clock, steps = _fit_batches(data.xfit, data.yfit, batch_size, seed)
             every = int(getattr(model, "steps_per_execution", 1) or 1)
-            guard = _DivergenceGuard(len(batches), every)
+            guard = _DivergenceGuard(steps, every)
             checkpointer = _Checkpointer(folder, records, epochs, epoch_step, started, wall_before)
             try:
-                # shuffle=False: the order is ours (seeded per epoch); Keras would reshuffle the batches of a
-                # PyDataset with Python's global `random`, which made runs irreproducible
+                # the order is ours (seeded per epoch, _epoch_order); the clock comes first so that the
+                # dataset knows the epoch before any callback or step reads it
                 model.fit(batches, epochs=epochs, initial_epoch=start_epoch, verbose=verbose, shuffle=False,
-                          callbacks=[guard, checkpointer, _Progress(), *callbacks],
+                          callbacks=[clock, guard, checkpointer, _Progress(), *callbacks],
                           validation_data=(data.xeval, data.yeval) if valtest == 0 else None)
             except DivergenceError as err:
                 records.wall_time_s = wall_before + (time.perf_counter() - started)

@@ -1,0 +1,88 @@
+"""The training batches of run_model (predefsparse.training._fit_batches): the seeded order of every epoch, the
+in-graph pipeline that serves it, and the zero-copy hand-over of the data to TensorFlow."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from predefsparse import models
+from predefsparse.training import _as_tensor, _epoch_order, _fit_batches, default_optimizer, run_model
+
+
+@pytest.fixture(scope="module")
+def mnist_1000(mnist):
+    """1,000 real MNIST training images and their one-hot labels."""
+    xtr, ytr = mnist[0], mnist[1]
+    return np.ascontiguousarray(xtr[:1000]), np.ascontiguousarray(ytr[:1000])
+
+
+@pytest.mark.parametrize("n, batch", [(1000, 128), (1000, 100), (7, 256), (1, 1)])
+def test_epoch_order_is_the_seeded_permutation_cut_into_sorted_batches(n, batch):
+    for seed, epoch in ((0, 0), (0, 4), (3, 1)):
+        order = _epoch_order(n, batch, seed, epoch)
+        expected = np.random.default_rng([seed, epoch + 1]).permutation(n)
+        assert sorted(order.tolist()) == list(range(n))
+        for start in range(0, n, batch):
+            np.testing.assert_array_equal(order[start:start + batch], np.sort(expected[start:start + batch]))
+    assert not np.array_equal(_epoch_order(1000, 128, 0, 0), _epoch_order(1000, 128, 0, 1))
+    np.testing.assert_array_equal(_epoch_order(1000, 128, 5, 2), _epoch_order(1000, 128, 5, 2))
+
+
+def test_fit_batches_serve_the_clocks_epoch_in_order(mnist_1000):
+    x, y = mnist_1000
+    ds, clock, steps = _fit_batches(x, y, 128, seed=7)
+    assert steps == 8 and int(ds.cardinality()) == 8
+    for epoch in (0, 3):
+        clock.on_epoch_begin(epoch)
+        got = list(ds)
+        assert [len(b[0]) for b in got] == [128] * 7 + [104]
+        order = _epoch_order(1000, 128, 7, epoch)
+        np.testing.assert_array_equal(np.concatenate([b[0].numpy() for b in got]), x[order])
+        np.testing.assert_array_equal(np.concatenate([b[1].numpy() for b in got]), y[order])
+
+
+def test_fit_batches_refuse_to_be_read_before_an_epoch_begins(mnist_1000):
+    ds, _, _ = _fit_batches(*mnist_1000, 128, seed=0)
+    with pytest.raises(Exception, match="before Keras began an epoch"):
+        next(iter(ds))
+
+
+def test_run_model_trains_on_exactly_those_batches_one_step_each(mnist, tmp_path):
+    """run_model's compiled loop (32 steps per call) against a plain loop of train_on_batch over the batches of
+    _epoch_order: the same weights after 2 epochs."""
+    xtr, ytr, xva, yva, xte, yte = (a[:600] if i < 2 else a[:100] for i, a in enumerate(mnist))
+    data = (xtr, ytr, xva, yva, xte, yte)
+    net = dict(config=(784, 32, 10), fo=(8, 10), kind="clash_free", seed=3, l2=1e-4)
+    _, trained = run_model(models.mlp(**net), data, valtest=2, epochs=2, batch_size=64, seed=11,
+                           out=tmp_path / "run", verbose=0)
+    ref = models.mlp(**net)
+    ref.compile(optimizer=default_optimizer(), loss="categorical_crossentropy")
+    for epoch in range(2):
+        order = _epoch_order(600, 64, 11, epoch)
+        for start in range(0, 600, 64):
+            idx = order[start:start + 64]
+            ref.train_on_batch(xtr[idx], ytr[idx])
+    assert int(trained.optimizer.iterations.numpy()) == int(ref.optimizer.iterations.numpy()) == 20
+    for a, b in zip(trained.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_as_tensor_shares_an_aligned_array_and_copies_any_other():
+    aligned = np.zeros(4096 + 16, np.float32)
+    start = (-aligned.ctypes.data % 64) // 4  # first 64-byte boundary inside the buffer
+    a = aligned[start:start + 4096].reshape(64, 64)
+    assert a.ctypes.data % 64 == 0
+    t = _as_tensor(a)
+    a[5, 7] = 3.5  # shared memory: the tensor sees the write
+    assert float(tf.reduce_sum(t)) == 3.5
+    # 4 bytes off the boundary: TensorFlow would abort the process on it, so it is copied
+    b = aligned[start + 1:start + 1 + 4095]
+    t = _as_tensor(b)
+    b[0] = 2.0
+    assert float(tf.reduce_sum(t)) == 3.5  # a copy: it holds the values from before the write
+    # read-only and non-contiguous arrays are copied too, with their values
+    ro = np.arange(12, dtype=np.float32).reshape(3, 4)
+    ro.flags.writeable = False
+    np.testing.assert_array_equal(_as_tensor(ro).numpy(), ro)
+    strided = np.arange(24, dtype=np.float32).reshape(4, 6)[:, ::2]
+    np.testing.assert_array_equal(_as_tensor(strided).numpy(), strided)
+    assert _as_tensor(np.zeros((0, 3), np.float32)).shape == (0, 3)
