@@ -205,8 +205,8 @@ def _as_tensor(a: np.ndarray):
     if a.size and a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % _TENSOR_ALIGN == 0:
         try:
             return tf.experimental.dlpack.from_dlpack(a.__dlpack__())
-        except (BufferError, TypeError, ValueError, RuntimeError):  # a dtype DLPack cannot carry: copied
-            pass
+        except (AttributeError, BufferError, TypeError, ValueError, RuntimeError):
+            pass  # a dtype DLPack cannot carry, or a TensorFlow without tf.experimental.dlpack: copied
     return tf.convert_to_tensor(a)
 
 
