@@ -172,6 +172,16 @@ def _sparse_layers(model) -> list[SparseDense]:
     return [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, SparseDense)]
 
 
+def _aligned_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An uninitialised C-contiguous array whose data starts on a 64-byte boundary, so that :func:`_as_tensor`
+    can hand it to TensorFlow without a copy (numpy's large arrays start 16 bytes past a page boundary)."""
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    raw = np.empty(nbytes + _TENSOR_ALIGN, dtype=np.uint8)
+    start = -raw.ctypes.data % _TENSOR_ALIGN
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
+
+
 def _pad(where: str, param: str, a: np.ndarray, width: int | None) -> np.ndarray:
     """Zero-pad the last axis of a 2-D array to ``width`` (never truncates)."""
     if width is None or a.shape[-1] == width:
@@ -181,8 +191,9 @@ def _pad(where: str, param: str, a: np.ndarray, width: int | None) -> np.ndarray
     if a.shape[-1] > width:
         raise fail(where, param, f"at least the data width {a.shape[-1]}", width,
                    "Padding never truncates; build the model for the data width.")
-    out = np.zeros((a.shape[0], width), dtype=a.dtype)
+    out = _aligned_empty((a.shape[0], width), a.dtype)
     out[:, :a.shape[-1]] = a
+    out[:, a.shape[-1]:] = 0
     return out
 
 
@@ -467,7 +478,11 @@ def _prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, outp
     y_pad = output_pad if output_pad is not None else out_width
     xtr, xva, xte = (_pad(where, "input_pad", a, x_pad) for a in (xtr, xva, xte))
     ytr, yva, yte = (_pad(where, "output_pad", a, y_pad) for a in (ytr, yva, yte))
-    xfit, yfit = (np.concatenate([xtr, xva]), np.concatenate([ytr, yva])) if valtest == 1 else (xtr, ytr)
+    if valtest == 1:  # joined into aligned buffers: handed to TensorFlow for the fit without another copy
+        xfit = np.concatenate([xtr, xva], out=_aligned_empty((len(xtr) + len(xva), *xtr.shape[1:]), xtr.dtype))
+        yfit = np.concatenate([ytr, yva], out=_aligned_empty((len(ytr) + len(yva), *ytr.shape[1:]), ytr.dtype))
+    else:
+        xfit, yfit = xtr, ytr
     xeval, yeval, split = (xva, yva, "val") if valtest == 0 else (xte, yte, "test")
     return _Data(xfit, yfit, xeval, yeval, xte, yte, split, classes, data_name, digest, x_pad, y_pad,
                  [name for name, _ in steps])

@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 
 from predefsparse import models
-from predefsparse.training import _as_tensor, _epoch_order, _fit_batches, default_optimizer, run_model
+from predefsparse.training import _aligned_empty, _as_tensor, _epoch_order, _fit_batches, _pad, \
+    _prepare_data, default_optimizer, run_model
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +87,27 @@ def test_as_tensor_shares_an_aligned_array_and_copies_any_other():
     strided = np.arange(24, dtype=np.float32).reshape(4, 6)[:, ::2]
     np.testing.assert_array_equal(_as_tensor(strided).numpy(), strided)
     assert _as_tensor(np.zeros((0, 3), np.float32)).shape == (0, 3)
+
+
+def test_prepared_fit_data_is_aligned_so_it_is_not_copied_again(mnist):
+    """numpy's large arrays start 16 bytes past a page: the joined and padded fit data is put in 64-byte
+    aligned buffers, which _as_tensor shares with TensorFlow instead of copying."""
+    for shape, dtype in (((1000, 800), np.float32), ((7, 3), np.float64), ((0, 5), np.float32), ((3,), np.int8)):
+        a = _aligned_empty(shape, dtype)
+        assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+        assert a.size == 0 or a.ctypes.data % 64 == 0  # (an empty array has no data to align)
+    x = mnist[0][:50]
+    padded = _pad("t", "input_pad", x, 800)
+    assert padded.ctypes.data % 64 == 0
+    np.testing.assert_array_equal(padded[:, :784], x)
+    assert not padded[:, 784:].any()
+    data = _prepare_data("t", models.mlp((800, 16, 10), fo=(4, 5), seed=0), mnist, None, (), None, None, 1)
+    assert len(data.xfit) == len(mnist[0]) + len(mnist[2])
+    np.testing.assert_array_equal(data.xfit[len(mnist[0]):, :784], mnist[2])
+    np.testing.assert_array_equal(data.yfit[:len(mnist[1])], mnist[1])
+    for a in (data.xfit, data.yfit):
+        assert a.ctypes.data % 64 == 0
+        t = _as_tensor(a)
+        a.flat[0] += 1.0  # shared, not copied: the tensor sees the write
+        assert float(tf.reshape(t, [-1])[0]) == float(a.flat[0])
+        a.flat[0] -= 1.0
