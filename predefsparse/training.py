@@ -478,9 +478,10 @@ def _prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, outp
     y_pad = output_pad if output_pad is not None else out_width
     xtr, xva, xte = (_pad(where, "input_pad", a, x_pad) for a in (xtr, xva, xte))
     ytr, yva, yte = (_pad(where, "output_pad", a, y_pad) for a in (ytr, yva, yte))
-    if valtest == 1:  # joined into aligned buffers: handed to TensorFlow for the fit without another copy
-        xfit = np.concatenate([xtr, xva], out=_aligned_empty((len(xtr) + len(xva), *xtr.shape[1:]), xtr.dtype))
-        yfit = np.concatenate([ytr, yva], out=_aligned_empty((len(ytr) + len(yva), *ytr.shape[1:]), ytr.dtype))
+    if valtest == 1:  # joined into aligned buffers (the dtype numpy's join gives): no copy for TensorFlow
+        xfit, yfit = (np.concatenate([a, b], out=_aligned_empty((len(a) + len(b), *a.shape[1:]),
+                                                                np.result_type(a, b)))
+                      for a, b in ((xtr, xva), (ytr, yva)))
     else:
         xfit, yfit = xtr, ytr
     xeval, yeval, split = (xva, yva, "val") if valtest == 0 else (xte, yte, "test")

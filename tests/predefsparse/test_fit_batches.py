@@ -105,6 +105,13 @@ def test_prepared_fit_data_is_aligned_so_it_is_not_copied_again(mnist):
     assert len(data.xfit) == len(mnist[0]) + len(mnist[2])
     np.testing.assert_array_equal(data.xfit[len(mnist[0]):, :784], mnist[2])
     np.testing.assert_array_equal(data.yfit[:len(mnist[1])], mnist[1])
+    assert data.xfit.dtype == mnist[0].dtype and data.yfit.dtype == mnist[1].dtype
+    # mixed dtypes join as numpy joins them (float32 with float64: float64), never narrowed
+    mixed = (mnist[0][:20], mnist[1][:20], mnist[2][:10].astype(np.float64), mnist[3][:10], mnist[4][:5],
+             mnist[5][:5])
+    joined = _prepare_data("t", models.mlp((800, 16, 10), fo=(4, 5), seed=0), mixed, None, (), None, None, 1)
+    assert joined.xfit.dtype == np.float64
+    np.testing.assert_array_equal(joined.xfit[20:, :784], mnist[2][:10].astype(np.float64))
     for a in (data.xfit, data.yfit):
         assert a.ctypes.data % 64 == 0
         t = _as_tensor(a)
