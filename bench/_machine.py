@@ -33,3 +33,17 @@ def machine_info(packages: tuple[str, ...] = ("numpy", "numba"), note: str = "")
                       f"load    : {load} (1, 5, 15 min averages; other work on the machine skews timings)",
                       f"system  : {platform.system()} {platform.release()}",
                       "versions: " + ", ".join(versions)])
+
+
+def require_positive(parser, args, flags: tuple[str, ...]) -> None:
+    """Refuse, through ``parser.error``, any of ``flags`` (argparse dests) below 1, naming the flag and value.
+
+    >>> import argparse
+    >>> ap = argparse.ArgumentParser(); _ = ap.add_argument("--repeats", type=int, default=2)
+    >>> require_positive(ap, ap.parse_args([]), ("repeats",))
+    """
+    for dest in flags:
+        value = getattr(args, dest)
+        if value < 1:
+            flag = "--" + dest.replace("_", "-")
+            parser.error(f"{flag} must be a positive integer; received {flag}={value}")

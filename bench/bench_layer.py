@@ -63,7 +63,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from _machine import machine_info  # noqa: E402  bench/_machine.py (scripts run from bench/)
+from _machine import machine_info, require_positive  # noqa: E402  bench/_machine.py (scripts run from bench/)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -331,10 +331,7 @@ def main(argv=None) -> int:
     parser.add_argument("--steps-per-execution", type=int, default=32,
                         help="steps per compiled call for the in-graph approaches at their best (default 32)")
     args = parser.parse_args(argv)
-    for flag in ("fit_steps", "repeats", "epochs", "batch_size"):
-        if getattr(args, flag) < 1:
-            parser.error(f"--{flag.replace('_', '-')} must be a positive integer; received "
-                         f"--{flag.replace('_', '-')}={getattr(args, flag)}")
+    require_positive(parser, args, ("fit_steps", "repeats", "epochs", "batch_size"))
     if args.grid:
         return grid(args)
     if args.rewire:

@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 
-from _machine import machine_info  # bench/_machine.py (scripts run from bench/)
+from _machine import machine_info, require_positive  # bench/_machine.py (scripts run from bench/)
 
 TARGET = 1.6
 
@@ -90,9 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                     "default)")
     ap.add_argument("--repeats", type=int, default=1, help="runs of each way, taking turns (default 1)")
     args = ap.parse_args(argv)
-    for flag in ("epochs", "repeats"):
-        if getattr(args, flag) < 1:
-            ap.error(f"--{flag} must be a positive integer; received --{flag}={getattr(args, flag)}")
+    require_positive(ap, args, ("epochs", "repeats"))
     import ray
     import tensorflow as tf
 
