@@ -5,6 +5,7 @@ Run::
     python bench/bench_sweep.py                 # 10 epochs per point (the design default), about 4 minutes
     python bench/bench_sweep.py --repeats 2     # about 8 minutes
     python bench/bench_sweep.py --epochs 2      # short points: Ray's fixed start and stop weigh more
+    python bench/bench_sweep.py --address auto  # Ray on an instance already running (`ray start --head`)
 
 Points train 10 epochs by default, as ``predefsparse design`` does (a grid without ``epochs`` trains 2).
 Ray's own fixed cost (its start, 2.3-3.5 s, and stop, 0.3 s) and TensorFlow's import in every worker are paid
@@ -18,11 +19,20 @@ command, ``predefsparse sweep GRID``, started as a fresh process, so each wall t
 waits for: imports, the Ray start and stop, TensorFlow in every worker, the table after every point:
 
 - ``one process``: ``--serial`` (TensorFlow free to use every core for each point in turn);
-- ``Ray``: a local instance with the usable cores, one point per core, TensorFlow held to one thread per point.
+- ``Ray``: a local instance with the usable cores, one point per core, TensorFlow held to one thread per point
+  (with ``--address``: the running instance there, whose start is then not timed).
+
+Before every run the files both ways read (the imported packages, Python's standard library, the dataset) are
+read once, so that both start from a warm page cache (``--cold`` leaves the cache as the run before left it).
+On this project's 2-core machine the kernel pages out file pages left unused for 60 s (DAMON ``pageout``) and
+the disk reads about 20 MB/s, so otherwise the way that ran less recently -- Ray after a one-process run,
+whose libraries have then been idle for a minute -- re-reads them from disk: seconds, once a minute.
 
 The two take turns (serial, Ray, serial, Ray... with ``--repeats``) so that load from other processes hits both
 alike; the table shows each run (its wall time, the sum of the points' own wall and CPU times: what ran inside
-the evaluations, the rest being start-up) and the ratio of the medians.  Around every run two CPU-bound probes
+the evaluations, the rest being start-up) and the ratio of the medians, then the bound that the points alone
+set: two points at a time are at most 2 x (one process's s / point) / (Ray's s / point) faster, taken over the
+points that are not their process's first (the first imports TensorFlow).  Around every run two CPU-bound probes
 measure the cores free right now (``free cores``: 2.00 on a quiet 2-core machine): a job at normal priority, or
 a ``chrt -i`` job in another session while the kernel's autogroup scheduling is on (each session's group gets
 an equal share of a core, whatever the policies inside it), leaves about 1 core, and then Ray's two points run
@@ -39,6 +49,7 @@ import os
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 
@@ -66,10 +77,67 @@ def _free_cores(cores: int = 2) -> float:
     return sum(float(p.communicate()[0]) for p in procs)
 
 
-def _run(grid: str, out: str, serial: bool) -> tuple[float, dict[str, float], float, float]:
+def _runtime_folders(dataset: str) -> list[str]:
+    """The folders whose files a sweep's processes read: every package imported here (this process has imported
+    what the points import: TensorFlow, Keras, Ray, the project), Python's standard library and the dataset."""
+    folders = {sysconfig.get_paths()["stdlib"], dataset}
+    for name, module in list(sys.modules.items()):
+        top = name.partition(".")[0]
+        if top == name and getattr(module, "__path__", None):
+            folders.update(module.__path__)
+    return sorted(f for f in folders if os.path.exists(f))
+
+
+def _files_under(folder: str):
+    """Every file under ``folder``, less test suites and other installs (the standard library's folder holds
+    its own ``site-packages``), which no point reads."""
+    for d, dirs, files in os.walk(folder):
+        dirs[:] = [x for x in dirs if x not in ("site-packages", "test", "tests")]
+        yield from (os.path.join(d, f) for f in files)
+
+
+def _read_files(folders: list[str]) -> tuple[int, float]:
+    """Read every file under ``folders`` once (bytes read, seconds), so that the next run finds them in the page
+    cache.  Both ways are measured from a warm cache: this kernel pages out file pages left unused for 60 s
+    (DAMON's ``pageout`` scheme) and its disk reads about 20 MB/s, so without this the way that ran less
+    recently re-reads TensorFlow's and Ray's libraries from disk (seconds to a minute, measured)."""
+    started, total, buf = time.perf_counter(), 0, bytearray(1 << 20)
+    for folder in folders:
+        for path in [folder] if os.path.isfile(folder) else _files_under(folder):
+            try:
+                with open(path, "rb", buffering=0) as f:
+                    while n := f.readinto(buf):
+                        total += n
+            except OSError:  # a socket, a file removed meanwhile: nothing to warm
+                pass
+    return total, time.perf_counter() - started
+
+
+def _damon_pageout() -> bool:
+    """Whether a DAMON ``pageout`` scheme is running (it evicts file pages left unused, here for 60 s)."""
+    base = "/sys/kernel/mm/damon/admin/kdamonds"
+    try:
+        for k in os.listdir(base):
+            with open(f"{base}/{k}/state") as f:
+                if f.read().strip() != "on":
+                    continue
+            for root, _, files in os.walk(f"{base}/{k}/contexts"):
+                if "action" in files:
+                    with open(os.path.join(root, "action")) as f:
+                        if f.read().strip() == "pageout":
+                            return True
+    except OSError:
+        pass
+    return False
+
+
+def _run(grid: str, out: str, serial: bool, address: str | None = None
+         ) -> tuple[float, dict[str, float], float, float, list[float]]:
     cmd = [sys.executable, "-m", "predefsparse", "sweep", grid, "--out", out, "--no-report", "--quiet"]
     if serial:
         cmd.append("--serial")
+    elif address:
+        cmd += ["--address", address]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     started = time.perf_counter()
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -80,8 +148,12 @@ def _run(grid: str, out: str, serial: bool) -> tuple[float, dict[str, float], fl
         rows = list(csv.DictReader(f))
     if len(rows) != 8 or any(r["status"] != "done" for r in rows):
         sys.exit(f"bench_sweep: expected 8 done points in {out}, found {[r['status'] for r in rows]}")
+    first = {}  # each process's first point also imports TensorFlow (and traces Keras's code the first time)
+    for r in sorted(rows, key=lambda r: float(r["started"])):
+        first.setdefault(r["pid"], r["point"])
+    steady = [float(r["wall_s"]) for r in rows if first[r["pid"]] != r["point"]]
     return (wall, {r["point"]: float(r["accuracy"]) for r in rows}, sum(float(r["wall_s"]) for r in rows),
-            sum(float(r.get("cpu_s") or "nan") for r in rows))
+            sum(float(r.get("cpu_s") or "nan") for r in rows), steady)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,15 +161,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=10, help="training epochs per point (default 10, the design "
                     "default)")
     ap.add_argument("--repeats", type=int, default=1, help="runs of each way, taking turns (default 1)")
+    ap.add_argument("--address", help="run the Ray way on this running instance (`auto`, host:port) instead of "
+                    "the local instance that the command starts and stops; its start is then not timed")
+    ap.add_argument("--cold", action="store_true", help="do not read the libraries into the page cache before "
+                    "each run (measures what the page cache left from the run before)")
     args = ap.parse_args(argv)
     require_positive(ap, args, ("epochs", "repeats"))
+    if args.address is not None and not (args.address == "auto" or args.address.startswith("ray://")
+                                         or ":" in args.address):
+        ap.error(f"--address must be 'auto', 'ray://host:port' or 'host:port' (a running Ray instance); "
+                 f"received --address={args.address!r}")
     import ray
     import tensorflow as tf
+
+    import predefsparse.design  # noqa: F401  (what a point imports, so that its folders are warmed)
+    import predefsparse.sweep  # noqa: F401
 
     print(machine_info(("numpy", "numba"), note=f"ray {ray.__version__}, tensorflow {tf.__version__}"))
     print(f"workload: 8 design points of (800, 100, 10) on MNIST, {args.epochs} epoch(s) each; "
           f"{args.repeats} run(s) of each way, taking turns")
-    print()
+    print("Ray way: " + (f"the running instance at {args.address} (its start is not timed)" if args.address else
+                         "a local instance that each run starts and stops (timed, as a user waits for it)"))
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         grid = os.path.join(tmp, "grid.toml")
         with open(grid, "w") as f:
@@ -106,7 +190,19 @@ def main(argv: list[str] | None = None) -> int:
         from predefsparse import datasets
         if not datasets.path_for("mnist").is_file():
             datasets.build("mnist")
+        folders = _runtime_folders(str(datasets.path_for("mnist")))
+        if args.cold:
+            print("page cache: left as the run before left it (--cold)"
+                  + ("; this kernel pages out files unused for 60 s (DAMON)" if _damon_pageout() else ""))
+        else:
+            size, took = _read_files(folders)
+            print(f"page cache: before each run, the {size / 1e9:.2f} GB of files both ways read (the libraries, "
+                  f"Python's own, the dataset) are read once ({took:.1f} s now)"
+                  + ("; this kernel pages out files unused for 60 s (DAMON), so without it the way that ran "
+                     "less recently pays for the disk" if _damon_pageout() else ""))
+        print()
         walls: dict[str, list[float]] = {"one process": [], "Ray": []}
+        per_point: dict[str, list[float]] = {"one process": [], "Ray": []}
         outside: dict[str, list[float]] = {"one process": [], "Ray": []}
         accuracy: dict[str, dict[str, float]] = {}
         print(f"{'run':>4}  {'way':<12} {'wall (s)':>9} {'s / point':>10} {'points wall (s)':>16} "
@@ -114,12 +210,15 @@ def main(argv: list[str] | None = None) -> int:
         free_all = []
         for i in range(args.repeats):
             for way in ("one process", "Ray"):
+                if not args.cold:
+                    _read_files(folders)
                 free = _free_cores()
-                wall, acc, busy, cpu = _run(grid, os.path.join(tmp, f"{way.replace(' ', '_')}{i}"),
-                                            serial=way == "one process")
+                wall, acc, busy, cpu, steady = _run(grid, os.path.join(tmp, f"{way.replace(' ', '_')}{i}"),
+                                            serial=way == "one process", address=args.address)
                 free = min(free, _free_cores())  # before and after: the worse of the two
                 free_all.append(free)
                 walls[way].append(wall)
+                per_point[way] += steady
                 outside[way].append(wall - busy / (1 if way == "one process" else 2))
                 if accuracy.setdefault(way, acc) != acc:
                     sys.exit(f"bench_sweep: {way} gave different accuracies between runs")
@@ -136,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         out_serial, out_ray = (statistics.median(outside[w]) for w in ("one process", "Ray"))
         print(f"outside the points (wall minus the points' wall, over 2 for Ray's two at a time; median): one "
               f"process {out_serial:.1f} s, Ray {out_ray:.1f} s (start-up, Ray's start and stop, the table)")
+        a, b = (statistics.median(per_point[w]) for w in ("one process", "Ray"))
+        print(f"a point after its process's first (median of its own wall): one process {a:.2f} s, Ray {b:.2f} s "
+              f"two at a time -> at most 2 x {a:.2f} / {b:.2f} = {2 * a / b:.2f}x, before the first points (each "
+              f"process imports TensorFlow) and anything outside the points")
         if min(free_all) < 1.8:
             print(f"free cores fell to {min(free_all):.2f} of 2 around some runs (another job at normal priority): "
                   f"those runs do not show what Ray gains on 2 free cores")

@@ -1,4 +1,4 @@
-"""The benchmarks' command lines refuse bad counts up front, naming the flag and the value received."""
+"""The benchmarks' command lines refuse bad counts and addresses up front, naming the flag and the value received."""
 from __future__ import annotations
 
 import os
@@ -23,3 +23,14 @@ def test_bench_refuses_non_positive_counts(script, args, flag):
     assert res.returncode == 2, res.stderr[-2000:]
     last = res.stderr.strip().splitlines()[-1]
     assert f"{flag.split('=')[0]} must be a positive integer; received {flag}" in last
+
+
+@pytest.mark.parametrize("address", ["", "localhost"])
+def test_bench_sweep_refuses_an_address_that_names_no_instance(address):
+    res = subprocess.run([sys.executable, os.path.join(BENCH, "bench_sweep.py"), "--address", address],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 2, res.stderr[-2000:]
+    last = res.stderr.strip().splitlines()[-1]
+    assert "--address must be 'auto', 'ray://host:port' or 'host:port'" in last
+    assert f"received --address={address!r}" in last
