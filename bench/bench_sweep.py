@@ -150,8 +150,8 @@ def _run(grid: str, out: str, serial: bool, address: str | None = None
         sys.exit(f"bench_sweep: expected 8 done points in {out}, found {[r['status'] for r in rows]}")
     first = {}  # each process's first point also imports TensorFlow (and traces Keras's code the first time)
     for r in sorted(rows, key=lambda r: float(r["started"])):
-        first.setdefault(r["pid"], r["point"])
-    steady = [float(r["wall_s"]) for r in rows if first[r["pid"]] != r["point"]]
+        first.setdefault((r["host"], r["pid"]), r["point"])
+    steady = [float(r["wall_s"]) for r in rows if first[r["host"], r["pid"]] != r["point"]]
     return (wall, {r["point"]: float(r["accuracy"]) for r in rows}, sum(float(r["wall_s"]) for r in rows),
             sum(float(r.get("cpu_s") or "nan") for r in rows), steady)
 
@@ -161,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=10, help="training epochs per point (default 10, the design "
                     "default)")
     ap.add_argument("--repeats", type=int, default=1, help="runs of each way, taking turns (default 1)")
-    ap.add_argument("--address", help="run the Ray way on this running instance (`auto`, host:port) instead of "
-                    "the local instance that the command starts and stops; its start is then not timed")
+    ap.add_argument("--address", help="run the Ray way on this running instance (auto, host:port or "
+                    "ray://host:port) instead of the local instance that the command starts and stops; its start "
+                    "is then not timed")
     ap.add_argument("--cold", action="store_true", help="do not read the libraries into the page cache before "
                     "each run (measures what the page cache left from the run before)")
     args = ap.parse_args(argv)
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                     _read_files(folders)
                 free = _free_cores()
                 wall, acc, busy, cpu, steady = _run(grid, os.path.join(tmp, f"{way.replace(' ', '_')}{i}"),
-                                            serial=way == "one process", address=args.address)
+                                                    serial=way == "one process", address=args.address)
                 free = min(free, _free_cores())  # before and after: the worse of the two
                 free_all.append(free)
                 walls[way].append(wall)
