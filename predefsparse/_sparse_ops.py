@@ -53,13 +53,17 @@ def _csc(left, p):  # pragma: no cover - compiled
 SCATTER_BYTES = 64 << 20
 
 
+#: Bytes: TensorFlow's largest (Eigen's AVX-512) alignment; an array aligned so is shared, not copied.
+ALIGN = 64
+
+
 def _aligned(shape, dtype=np.float32) -> np.ndarray:
-    """An uninitialised C-order array whose data start on a 64-byte boundary: TensorFlow takes such an array
-    back from ``tf.numpy_function`` without copying it (it copies anything less aligned; numpy's own large
-    arrays are 16-byte aligned)."""
+    """An uninitialised C-order array whose data start on an :data:`ALIGN`-byte boundary: TensorFlow takes such
+    an array back from ``tf.numpy_function``, or through DLPack (``training._as_tensor``), without copying it
+    (it copies anything less aligned; numpy's own large arrays are 16-byte aligned)."""
     size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    raw = np.empty(size + 64, np.uint8)
-    start = (-raw.ctypes.data) % 64
+    raw = np.empty(size + ALIGN, np.uint8)
+    start = (-raw.ctypes.data) % ALIGN
     return raw[start:start + size].view(dtype).reshape(shape)
 
 

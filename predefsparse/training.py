@@ -40,6 +40,7 @@ from adjmat._validation import DivergenceError, SpecError, check_bool, check_cho
     fail, normalize_seed
 
 from . import results
+from ._sparse_ops import ALIGN, _aligned
 from .layers import SparseDense
 from .results import Records, RunFolder
 
@@ -49,7 +50,6 @@ __all__ = ["sim_net", "run_model", "default_optimizer", "kl_divergence", "result
 RECORDS_FORMAT = results.SCHEMA
 KL_CLIP = 1e-7
 _DEFAULT_FO = (50, 10)
-_TENSOR_ALIGN = 64  # bytes: TensorFlow's largest (Eigen's AVX-512) alignment
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -172,16 +172,6 @@ def _sparse_layers(model) -> list[SparseDense]:
     return [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, SparseDense)]
 
 
-def _aligned_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """An uninitialised C-contiguous array whose data starts on a 64-byte boundary, so that :func:`_as_tensor`
-    can hand it to TensorFlow without a copy (numpy's large arrays start 16 bytes past a page boundary)."""
-    dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) * dtype.itemsize
-    raw = np.empty(nbytes + _TENSOR_ALIGN, dtype=np.uint8)
-    start = -raw.ctypes.data % _TENSOR_ALIGN
-    return raw[start:start + nbytes].view(dtype).reshape(shape)
-
-
 def _pad(where: str, param: str, a: np.ndarray, width: int | None) -> np.ndarray:
     """Zero-pad the last axis of a 2-D array to ``width`` (never truncates)."""
     if width is None or a.shape[-1] == width:
@@ -191,7 +181,7 @@ def _pad(where: str, param: str, a: np.ndarray, width: int | None) -> np.ndarray
     if a.shape[-1] > width:
         raise fail(where, param, f"at least the data width {a.shape[-1]}", width,
                    "Padding never truncates; build the model for the data width.")
-    out = _aligned_empty((a.shape[0], width), a.dtype)
+    out = _aligned((a.shape[0], width), a.dtype)
     out[:, :a.shape[-1]] = a
     out[:, a.shape[-1]:] = 0
     return out
@@ -213,7 +203,7 @@ def _as_tensor(a: np.ndarray):
     twice: through DLPack when ``a`` is C-contiguous, writable and 64-byte aligned (TensorFlow aborts the
     process on a less aligned buffer instead of raising); otherwise a copy."""
     import tensorflow as tf
-    if a.size and a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % _TENSOR_ALIGN == 0:
+    if a.size and a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % ALIGN == 0:
         try:
             return tf.experimental.dlpack.from_dlpack(a.__dlpack__())
         except (AttributeError, BufferError, TypeError, ValueError, RuntimeError):
@@ -479,8 +469,7 @@ def _prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, outp
     xtr, xva, xte = (_pad(where, "input_pad", a, x_pad) for a in (xtr, xva, xte))
     ytr, yva, yte = (_pad(where, "output_pad", a, y_pad) for a in (ytr, yva, yte))
     if valtest == 1:  # joined into aligned buffers (the dtype numpy's join gives): no copy for TensorFlow
-        xfit, yfit = (np.concatenate([a, b], out=_aligned_empty((len(a) + len(b), *a.shape[1:]),
-                                                                np.result_type(a, b)))
+        xfit, yfit = (np.concatenate([a, b], out=_aligned((len(a) + len(b), *a.shape[1:]), np.result_type(a, b)))
                       for a, b in ((xtr, xva), (ytr, yva)))
     else:
         xfit, yfit = xtr, ytr

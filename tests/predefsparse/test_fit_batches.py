@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 
 from predefsparse import models
-from predefsparse.training import _aligned_empty, _as_tensor, _epoch_order, _fit_batches, _pad, \
+from predefsparse._sparse_ops import _aligned
+from predefsparse.training import _as_tensor, _epoch_order, _fit_batches, _pad, \
     _prepare_data, default_optimizer, run_model
 
 
@@ -93,7 +94,7 @@ def test_prepared_fit_data_is_aligned_so_it_is_not_copied_again(mnist):
     """numpy's large arrays start 16 bytes past a page: the joined and padded fit data is put in 64-byte
     aligned buffers, which _as_tensor shares with TensorFlow instead of copying."""
     for shape, dtype in (((1000, 800), np.float32), ((7, 3), np.float64), ((0, 5), np.float32), ((3,), np.int8)):
-        a = _aligned_empty(shape, dtype)
+        a = _aligned(shape, dtype)
         assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
         assert a.size == 0 or a.ctypes.data % 64 == 0  # (an empty array has no data to align)
     x = mnist[0][:50]
