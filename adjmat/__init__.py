@@ -4,6 +4,9 @@ Specs (:class:`JunctionSpec`, :class:`NetSpec`), the immutable edge-list :class:
 pattern kinds (:class:`Kind`, :func:`register_kind`, :func:`get_kind`, :func:`kind_names`), seeded O(W)
 generators that dispatch through it (:func:`generate`, :func:`generate_network`), validity and clash checks,
 exact counts and metrics.
+Shared with hwsim and predefsparse as public modules: :mod:`adjmat.errors` (the error types),
+:mod:`adjmat.validation` (argument checks, ``fail``), :mod:`adjmat.intmath` (divisors), :mod:`adjmat.memory`
+(memory limits), :mod:`adjmat.seeds` (per-junction random streams), :mod:`adjmat.version`.
 Depends on numpy, scipy and numba only -- never TensorFlow.
 
 Examples
@@ -13,7 +16,8 @@ Examples
 >>> pat.W, pat.fi, adjmat.is_clash_free(pat, 128)
 (4096, 64, True)
 """
-from ._validation import DivergenceError, SpecError
+from .errors import DivergenceError, SpecError
+from . import errors, intmath, memory, seeds, validation, version  # noqa: F401  (public modules)
 from .specs import JunctionSpec, NetSpec
 from .pattern import Pattern
 from .kinds import KINDS, Kind, get_kind, kind_names, register_kind, unregister_kind
@@ -30,6 +34,6 @@ __all__ = [
     "check", "CheckReport", "is_clash_free", "is_clash_free_adjacency", "clash_report", "ClashReport",
     "count_clash_free", "usn_model_space", "scatter",
 ]
-from ._version import package_version as _package_version
+from . import _seeds, _validation, _version  # noqa: F401,E402  (transition re-exports, removed this session)
 
-__version__ = _package_version()  # one source: pyproject.toml
+__version__ = version.package_version()  # one source: pyproject.toml

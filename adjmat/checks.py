@@ -15,7 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _kernels
-from ._validation import SpecError, check_bool, check_int, fail
+from .errors import SpecError
+from .validation import check_bool, check_int, fail
 from .pattern import Pattern
 
 __all__ = ["PatternError", "CheckReport", "ClashReport", "check", "is_clash_free", "clash_report",

@@ -11,7 +11,10 @@ import warnings
 
 from scipy.special import betaln
 
-from ._validation import SpecError, check_bool, check_float, check_int, check_memory, fail, nearest
+from .errors import SpecError
+from .validation import check_bool, check_float, check_int, fail
+from .intmath import nearest
+from .memory import check_memory
 from .kinds import check_type
 from .specs import JunctionSpec, clash_free_fos
 

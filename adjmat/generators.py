@@ -13,9 +13,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._seeds import junction_streams
-from ._validation import SpecError, check_float, check_int, check_int_tuple, check_memory, check_size, divisors, \
-    fail, near_divisors, normalize_seed
+from .seeds import junction_streams
+from .errors import SpecError
+from .validation import check_float, check_int, check_int_tuple, check_size, fail, normalize_seed
+from .intmath import divisors, near_divisors
+from .memory import check_memory
 from .kinds import KINDS, Kind, epsilon_density, get_kind
 from .pattern import Pattern
 from .specs import JunctionSpec, NetSpec

@@ -38,7 +38,9 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import _kernels
-from ._validation import SpecError, check_bool, check_float, fail, nearest
+from .errors import SpecError
+from .validation import check_bool, check_float, fail
+from .intmath import nearest
 from .pattern import Pattern
 from .specs import clash_free_fos
 

@@ -12,7 +12,8 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import SpecError, check_int, fail
+from .errors import SpecError
+from .validation import check_int, fail
 from .pattern import Pattern
 
 __all__ = ["scatter"]

@@ -24,7 +24,9 @@ from typing import Any, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import MAX_SIZE, SpecError, check_choice, check_int, check_memory, check_size, fail
+from .errors import SpecError
+from .validation import MAX_SIZE, check_choice, check_int, check_size, fail
+from .memory import check_memory
 
 __all__ = ["Pattern", "atomic_write"]
 

@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ._validation import SpecError, check_float, check_int, check_int_tuple, check_size, divisors, fail, \
-    near_divisors, nearest
+from .errors import SpecError
+from .validation import check_float, check_int, check_int_tuple, check_size, fail
+from .intmath import divisors, near_divisors, nearest
 
 __all__ = ["JunctionSpec", "NetSpec"]
 

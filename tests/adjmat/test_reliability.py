@@ -5,7 +5,7 @@ import pytest
 
 import adjmat
 from adjmat import SpecError, generate
-from adjmat._validation import divisors, near_divisors
+from adjmat.intmath import divisors, near_divisors
 from predefsparse.cli import main
 
 

@@ -1,10 +1,10 @@
-"""The one seed path (adjmat._seeds): per-junction streams and the extra (weight) stream, for every seed form."""
+"""The one seed path (adjmat.seeds): per-junction streams and the extra (weight) stream, for every seed form."""
 import numpy as np
 import pytest
 
 import adjmat
 from adjmat import SpecError
-from adjmat._seeds import WEIGHT_KEY, extra_stream, junction_streams, seed_root
+from adjmat.seeds import WEIGHT_KEY, extra_stream, junction_streams, seed_root
 
 NET = adjmat.NetSpec((64, 32, 16, 8), (4, 8, 4), (16, 16, 8))
 

@@ -5,7 +5,8 @@ import pytest
 
 import adjmat
 from adjmat import SpecError
-from adjmat._validation import check_choice, check_float, check_int, check_int_tuple, divisors, nearest, \
+from adjmat.intmath import divisors, nearest
+from adjmat.validation import check_choice, check_float, check_int, check_int_tuple, \
     normalize_seed
 
 
