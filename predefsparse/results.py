@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
-import errno
 import glob
 import hashlib
 import json
@@ -30,6 +29,9 @@ from typing import Any, Callable, Mapping
 
 from adjmat._validation import SpecError, check_bool, fail
 from adjmat.pattern import atomic_write
+
+from .lock import FolderLock
+from .lock import alive as _alive, read_pid as _read_pid  # noqa: F401  (sweep's lock uses them until it takes FolderLock)
 
 __all__ = ["SCHEMA", "STATUSES", "Records", "RunFolder", "run_name", "settings_hash"]
 
@@ -510,10 +512,10 @@ class RunFolder:
         self.where = where
         self.mode: str | None = None
         self.previous: Records | None = None
-        self._lock_fd: int | None = None
+        self._folder_lock: FolderLock | None = None
 
     def __repr__(self) -> str:
-        return f"RunFolder({self.path!r}, mode={self.mode!r}, locked={self._lock_fd is not None})"
+        return f"RunFolder({self.path!r}, mode={self.mode!r}, locked={self._folder_lock is not None})"
 
     def __enter__(self) -> "RunFolder":
         return self
@@ -523,41 +525,21 @@ class RunFolder:
 
     # -- lock ------------------------------------------------------------------------------------
     def _lock(self) -> None:
-        import fcntl
-        lock_path = os.path.join(self.path, LOCK)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            os.close(fd)
-            if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise
-            holder = _holder_pid(lock_path)
-            raise SpecError(f"{self.where}: results folder {self.path!r} is in use by another run (pid "
-                            f"{holder if holder is not None else 'unknown'}); wait for it to finish, or choose "
-                            f"another {_say('out', '')}.") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-        os.fsync(fd)
-        self._lock_fd = fd
+        self._folder_lock = FolderLock(self.path, param="out", where=self.where, holder="run").acquire()
 
     @property
     def locked(self) -> bool:
         """Whether this object holds the folder's lock."""
-        return self._lock_fd is not None
+        return self._folder_lock is not None
 
     def close(self) -> None:
         """Release the lock (also released by the OS if the process dies)."""
-        if self._lock_fd is not None:
-            import fcntl
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            finally:
-                os.close(self._lock_fd)
-                self._lock_fd = None
+        if self._folder_lock is not None:
+            self._folder_lock.release()
+            self._folder_lock = None
 
     def _require_lock(self) -> None:
-        if self._lock_fd is None:
+        if self._folder_lock is None:
             raise RuntimeError(f"{self.where}: {self.path!r} is not open (call RunFolder.open first)")
 
     # -- open ------------------------------------------------------------------------------------
@@ -593,7 +575,7 @@ class RunFolder:
         if resume and overwrite:
             raise SpecError(f"{self.where}: {_say('resume')} and {_say('overwrite')} exclude each other; pass "
                             f"one of them.")
-        if self._lock_fd is not None:
+        if self._folder_lock is not None:
             raise SpecError(f"{self.where}: {self.path!r} is already open in this process.")
         if os.path.lexists(self.path) and not os.path.isdir(self.path):
             raise SpecError(f"{self.where}: {_say('out', '')} {self.path!r} is an existing file, not a folder; "
@@ -794,45 +776,6 @@ class RunFolder:
         if os.path.isdir(os.path.join(self.path, PATTERNS)):
             shutil.rmtree(os.path.join(self.path, PATTERNS))
         self._remove_stale_temps()
-
-
-def _holder_pid(path: str, wait_s: float = 1.0) -> int | None:
-    """The pid of the live process holding the lock file ``path``, or None.  The holder writes its pid just
-    after taking the lock, so a reader that comes in between finds the file empty, or still naming the
-    previous holder, which is dead (a lock dies with its process): it reads again for up to ``wait_s``."""
-    import time
-    deadline = time.monotonic() + wait_s
-    while True:
-        pid = _read_pid(path)
-        if pid is not None and _alive(pid):
-            return pid
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.01)
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie (dead, not yet reaped: it holds no lock)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def _read_pid(path: str) -> int | None:
-    try:
-        with open(path, "rb") as f:
-            text = f.read(32).decode("ascii", "replace").strip()
-        return int(text) if text.isdigit() else None
-    except OSError:
-        return None
 
 
 def _diff(old: Any, new: Any, prefix: str = "") -> dict[str, tuple[Any, Any]]:

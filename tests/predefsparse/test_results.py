@@ -125,33 +125,6 @@ def test_run_folder_lock_is_exclusive_and_released(tmp_path):
         assert again.open({"epochs": 1}) == "fresh"
 
 
-def _dead_pid() -> int:
-    import subprocess
-    import sys
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()  # exited and reaped: no process has this pid now (pids are not reused this quickly)
-    return child.pid
-
-
-@pytest.mark.parametrize("before", ["", "dead"])
-def test_lock_holder_pid_is_read_once_the_holder_has_written_it(tmp_path, before):
-    """A run that finds the folder locked between the holder's flock and its pid write sees the file empty,
-    or naming the previous (dead) holder: it reads again until the live holder's pid is there."""
-    import threading
-
-    from predefsparse.results import _holder_pid
-    lock = tmp_path / ".lock"
-    lock.write_text(f"{_dead_pid()}\n" if before == "dead" else "")
-    writer = threading.Timer(0.2, lambda: lock.write_text(f"{os.getpid()}\n"))
-    writer.start()
-    try:
-        assert _holder_pid(str(lock), wait_s=10.0) == os.getpid()
-    finally:
-        writer.join()
-    lock.write_text(f"{_dead_pid()}\n")
-    assert _holder_pid(str(lock), wait_s=0.05) is None  # never a live holder: "pid unknown", after the wait
-
-
 def test_run_folder_removes_stale_temps_only(tmp_path):
     stale = [".tmp-12345-checkpoint-e0003.keras", ".records.json.k2j3.tmp", ".model.keras.x.tmp",
              ".preds.npz.y.tmp", os.path.join("patterns", ".1_junction1.npz.z.tmp")]
