@@ -33,17 +33,6 @@ from .layers import SparseDense, _needs_size
 __all__ = ["patterns", "mlp", "cifar", "conv_gru", "default_z"]
 
 
-def __getattr__(name: str):
-    if name == "WEIGHT_STREAM":  # the old spelling, kept for one release
-        import warnings
-
-        from adjmat._seeds import WEIGHT_KEY
-        warnings.warn("predefsparse.models.WEIGHT_STREAM is deprecated; the weight stream's key is "
-                      "adjmat._seeds.WEIGHT_KEY (the same 2**31).", DeprecationWarning, stacklevel=2)
-        return WEIGHT_KEY
-    raise AttributeError(f"module 'predefsparse.models' has no attribute {name!r}")
-
-
 def default_z(config: Sequence[int], fo: Sequence[int] | None = None, densities: Sequence[float] | None = None
               ) -> tuple[int, ...]:
     """The parallelism used for a kind that needs ``z`` (``"clash_free"``) when ``z`` is not given.

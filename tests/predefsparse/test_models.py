@@ -231,11 +231,6 @@ def test_a_kind_registered_at_run_time_builds_models(toy_kind):
         models.mlp((16, 8, 4), kind=toy_kind)
 
 
-def test_old_weight_stream_name_still_works():
-    with pytest.warns(DeprecationWarning, match="WEIGHT_KEY"):
-        assert models.WEIGHT_STREAM == 2 ** 31
-
-
 def test_mlp_implementation_sparse_matches_masked():
     x = np.random.default_rng(0).normal(size=(7, 784)).astype("float32")
     masked = models.mlp((784, 300, 10), kind="erdos_renyi", epsilon=3, seed=0, implementation="masked")
