@@ -1,7 +1,8 @@
 """hwsim: a cycle-level and functional simulator of the edge-processing accelerator for pre-defined sparse
 networks (docs/hardware.md).
 
-- :class:`HardwareConfig`: clock, timing mode, PROCTIME, bank ports, RMW policy, number formats.
+- :class:`HardwareConfig`: clock, timing mode, PROCTIME, bank ports, RMW policy, number formats, fixed-point
+  rules (``arithmetic``); :meth:`HardwareConfig.reconfig2018` is the published FPGA build, bit-exact.
 - :func:`simulate` -> :class:`Report`: the Numba cycle-level engine (clocks, latency, throughput,
   utilisation, stalls, clashes, RMW hazards, memory traffic, resources, weight staleness).
 - :func:`resources`, :func:`memory_bits`: the resource model (docs/hardware.md §7).
@@ -25,7 +26,7 @@ Examples
 """
 from adjmat._validation import DivergenceError
 
-from .config import ACTIVATIONS, RMW_POLICIES, TIMINGS, HardwareConfig
+from .config import ACTIVATIONS, ARITHMETICS, RMW_POLICIES, TIMINGS, HardwareConfig
 from .report import Report
 from .resources import memory_bits, resources
 from .engine import simulate, schedule_flags
@@ -34,8 +35,8 @@ from .sweep import SweepRow, SweepTable, sweep_z
 from .functional import (ETA_SCHEDULE_FPGA, NUMERICS, FunctionalResult, InferenceResult, infer, initial_weights,
                          train, weights_from_dense, weights_to_dense)
 
-__all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "simulate", "schedule_flags", "Report",
-           "resources", "memory_bits", "export_rtl", "load_rtl", "train", "infer", "initial_weights",
+__all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "ARITHMETICS", "simulate", "schedule_flags",
+           "Report", "resources", "memory_bits", "export_rtl", "load_rtl", "train", "infer", "initial_weights",
            "weights_to_dense", "weights_from_dense", "FunctionalResult", "InferenceResult", "NUMERICS",
            "ETA_SCHEDULE_FPGA", "sweep_z", "SweepTable", "SweepRow", "DivergenceError"]
 from adjmat._version import package_version as _package_version

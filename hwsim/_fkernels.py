@@ -15,8 +15,9 @@ Conventions shared by every kernel (the Python layer guarantees them, the kernel
   in cycle ``m*S + i`` and BP/UP in cycle ``m*S + 2L + 1 - i``.  ``S = 1`` is the pipelined hardware,
   ``S = 2L + 1`` the flush mode.  Within one junction cycle FF and BP read every weight before UP writes it.
 - RMW hazards (``count`` true): the BP read of edge ``j`` happens at clock ``rtime[j]`` (int64) of the junction
-  cycle; its write lands ``lat = 1 + proctime`` clocks later.  Pending writes live in per-neuron FIFOs
-  ``pend_t`` (int64) / ``pend_v`` (value dtype), shape ``(max N_l, Q)``, with ``qhead``/``qlen`` (int64).
+  cycle; its write lands ``lat = 2 + proctime`` clocks later (a read ``lat`` or more clocks later sees it).
+  Pending writes live in per-neuron FIFOs ``pend_t`` (int64) / ``pend_v`` (value dtype), shape
+  ``(max N_l, Q)``, with ``qhead``/``qlen`` (int64).
 """
 from __future__ import annotations
 
@@ -172,6 +173,14 @@ def _ff_float(left, right, w, b, a_in, s_out, a_out, da_out, relu, one):
 
 
 @njit(cache=True)
+def _keep_outputs(outs, m, a_out):
+    """Store input ``m``'s output activations when ``outs`` has a row per input."""
+    if outs.shape[0] > m:
+        for r in range(a_out.size):
+            outs[m, r] = a_out[r]
+
+
+@njit(cache=True)
 def _argmax(v):
     best = 0
     for r in range(1, v.size):
@@ -213,7 +222,7 @@ def _up_float(left, right, w, b, a_left, d_right, eta):
 
 @njit(cache=True)
 def train_float(t0, t1, S, M, L, x, xscale, y, order, eta, noff, woff, left, right, w, b, relu, count, rtime,
-                lat, act, dact, delta, s_buf, pend_t, pend_v, qhead, qlen, pred, stale, one):
+                lat, act, dact, delta, s_buf, pend_t, pend_v, qhead, qlen, pred, stale, one, outs):
     """Run junction cycles ``t0 .. t1-1`` of a float training run (state carried in the arrays).
 
     Parameters
@@ -232,7 +241,7 @@ def train_float(t0, t1, S, M, L, x, xscale, y, order, eta, noff, woff, left, rig
     relu, count : bool
         ReLU instead of sigmoid; model RMW hazards (else exact accumulation).
     rtime : int64[sum W]
-        BP read clock of every edge (used when ``count``).  ``lat`` : int, ``1 + proctime``.
+        BP read clock of every edge (used when ``count``).  ``lat`` : int, ``2 + proctime``.
     act, dact, delta : float[R, sum N_l]
         Ring buffers of activations, derivatives and deltas.
     s_buf : float[max N_l]
@@ -245,6 +254,8 @@ def train_float(t0, t1, S, M, L, x, xscale, y, order, eta, noff, woff, left, rig
         Output: stale delta reads per junction (accumulated).
     one : float
         ``1`` of the float dtype.
+    outs : float[M, N_L] or float[0, N_L]
+        Output: the output activations of input ``m`` (kept only when it has M rows).
     """
     R = act.shape[0]
     for t in range(t0, t1):
@@ -260,6 +271,7 @@ def train_float(t0, t1, S, M, L, x, xscale, y, order, eta, noff, woff, left, rig
                           dact[slot, lo_out:hi_out], relu, one)
                 if i == L:
                     pred[m] = _argmax(s)
+                    _keep_outputs(outs, m, act[slot, lo_out:hi_out])
                     cls = y[order[m]]
                     for r in range(hi_out - lo_out):
                         delta[slot, lo_out + r] = act[slot, lo_out + r] - (one if r == cls else one - one)
@@ -325,16 +337,54 @@ def _rshift(v, s):
 
 
 @njit(cache=True)
-def _activate_fixed(s, relu, lut_sig, lut_dsig, lut_d, one_code):
-    """(a, a') codes for pre-activation code ``s`` (see :mod:`hwsim.fixedpoint`)."""
+def _mult(a, b, frac, lo, hi, rtl):
+    """The multiplier: product of two codes rescaled by ``frac`` bits to the working word.
+
+    hwsim: ``sat(rshift(a * b, frac))``.  RTL: truncate and saturate first, then add the rounding bit
+    (bit ``frac - 1`` of the product) unless the result is already the largest code, so a negative overflow
+    whose rounding bit is set gives ``lo + 1``."""
+    p = np.int64(a) * np.int64(b)
+    if not rtl:
+        return _sat(_rshift(p, frac), lo, hi)
+    if frac <= 0:
+        return _sat(p, lo, hi)
+    t = _sat(p >> frac, lo, hi)
+    if t < hi:
+        t += (p >> (frac - 1)) & 1
+    return t
+
+
+@njit(cache=True)
+def _eta_step(d, k, lo, hi, rtl):
+    """hwsim: ``rshift(d, k)`` (the caller subtracts it).  RTL: ``db = rshift(-d, k)`` with ``-lo`` saturated
+    to ``hi`` (the caller adds it)."""
+    if not rtl:
+        return _rshift(np.int64(d), k)
+    neg = np.int64(hi) if d == lo else -np.int64(d)
+    return _rshift(neg, k)
+
+
+@njit(cache=True)
+def _activate_fixed(s, relu, lut_sig, lut_dsig, lut_d, one_code, rtl, top):
+    """(a, a') codes for pre-activation code ``s`` (see :mod:`hwsim.fixedpoint`); ``top = 2**frac - 1``."""
     if relu:
+        if rtl:  # the RTL's ReLU: 1 LSB at or below 0, 1 - 2**-frac from 1 up, derivative 1 LSB outside (0, 1)
+            if s <= 0:
+                return np.int64(1), np.int64(1)
+            if s >= top + 1:
+                return np.int64(top), np.int64(1)
+            return s, np.int64(top)
         if s > 0:
             return s, one_code
         return np.int64(0), np.int64(0)
     n = lut_sig.size
     if s < -lut_d:  # outside the table: first or last entry, without forming (s + lut_d) * n
+        if rtl:
+            return np.int64(1), np.int64(1)
         k = 0
     elif s >= lut_d:
+        if rtl:
+            return np.int64(top), np.int64(1)
         k = n - 1
     else:  # 0 <= (s + lut_d) * n < 2 * lut_d * n <= 2**62 (fixedpoint.lut_scale)
         k = min(((s + lut_d) * n) // (2 * lut_d), n - 1)
@@ -342,8 +392,27 @@ def _activate_fixed(s, relu, lut_sig, lut_dsig, lut_d, one_code):
 
 
 @njit(cache=True)
+def _predict_fixed(s_out, a_out, rtl, group):
+    """hwsim: argmax of the pre-activations, first on ties.  RTL: the neurons arrive ``group`` per clock;
+    within a clock the lowest index wins ties, a later clock's maximum replaces the stored one when greater or
+    equal, and the last clock's group is never compared (its result is latched in that clock)."""
+    if not rtl:
+        return _argmax(s_out)
+    best = 0
+    n = a_out.size
+    for c in range(n // group - 1):
+        loc = c * group
+        for r in range(c * group + 1, (c + 1) * group):
+            if a_out[r] > a_out[loc]:
+                loc = r
+        if c == 0 or a_out[loc] >= a_out[best]:
+            best = loc
+    return best
+
+
+@njit(cache=True)
 def _ff_fixed(left, right, w, b, a_in, frac_in, lo, hi, s_acc, s_out, a_out, da_out, relu, lut_sig,
-              lut_dsig, lut_d, one_code):
+              lut_dsig, lut_d, one_code, rtl, top):
     """One junction's fixed-point feed-forward; ``s_acc`` int64 scratch, ``s_out`` int64 pre-activations."""
     n = s_out.size
     for r in range(n):
@@ -356,27 +425,29 @@ def _ff_fixed(left, right, w, b, a_in, frac_in, lo, hi, s_acc, s_out, a_out, da_
             s_acc[cur] += acc
             acc = 0
             cur = r
-        acc += _sat(_rshift(np.int64(a_in[left[j]]) * np.int64(w[j]), frac_in), lo, hi)
+        acc += _mult(a_in[left[j]], w[j], frac_in, lo, hi, rtl)
     if left.size:
         s_acc[cur] += acc
     for r in range(n):
         s = _sat(s_acc[r] + np.int64(b[r]), lo, hi)
         s_out[r] = s
-        a, da = _activate_fixed(s, relu, lut_sig, lut_dsig, lut_d, one_code)
+        a, da = _activate_fixed(s, relu, lut_sig, lut_dsig, lut_d, one_code, rtl, top)
         a_out[r] = a
         da_out[r] = da
 
 
 @njit(cache=True)
 def _bp_fixed(left, right, w, d_right, da_left, d_left, frac, lo, hi, count, rtime, lat, pend_t, pend_v,
-              qhead, qlen):
+              qhead, qlen, rtl):
     for l in range(d_left.size):
         d_left[l] = 0
     stale = 0
     for j in range(left.size):
         l = left[j]
-        c = _sat(_rshift(np.int64(d_right[right[j]]) * np.int64(w[j]), frac), lo, hi)
-        c = _sat(_rshift(c * np.int64(da_left[l]), frac), lo, hi)
+        if rtl:  # mult(mult(delta_right, a'_left), w)
+            c = _mult(_mult(d_right[right[j]], da_left[l], frac, lo, hi, True), w[j], frac, lo, hi, True)
+        else:  # (delta_right * w) * a'_left
+            c = _mult(_mult(d_right[right[j]], w[j], frac, lo, hi, False), da_left[l], frac, lo, hi, False)
         if count:
             old, st = _rmw_read(d_left, l, rtime[j], pend_t, pend_v, qhead, qlen)
             if st:
@@ -390,25 +461,35 @@ def _bp_fixed(left, right, w, d_right, da_left, d_left, frac, lo, hi, count, rti
 
 
 @njit(cache=True)
-def _up_fixed(left, right, w, b, a_left, d_right, shift_w, k, lo, hi):
-    for j in range(left.size):
-        u = _sat(_rshift(np.int64(a_left[left[j]]) * np.int64(d_right[right[j]]), shift_w), lo, hi)
+def _up_fixed(left, right, w, b, a_left, d_right, frac_a, k, lo, hi, rtl):
+    if rtl:  # db = round(-delta * 2**-k); b += db; w += mult(db, a): two roundings
+        for j in range(left.size):
+            db = _eta_step(d_right[right[j]], k, lo, hi, True)
+            w[j] = _sat(np.int64(w[j]) + _mult(db, a_left[left[j]], frac_a, lo, hi, True), lo, hi)
+        for r in range(b.size):
+            b[r] = _sat(np.int64(b[r]) + _eta_step(d_right[r], k, lo, hi, True), lo, hi)
+        return
+    for j in range(left.size):  # one rounding: the product shifted by its rescale and eta together
+        u = _sat(_rshift(np.int64(a_left[left[j]]) * np.int64(d_right[right[j]]), frac_a + k), lo, hi)
         w[j] = _sat(np.int64(w[j]) - u, lo, hi)
     for r in range(b.size):
-        b[r] = _sat(np.int64(b[r]) - _rshift(np.int64(d_right[r]), k), lo, hi)
+        b[r] = _sat(np.int64(b[r]) - _eta_step(d_right[r], k, lo, hi, False), lo, hi)
 
 
 @njit(cache=True)
 def train_fixed(t0, t1, S, M, L, x, y, order, eta_k, noff, woff, left, right, w, b, relu, count, rtime, lat,
                 act, dact, delta, s_acc, s_out, pend_t, pend_v, qhead, qlen, pred, stale, frac, input_frac,
-                lo, hi, lut_sig, lut_dsig, lut_d, one_code):
+                lo, hi, lut_sig, lut_dsig, lut_d, one_code, rtl, group, outs):
     """Fixed-point twin of :func:`train_float` (all values int32 codes, see :mod:`hwsim.fixedpoint`).
 
     Differences: ``x`` int32 or uint8 [N, N_0] input codes (``input_frac`` fraction bits); ``eta_k`` int64[M]
     learning-rate shifts; ``w``, ``b``, ``act``, ``dact``, ``delta``, ``pend_v`` int32; ``s_acc``, ``s_out``
     int64[max N_l] scratch; ``frac``, ``lo``, ``hi`` the working format; ``lut_sig``, ``lut_dsig``
-    int32[lut_size] tables, ``lut_d`` = lut_domain * 2**frac; ``one_code`` = sat(2**frac).
+    int32[lut_size] tables, ``lut_d`` = lut_domain * 2**frac; ``one_code`` = sat(2**frac); ``rtl`` the RTL's
+    arithmetic (``x`` then holds :func:`hwsim.fixedpoint.rtl_input_codes` and ``input_frac == frac``);
+    ``group`` output neurons per clock of the last junction (the RTL's prediction rule); ``outs`` int32.
     """
+    top = (1 << frac) - 1
     R = act.shape[0]
     for t in range(t0, t1):
         _load_input(t, S, M, order, x, 1, act)
@@ -422,9 +503,10 @@ def train_fixed(t0, t1, S, M, L, x, y, order, eta_k, noff, woff, left, right, w,
                 slot = m % R
                 _ff_fixed(jl, jr, jw, jb, act[slot, lo_in:hi_in], frac_in, lo, hi, s_acc[:n], s_out[:n],
                           act[slot, lo_out:hi_out], dact[slot, lo_out:hi_out], relu, lut_sig, lut_dsig, lut_d,
-                          one_code)
+                          one_code, rtl, top)
                 if i == L:
-                    pred[m] = _argmax(s_out[:n])
+                    pred[m] = _predict_fixed(s_out[:n], act[slot, lo_out:hi_out], rtl, group)
+                    _keep_outputs(outs, m, act[slot, lo_out:hi_out])
                     cls = y[order[m]]
                     for r in range(n):
                         target = one_code if r == cls else 0
@@ -436,18 +518,19 @@ def train_fixed(t0, t1, S, M, L, x, y, order, eta_k, noff, woff, left, right, w,
                 if i >= 2:
                     stale[i - 1] += _bp_fixed(jl, jr, jw, d_right, dact[slot, lo_in:hi_in],
                                               delta[slot, lo_in:hi_in], frac, lo, hi, count, rtime[e0:e1], lat,
-                                              pend_t, pend_v, qhead, qlen)
-                _up_fixed(jl, jr, jw, jb, act[slot, lo_in:hi_in], d_right, frac_in + eta_k[m], eta_k[m], lo, hi)
+                                              pend_t, pend_v, qhead, qlen, rtl)
+                _up_fixed(jl, jr, jw, jb, act[slot, lo_in:hi_in], d_right, frac_in, eta_k[m], lo, hi, rtl)
 
 
 @njit(cache=True)
 def infer_fixed(x, L, noff, woff, left, right, w, b, relu, out, pred, frac, input_frac, lo, hi, lut_sig,
-                lut_dsig, lut_d, one_code):
+                lut_dsig, lut_d, one_code, rtl, group):
     """Fixed-point feed-forward for every row of ``x`` (int32 or uint8 [N, N_0] input codes).
 
     ``out`` : int32[N, N_L] output activation codes; ``pred`` : int32[N].  Other arguments as in
     :func:`train_fixed`.
     """
+    top = (1 << frac) - 1
     n0 = noff[1]
     total = noff[L + 1]
     act = np.zeros(total, dtype=np.int32)
@@ -461,7 +544,7 @@ def infer_fixed(x, L, noff, woff, left, right, w, b, relu, out, pred, frac, inpu
             jl, jr, jw, jb, lo_in, hi_in, hi_out, e0, e1 = _junction(i, noff, woff, left, right, w, b)
             _ff_fixed(jl, jr, jw, jb, act[lo_in:hi_in], input_frac if i == 1 else frac, lo, hi, s_acc[hi_in:hi_out],
                       s_out[hi_in:hi_out], act[hi_in:hi_out], dact[hi_in:hi_out], relu, lut_sig, lut_dsig, lut_d,
-                      one_code)
-        pred[row] = _argmax(s_out[noff[L]:noff[L + 1]])
+                      one_code, rtl, top)
+        pred[row] = _predict_fixed(s_out[noff[L]:noff[L + 1]], act[noff[L]:noff[L + 1]], rtl, group)
         for r in range(noff[L + 1] - noff[L]):
             out[row, r] = act[noff[L] + r]

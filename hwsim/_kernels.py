@@ -12,7 +12,7 @@ AM_READ_FF = 0      # activation memory of the left layer, read by FF at the int
 AM_READ_UP = 1      # same memory (another copy), read by UP
 ADM_READ = 2        # activation-derivative memory of the left layer, read by BP
 DM_RMW_READ = 3     # delta memory of the left layer, read half of BP's read-modify-write
-DM_RMW_WRITE = 4    # ... and its write-back, 1 + PROCTIME clocks later
+DM_RMW_WRITE = 4    # ... and its write-back, landing 2 + PROCTIME clocks later
 WM_READ = 5         # weight memory, address = clock (one read serves FF, BP and UP)
 WM_WRITE = 6        # weight write-back by UP
 BM_READ = 7         # bias memory read (one per right neuron)
@@ -55,8 +55,10 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
     read the left activation memory, BP reads the derivative memory and read-modify-writes the delta memory,
     all at bank ``left % z``), serialises them (a clock costs ``ceil(max bank load / ports)`` clocks), tracks
     the delta-memory read-modify-write distance per left neuron (hazard when a neuron is read again fewer
-    than ``1 + proctime`` clocks after its previous read) and counts memory traffic.  Cycle state (bank
-    counters, RMW times) starts fresh every junction cycle: the delta memory is ping-ponged per input.
+    than ``2 + proctime`` clocks after its previous read: the write-back lands ``2 + proctime`` clocks after
+    the read, and a read in that clock still gets the old word from the read-first memory) and counts
+    memory traffic.  Cycle state (bank counters, RMW times) starts fresh every junction cycle: the delta
+    memory is ping-ponged per input.
 
     Parameters (dtype, shape)
     ----------
@@ -95,7 +97,8 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
     edges : int64 (K, L, 3)
         Edges processed by FF, BP, UP.
     bank_stalls, rmw_stalls, hazards, stale : int64 (K, L)
-        Serialisation stall clocks, RMW stall clocks, RMW hazards (revisits within 1 + proctime clocks),
+        Serialisation stall clocks, RMW stall clocks, RMW hazards (revisits
+        closer than 2 + proctime clocks),
         stale reads (hazards not forwarded or stalled away).
     mindist : int64 (K, L)
         Shortest RMW revisit distance in clocks (``NO_REVISIT`` when no neuron was revisited).
@@ -116,7 +119,7 @@ def simulate_cycles(flags, load, mult, left, bank, off, z, C, p, nstart, nstart_
     cnt_adm = np.zeros(zmax, np.int32)
     cnt_dm = np.zeros(zmax, np.int32)
     lastr = np.empty(pmax, np.int64)
-    window = proctime + 1
+    window = proctime + 2  # a revisit this many clocks after a read sees its write
     shift = ports - 1  # ports is 1 or 2: r // ports == r >> shift
     for k in range(K):
         longest = load_clocks if load[k] else 0

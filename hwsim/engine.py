@@ -112,8 +112,8 @@ def count_bound(netspec: NetSpec, config: HardwareConfig) -> int:
 
     A junction cycle lasts at most ``load + overhead + sum_i C_i * (3 z_i + 3 (1 + proctime) z_i)`` clocks:
     every clock of every junction serialises at most three units' z accesses each, and each delta read waits
-    at most ``1 + proctime`` clocks.  Edge and traffic counts per cycle are below ``4 * sum W``.  The bound is
-    loose by design: it only has to keep ``junction cycles * bound`` provably inside int64.
+    at most ``2 + proctime <= 3 (1 + proctime)`` clocks.  Edge and traffic counts per cycle are below
+    ``4 * sum W``.  The bound is loose by design: it only has to keep ``junction cycles * bound`` provably inside int64.
     """
     W = sum(netspec.W)
     load = math.ceil(netspec.config[0] * netspec.fo[0] / netspec.z[0])
@@ -228,7 +228,8 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareCo
     §2 (junction cycle t: junction i runs FF for input t-i and BP/UP for input t-(2L+1-i); fill and drain
     cycles have idle units), performs every bank access of §3, serialises clashing accesses (1 port: a clock
     costs its most loaded bank's access count; 2 ports: half of it, rounded up), tracks the delta-memory
-    read-modify-write distances (hazard: a left neuron read again within ``1 + proctime`` clocks; policy
+    read-modify-write distances (hazard: a left neuron read again within ``1 + proctime`` clocks, before the
+    write-back of the earlier read lands ``2 + proctime`` clocks after it; policy
     ``hardware.rmw``) and counts memory traffic.  Junctions run in lock step: a junction cycle lasts as long as
     its slowest junction (stalls included) plus ``hardware.overhead``.
 

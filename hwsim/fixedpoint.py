@@ -63,9 +63,9 @@ from typing import Any
 
 import numpy as np
 
-from adjmat._validation import SpecError
+from adjmat._validation import SpecError, fail
 
-__all__ = ["code_range", "quantize", "quantize_inputs", "to_real", "sigmoid_tables", "lut_scale"]
+__all__ = ["code_range", "quantize", "quantize_inputs", "rtl_input_codes", "to_real", "sigmoid_tables", "lut_scale"]
 
 
 def code_range(config) -> tuple[int, int]:
@@ -83,14 +83,34 @@ def code_range(config) -> tuple[int, int]:
 def quantize(values: Any, config) -> np.ndarray:
     """Real values to working-word codes: ``sat(floor(v * 2**frac_bits + 1/2))`` as int32.
 
+    ``+-inf`` saturate like any value beyond the range; NaN has no code and is refused.
+
+    Raises
+    ------
+    adjmat.SpecError
+        When a value is NaN, naming its position.
+
     Examples
     --------
     >>> from hwsim import HardwareConfig
     >>> quantize([1.0, -4.5, 0.0039], HardwareConfig()).tolist()
     [128, -512, 0]
+    >>> try:
+    ...     quantize([0.5, float("nan")], HardwareConfig())
+    ... except ValueError as err:
+    ...     print(err)
+    quantize: values[1] must be a real number, not NaN (NaN has no fixed-point code; +-inf saturate); \
+received values[1]=nan. 1 of the 2 values is NaN.
     """
+    arr = np.asarray(values, dtype=np.float64)
+    nan = np.isnan(arr)
+    if nan.any():
+        pos = ", ".join(str(int(i)) for i in np.argwhere(nan)[0])
+        raise fail("quantize", f"values[{pos}]" if pos else "values", "a real number, not NaN (NaN has no "
+                   "fixed-point code; +-inf saturate)", float("nan"), f"{int(nan.sum())} of the {arr.size} values "
+                   f"{'is' if nan.sum() == 1 else 'are'} NaN.")
     lo, hi = code_range(config)
-    v = np.floor(np.asarray(values, dtype=np.float64) * 2.0 ** config.frac_bits + 0.5)
+    v = np.floor(arr * 2.0 ** config.frac_bits + 0.5)
     return np.clip(v, lo, hi).astype(np.int32)
 
 
@@ -163,7 +183,16 @@ def lut_scale(config, where: str = "train") -> int:
 
 def sigmoid_tables(config) -> tuple[np.ndarray, np.ndarray]:
     """The sigmoid and sigmoid-derivative lookup tables as working-word codes (two int32 arrays of
-    ``config.lut_size`` entries), evaluated at the entry centres (see the module docstring).
+    ``config.lut_size`` entries; entry ``k`` covers ``[-d + k h, -d + (k+1) h)``, ``d = lut_domain``,
+    ``h = 2d / lut_size``).
+
+    - Tables given in the config (``sigmoid_lut``, ``sigmoid_prime_lut``): those.
+    - ``arithmetic="hwsim"``: ``quantize`` of sigmoid and its derivative at the entry centres
+      ``-d + (k + 1/2) h``.
+    - ``arithmetic="rtl"`` (the RTL's table generator): at the entry starts ``c_k = -d + k h``,
+      ``min(round(sigmoid(c_k) 2**f), 2**f - 1)`` (a ``frac_bits``-bit unsigned field) and
+      ``min(round(sigmoid'(c_k) 2**f), 2**(f-2) - 1)`` (``frac_bits - 2`` bits: the derivative is below 1/4,
+      so it saturates at ``31/128`` for the 10-bit build), ``f = frac_bits``, round to nearest.
 
     Examples
     --------
@@ -171,9 +200,39 @@ def sigmoid_tables(config) -> tuple[np.ndarray, np.ndarray]:
     >>> sig, dsig = sigmoid_tables(HardwareConfig())
     >>> int(sig[512]), int(dsig[512]), int(sig[0]), int(sig[-1])
     (64, 32, 0, 128)
+    >>> sig, dsig = sigmoid_tables(HardwareConfig.reconfig2018())
+    >>> int(sig[512]), int(dsig[512]), int(sig[0]), int(sig[-1])
+    (64, 31, 2, 126)
     """
+    if config.sigmoid_lut is not None:
+        return (np.array(config.sigmoid_lut, dtype=np.int32), np.array(config.sigmoid_prime_lut, dtype=np.int32))
     n = config.lut_size
     h = 2.0 * config.lut_domain / n
+    if config.arithmetic == "rtl":
+        starts = -config.lut_domain + np.arange(n, dtype=np.float64) * h
+        sig = 1.0 / (1.0 + np.exp(-starts))
+        f = config.frac_bits
+        top, dtop = (1 << f) - 1, max((1 << max(f - 2, 0)) - 1, 0)
+        return (np.minimum(quantize(sig, config), top).astype(np.int32),
+                np.minimum(quantize(sig * (1.0 - sig), config), dtop).astype(np.int32))
     centres = -config.lut_domain + (np.arange(n, dtype=np.float64) + 0.5) * h
     sig = 1.0 / (1.0 + np.exp(-centres))
     return quantize(sig, config), quantize(sig * (1.0 - sig), config)
+
+
+def rtl_input_codes(x: np.ndarray, config) -> np.ndarray:
+    """Inputs as the RTL feeds them to its multipliers: working-word codes with ``frac_bits`` fraction bits.
+
+    The ``input_width``-bit codes of :func:`quantize_inputs` keep their top ``frac_bits`` bits when
+    ``input_width > frac_bits`` (``q >> (input_width - frac_bits)``: the RTL's ``act_in[7:1]`` for 8-bit
+    pixels and 7 fraction bits) and are padded with zeros below otherwise.
+
+    Examples
+    --------
+    >>> from hwsim import HardwareConfig
+    >>> rtl_input_codes(np.array([[0, 1, 128, 255]], dtype=np.uint8), HardwareConfig.reconfig2018()).tolist()
+    [[0, 0, 64, 127]]
+    """
+    q = quantize_inputs(x, config)
+    cut = config.input_width - config.frac_bits
+    return (q >> cut if cut >= 0 else q << -cut).astype(np.int32)

@@ -52,7 +52,7 @@ from adjmat._validation import DivergenceError, SpecError, check_bool, check_cho
 from . import _fkernels
 from ._checks import _NO_VALUE, check_hardware, check_indices, check_netspec, check_patterns, hardware_argument
 from .config import HardwareConfig
-from .fixedpoint import code_range, lut_scale, quantize, quantize_inputs, sigmoid_tables, to_real
+from .fixedpoint import code_range, lut_scale, quantize, quantize_inputs, rtl_input_codes, sigmoid_tables, to_real
 
 __all__ = ["NUMERICS", "ETA_SCHEDULE_FPGA", "FunctionalResult", "InferenceResult", "train", "infer",
            "initial_weights", "weights_to_dense", "weights_from_dense"]
@@ -100,6 +100,9 @@ class FunctionalResult:
         Junction cycles simulated (``inputs + 2L`` pipelined, ``(2L + 1) * inputs`` flushed).
     wall_s : float
         Wall time of the simulation in seconds (validation and compilation excluded).
+    outputs : numpy.ndarray or None
+        With ``keep_outputs=True``: float64 (inputs, N_L), the output activations of each input's on-chip FF
+        in processing order (exact real values of the codes in fixed mode); else None.
     """
 
     weights: tuple
@@ -117,6 +120,7 @@ class FunctionalResult:
     rmw_stale_reads: tuple
     junction_cycles: int
     wall_s: float = field(default=0.0)
+    outputs: np.ndarray | None = field(default=None)
 
     @property
     def accuracy(self) -> float:
@@ -486,18 +490,48 @@ def _fixed_inputs(x: np.ndarray, config: HardwareConfig) -> np.ndarray:
     return quantize_inputs(x, config)
 
 
-def _fixed_params(where: str, config: HardwareConfig) -> dict:
+def _fixed_params(where: str, config: HardwareConfig, netspec: NetSpec) -> dict:
     lo, hi = code_range(config)
     lut_d = lut_scale(config, where)
     sig, dsig = sigmoid_tables(config)
-    return dict(frac=config.frac_bits, input_frac=config.input_width, lo=lo, hi=hi, lut_sig=sig, lut_dsig=dsig,
-                lut_d=lut_d, one_code=min(1 << config.frac_bits, hi))
+    rtl = config.arithmetic == "rtl"
+    return dict(frac=config.frac_bits, input_frac=config.frac_bits if rtl else config.input_width, lo=lo, hi=hi,
+                lut_sig=sig, lut_dsig=dsig, lut_d=lut_d, one_code=min(1 << config.frac_bits, hi), rtl=rtl,
+                group=_output_group(netspec))
+
+
+def _output_group(netspec: NetSpec) -> int:
+    """Output neurons finished per clock of the last junction, ``z_L / fi_L`` (the RTL's prediction rule
+    compares them as one group); 1 when z is not given or is not a multiple of fi."""
+    js = netspec.junctions[-1]
+    if netspec.z is None or js.z % js.fi:
+        return 1
+    return js.z // js.fi
+
+
+def _resolve_numerics(where: str, numerics: Any, config: HardwareConfig) -> str:
+    """None -> "fixed" under arithmetic="rtl", else "float64"; float numerics are refused under "rtl"."""
+    if numerics is None:
+        return "fixed" if config.arithmetic == "rtl" else "float64"
+    numerics = check_choice(where, "numerics", numerics, NUMERICS)
+    if config.arithmetic == "rtl" and numerics != "fixed":
+        raise fail(where, "numerics", "'fixed' (or None) when hardware.arithmetic='rtl' (the RTL's rules are "
+                   "fixed-point rules)", numerics, "For a float run of the same build use "
+                   "hardware=dataclasses.replace(hardware, arithmetic='hwsim').")
+    return numerics
+
+
+def _fixed_input_codes(x: np.ndarray, config: HardwareConfig) -> np.ndarray:
+    """Input codes for the fixed kernels: the RTL's cut to frac_bits under arithmetic='rtl', else
+    :func:`_fixed_inputs`."""
+    return rtl_input_codes(x, config) if config.arithmetic == "rtl" else _fixed_inputs(x, config)
 
 
 def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfig | None = None,
-          data: tuple[Any, Any] | None = None, *, epochs: int = 1, numerics: str = "float64",
+          data: tuple[Any, Any] | None = None, *, epochs: int = 1, numerics: str | None = None,
           pipelined: bool = True, eta: Any = None, seed: Any = None, weights: Weights | None = None,
-          progress: bool | Callable[[int, int], None] = False, config: Any = _NO_VALUE) -> FunctionalResult:
+          progress: bool | Callable[[int, int], None] = False, keep_outputs: bool = False,
+          config: Any = _NO_VALUE) -> FunctionalResult:
     """Train the network with the hardware's real arithmetic and schedule (batch-1 SGD, natural edge order).
 
     Parameters
@@ -516,7 +550,9 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     epochs : int
         Passes over ``data`` in the given order; inputs stream through the pipeline without a drain between
         epochs.
-    numerics : {"float64", "float32", "fixed"}
+    numerics : {"float64", "float32", "fixed"} or None
+        None: ``"fixed"`` when ``hardware.arithmetic == "rtl"`` (the only numerics it allows), else
+        ``"float64"``.  Fixed point follows ``hardware.arithmetic`` (:mod:`hwsim.fixedpoint`).
     pipelined : bool
         True: the hardware's overlapped schedule with delayed updates.  False: flush (plain sequential SGD).
     eta : None, float or sequence of (inputs, eta)
@@ -529,6 +565,8 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
         Initial real weights (natural edge order) and biases; quantised in fixed mode.
     progress : bool or callable
         True prints a progress line to stderr; a callable receives ``(inputs_done, inputs_total)``.
+    keep_outputs : bool
+        Keep every input's output activations (``FunctionalResult.outputs``, ``8 * inputs * N_L`` bytes).
 
     Returns
     -------
@@ -566,7 +604,7 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     netspec = check_netspec(where, netspec, require_z=False)
     pats = check_patterns(where, netspec, patterns)
     config = check_hardware(where, hardware)
-    numerics = check_choice(where, "numerics", numerics, NUMERICS)
+    numerics = _resolve_numerics(where, numerics, config)
     pipelined = check_bool(where, "pipelined", pipelined)
     epochs = check_int(where, "epochs", epochs, minimum=1)
     if not isinstance(data, (tuple, list)) or len(data) != 2:
@@ -575,13 +613,14 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     y = _check_y(where, data[1], x.shape[0], netspec.config[-1])
     sched = _eta_schedule(where, eta, config, numerics)
     show = _check_progress(where, progress)
+    keep_outputs = check_bool(where, "keep_outputs", keep_outputs)
     count = config.rmw == "count"
     if count and netspec.z is None:
         raise SpecError(f"{where}: netspec.z must be set when hardware.rmw='count' (the read-modify-write hazards "
                         f"depend on the clock schedule); received netspec.z=None. Give z (for example "
                         f"adjmat.NetSpec.balanced(config, fo, z1=...)) or use HardwareConfig(rmw='forward') "
                         f"for exact deltas.")
-    fixed = _fixed_params(where, config) if numerics == "fixed" else None
+    fixed = _fixed_params(where, config, netspec) if numerics == "fixed" else None
     if weights is None:
         init, recorded = _draw_initial(where, pats, seed)
     else:
@@ -591,7 +630,9 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     L = netspec.L
     N = x.shape[0]
     M = N * epochs
-    check_memory(where, 24 * M, f"per-input order, learning rate and prediction of {M:,} inputs (N x epochs)")
+    check_memory(where, 24 * M + (12 * M * netspec.config[-1] if keep_outputs else 0),
+                 f"per-input order, learning rate and prediction{' and outputs' if keep_outputs else ''} of "
+                 f"{M:,} inputs (N x epochs)")
     S = 1 if pipelined else 2 * L + 1
     T = (M - 1) * S + 2 * L + 1
     R = 2 * L + 2
@@ -601,7 +642,7 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     order = np.tile(np.arange(N, dtype=np.int64), epochs)
     eta_m = _eta_per_input(sched, M)
     relu = config.activation == "relu"
-    lat = 1 + config.proctime
+    lat = 2 + config.proctime  # a BP write-back lands 2 + proctime clocks after its read
     Q = config.ports * lat + 1
     if count:
         rtime = np.concatenate([_fkernels.read_times(p.left, int(js.z), config.ports)
@@ -626,13 +667,14 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
         pend_v = np.zeros((nmax, Q), dtype=dt)
         eta_arr = eta_m.astype(dt)
         one = dt(1.0)
+        outs = np.zeros((M if keep_outputs else 0, netspec.config[-1]), dtype=dt)
 
         def run(t0: int, t1: int) -> None:
             _fkernels.train_float(t0, t1, S, M, L, xs, xscale, y, order, eta_arr, noff, woff, left, right, w, b,
                                   relu, count, rtime, lat, act, dact, delta, s_buf, pend_t, pend_v, qhead, qlen, pred,
-                                  stale, one)
+                                  stale, one, outs)
     else:
-        xs = _fixed_inputs(x, config)
+        xs = _fixed_input_codes(x, config)
         w = np.concatenate([quantize(wi, config) for wi, _ in init]).astype(np.int32)
         b = np.concatenate([quantize(bi, config) for _, bi in init]).astype(np.int32)
         act = np.zeros((R, total), dtype=np.int32)
@@ -642,12 +684,14 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
         s_out = np.zeros(nmax, dtype=np.int64)
         pend_v = np.zeros((nmax, Q), dtype=np.int32)
         eta_k = np.array([_is_power_of_two_fraction(e) for e in eta_m], dtype=np.int64)
+        outs = np.zeros((M if keep_outputs else 0, netspec.config[-1]), dtype=np.int32)
 
         def run(t0: int, t1: int) -> None:
             _fkernels.train_fixed(t0, t1, S, M, L, xs, y, order, eta_k, noff, woff, left, right, w, b, relu,
                                   count, rtime, lat, act, dact, delta, s_acc, s_out, pend_t, pend_v, qhead, qlen,
                                   pred, stale, fixed["frac"], fixed["input_frac"], fixed["lo"], fixed["hi"],
-                                  fixed["lut_sig"], fixed["lut_dsig"], fixed["lut_d"], fixed["one_code"])
+                                  fixed["lut_sig"], fixed["lut_dsig"], fixed["lut_d"], fixed["one_code"],
+                                  fixed["rtl"], fixed["group"], outs)
 
     chunk = 8192 * S
     start = time.perf_counter()
@@ -685,6 +729,8 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     return FunctionalResult(weights=final, codes=codes, predictions=pred, labels=labels, epoch_accuracy=epoch_acc,
                             numerics=numerics, pipelined=pipelined, epochs=epochs, inputs=M, seed=recorded,
                             eta=sched, staleness=staleness, rmw_stale_reads=tuple(int(s) for s in stale),
+                            outputs=(to_real(outs, config) if fixed is not None else outs.astype(np.float64))
+                            if keep_outputs else None,
                             junction_cycles=T, wall_s=wall)
 
 
@@ -729,7 +775,7 @@ def _divergence(where, t, S, M, N, L, noff, woff, w, b, act, delta, eta_m) -> Di
 
 
 def infer(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfig | None = None, x: Any = None, *,
-          weights: Weights, numerics: str = "float64", y: Any = None, config: Any = _NO_VALUE) -> InferenceResult:
+          weights: Weights, numerics: str | None = None, y: Any = None, config: Any = _NO_VALUE) -> InferenceResult:
     """Run the feed-forward pass only (the hardware's inference mode) with given weights.
 
     Parameters
@@ -742,7 +788,9 @@ def infer(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     weights : sequence of (w, b)
         Real weights per junction in natural edge order and biases (for example ``FunctionalResult.weights``
         or :func:`weights_from_dense` of a Keras model's kernels); quantised in fixed mode.
-    numerics : {"float64", "float32", "fixed"}
+    numerics : {"float64", "float32", "fixed"} or None
+        None: ``"fixed"`` when ``hardware.arithmetic == "rtl"`` (the only numerics it allows), else
+        ``"float64"``.  Fixed point follows ``hardware.arithmetic`` (:mod:`hwsim.fixedpoint`).
     y : array_like, optional
         One-hot (N, N_L) or integer labels; gives ``accuracy``.
 
@@ -768,7 +816,7 @@ def infer(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     netspec = check_netspec(where, netspec, require_z=False)
     pats = check_patterns(where, netspec, patterns)
     config = check_hardware(where, hardware)
-    numerics = check_choice(where, "numerics", numerics, NUMERICS)
+    numerics = _resolve_numerics(where, numerics, config)
     xa = _check_x(where, x, netspec.config[0])
     ya = None if y is None else _check_y(where, y, xa.shape[0], netspec.config[-1])
     ws = _check_weights(where, weights, pats)
@@ -778,13 +826,13 @@ def infer(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     N, n_out = xa.shape[0], netspec.config[-1]
     pred = np.zeros(N, dtype=np.int32)
     if numerics == "fixed":
-        fx = _fixed_params(where, config)
+        fx = _fixed_params(where, config, netspec)
         w = np.concatenate([quantize(wi, config) for wi, _ in ws]).astype(np.int32)
         b = np.concatenate([quantize(bi, config) for _, bi in ws]).astype(np.int32)
         out = np.zeros((N, n_out), dtype=np.int32)
-        _fkernels.infer_fixed(_fixed_inputs(xa, config), L, noff, woff, left, right, w, b, relu, out, pred,
+        _fkernels.infer_fixed(_fixed_input_codes(xa, config), L, noff, woff, left, right, w, b, relu, out, pred,
                               fx["frac"], fx["input_frac"], fx["lo"], fx["hi"], fx["lut_sig"], fx["lut_dsig"],
-                              fx["lut_d"], fx["one_code"])
+                              fx["lut_d"], fx["one_code"], fx["rtl"], fx["group"])
         outputs = to_real(out, config)
     else:
         dt = np.float64 if numerics == "float64" else np.float32

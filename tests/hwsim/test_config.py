@@ -36,6 +36,30 @@ def test_frozen_and_round_trip():
     assert hash(cfg) == hash(HardwareConfig(**cfg.to_dict()))
 
 
+def test_reconfig2018_is_the_published_build():
+    cfg = HardwareConfig.reconfig2018()
+    assert (cfg.f_clk, cfg.timing, cfg.proctime, cfg.ports, cfg.rmw) == (15e6, "rtl", 2, 1, "count")
+    assert (cfg.width, cfg.int_bits, cfg.frac_bits, cfg.input_width) == (10, 2, 7, 8)
+    assert (cfg.activation, cfg.lut_size, cfg.lut_domain, cfg.eta_shift) == ("sigmoid", 1024, 4.0, 3)
+    assert cfg.arithmetic == "rtl" and cfg.sigmoid_lut is None and cfg.overhead == 4
+    assert HardwareConfig().arithmetic == "hwsim"
+    assert HardwareConfig.reconfig2018(rmw="forward", eta_shift=4) == dataclasses.replace(cfg, rmw="forward",
+                                                                                           eta_shift=4)
+    with pytest.raises(SpecError, match="'depth' is not a HardwareConfig field"):
+        HardwareConfig.reconfig2018(depth=3)
+    with pytest.raises(SpecError, match="HardwareConfig: rmw must be"):
+        HardwareConfig.reconfig2018(rmw="ignore")
+
+
+def test_tables_given_as_arrays_are_stored_as_tuples_and_round_trip():
+    np = pytest.importorskip("numpy")
+    sig = np.arange(1024, dtype=np.int64) // 8
+    cfg = HardwareConfig(sigmoid_lut=sig, sigmoid_prime_lut=[3] * 1024)
+    assert cfg.sigmoid_lut == tuple(v // 8 for v in range(1024)) and cfg.sigmoid_prime_lut == (3,) * 1024
+    assert type(cfg.sigmoid_lut) is tuple and type(cfg.sigmoid_lut[0]) is int
+    assert HardwareConfig(**cfg.to_dict()) == cfg and hash(cfg) == hash(HardwareConfig(**cfg.to_dict()))
+
+
 def test_numpy_scalars_are_normalised():
     np = pytest.importorskip("numpy")
     cfg = HardwareConfig(proctime=np.int64(3), f_clk=np.float32(1e6))
@@ -52,6 +76,9 @@ BAD = [
     ("activation", "tanh"),
     ("lut_size", 1000), ("lut_size", 1), ("lut_domain", 0.0), ("lut_domain", math.nan),
     ("eta_shift", -1), ("memory_overhead", 0.9),
+    ("arithmetic", "exact"), ("arithmetic", None),
+    ("sigmoid_lut", [1, 2, 3]), ("sigmoid_lut", "table"), ("sigmoid_lut", [0.5] * 1024),
+    ("sigmoid_lut", [600] * 1024), ("sigmoid_prime_lut", [0] * 1024),
 ]
 
 

@@ -161,8 +161,8 @@ def test_clash_free_random_designs(design, seed, N, timing, proctime, mode, rmw,
 # ---------------------------------------------------------------------------------- stalls of other patterns
 def reference_cycle(left, z, proctime, ports, policy, bp):
     """Pure-Python model of one junction cycle (docs/hardware.md §3-§5): clock c's z edges; accesses to one bank
-    serialise (sub-clock = rank // ports); BP's delta read of a neuron within 1 + proctime clocks of its
-    previous read is a hazard.  Returns (clocks, bank stalls, rmw stalls, hazards, stale, min distance)."""
+    serialise (sub-clock = rank // ports); BP's delta read of a neuron fewer than 2 + proctime clocks after its
+    previous read is a hazard (the write-back lands 2 + proctime clocks after the read).  Returns (clocks, bank stalls, rmw stalls, hazards, stale, min distance)."""
     T = bank_stalls = rmw_stalls = hazards = stale = 0
     last, mind = {}, None
     for c in range(len(left) // z):
@@ -178,14 +178,14 @@ def reference_cycle(left, z, proctime, ports, policy, bp):
                 if l in last:
                     d = t - last[l]
                     mind = d if mind is None else min(mind, d)
-                    if d < 1 + proctime:
+                    if d < 2 + proctime:
                         hazards += 1
                         if policy == "count":
                             stale += 1
                         elif policy == "stall":
-                            T += 1 + proctime - d
-                            rmw_stalls += 1 + proctime - d
-                            t += 1 + proctime - d
+                            T += 2 + proctime - d
+                            rmw_stalls += 2 + proctime - d
+                            t += 2 + proctime - d
                 last[l] = t
         cost = -(-worst // ports)
         T += cost
@@ -267,7 +267,7 @@ def test_two_ports_halve_the_serialisation():
 
 # ---------------------------------------------------------------------------------- RMW hazards
 def test_rtl_pattern_fpga_junction2_hazards():
-    """D = 64/32 = 2 < 1 + PROCTIME = 3: every revisit of a left neuron in junction 2 is a hazard."""
+    """D = 64/32 = 2 < 2 + PROCTIME = 4: every revisit of a left neuron in junction 2 is a hazard."""
     net = net_of("fpga")
     pats = generate_network(net, "rtl")
     N = 50
@@ -285,13 +285,13 @@ def test_rtl_pattern_fpga_junction2_hazards():
     ref = reference_cycle(pats[1].left, 32, 2, 1, "stall", True)
     assert stall.rmw_stall_clocks == (0, ref[2] * N) and ref[2] > 0
     assert stall.cpc == 32 + ref[2] + 4
-    # no hazards without arithmetic pipelining
+    # no hazards without arithmetic pipelining (a revisit 2 clocks later sees the write)
     flat = simulate(net, pats, HardwareConfig(rmw="count", timing="rtl", proctime=0), inputs=N)
     assert flat.rmw_hazards == (0, 0) and flat.rmw_min_distance == (None, 2)
 
 
 def test_hazards_match_numpy_revisit_count():
-    """Clash-free, 1 port: the read of clock c happens at time c; count revisit gaps < 1 + proctime."""
+    """Clash-free, 1 port: the read of clock c happens at time c; count revisit gaps < 2 + proctime."""
     net = net_of("pipelining")
     pats = generate_network(net, "clash_free", seed=4, type=2)
     for proctime in (0, 1, 2, 4):
@@ -301,7 +301,7 @@ def test_hazards_match_numpy_revisit_count():
         order = np.lexsort((clock, left))
         same = left[order][1:] == left[order][:-1]
         gaps = (clock[order][1:] - clock[order][:-1])[same]
-        assert rep.rmw_hazards[1] == int((gaps < 1 + proctime).sum()) * 7
+        assert rep.rmw_hazards[1] == int((gaps < 2 + proctime).sum()) * 7
         assert rep.rmw_min_distance[1] == int(gaps.min())
 
 

@@ -195,7 +195,7 @@ def test_fixed_bit_exact_random_nets(L, seed, pipelined, activation, shift):
 
 def test_rmw_hazards_fpga_build_rtl_pattern():
     """Junction 2 of the FPGA build with the rtl pattern revisits each left neuron every D = 64/32 = 2 clocks,
-    less than 1 + proctime = 3: every read but a neuron's first per input is stale under 'count'."""
+    less than 2 + proctime = 4: every read but a neuron's first per input is stale under 'count'."""
     net = adjmat.NetSpec(**FPGA)
     pats = adjmat.generate_network(net, "rtl")
     images, labels = _mnist("train", 4)
@@ -217,21 +217,21 @@ def test_rmw_hazards_fpga_build_rtl_pattern():
     assert not np.allclose(count.dense(pats)[0][0], exact_W[0], rtol=1e-3)
     # ... exactly as the independent closed-form hazard rule says
     hz_W, hz_b, _, hz_stale = ref.float_sgd(x, labels, _edges(pats), net.config, [w for w, _ in w0],
-                                            [b for _, b in w0], etas, hazard=((128, 32), 3))
+                                            [b for _, b in w0], etas, hazard=((128, 32), 4))
     _assert_float_equal(count, hz_W, hz_b, pats)
     assert tuple(hz_stale) == count.rmw_stale_reads
 
 
 @pytest.mark.parametrize("pipelined", [False, True])
 def test_rmw_count_fixed_bit_exact_and_no_hazard_when_far_apart(pipelined):
-    net, pats, x, y = _setup((16, 8, 4), (2, 2), (8, 4), n_inputs=10, kind="clash_free")
+    net, pats, x, y = _setup((16, 8, 4), (2, 2), (8, 4), n_inputs=10, kind="rtl")
     w0 = initial_weights(pats, seed=3)
-    # junction 2: p=8, z=4 -> D=2; proctime 0 -> lat 1 <= D: no hazard; proctime 2 -> lat 3 > D: hazards
+    # junction 2 (rtl: left = e mod p revisits every D = p/z clocks): p=8, z=4 -> D=2; proctime 0 -> lat 2 <= D: no hazard; proctime 2 -> lat 4 > D: hazards
     for proctime, expect_stale in ((0, False), (2, True)):
         cfg = HardwareConfig(rmw="count", proctime=proctime)
         res = train(net, pats, cfg, (x, y), numerics="fixed", pipelined=pipelined, eta=0.5, weights=w0)
         Wt, bt, preds, stale = _ref_fixed(cfg, net, pats, x, y, w0, np.ones(len(x), dtype=int),
-                                          delayed=pipelined, hazard=((8, 4), 1 + proctime))
+                                          delayed=pipelined, hazard=((8, 4), 2 + proctime))
         _assert_codes_equal(res, Wt, bt, pats, w0, cfg)
         assert tuple(stale) == res.rmw_stale_reads
         assert (res.rmw_stale_reads[1] > 0) == expect_stale
@@ -248,16 +248,22 @@ def test_rmw_count_serialises_clashing_accesses():
     x = np.array([[0.5, 0.25, 1.0, 0.75]])
     w0 = [(np.array([0.5, -0.5, 1.0, 0.25]), np.zeros(2)), (np.array([1.0, 2.0, -1.0, 0.5]), np.zeros(4))]
     exact = train(net, [pat1, pat2], HardwareConfig(rmw="forward"), (x, [1]), weights=w0, pipelined=False)
-    # 1 port, proctime 0: neuron 0 read at clock 0 and 1 (serialised), write lands after 1 clock: exact
+    # 1 port, proctime 0: neuron 0 read at clocks 0 and 1 (serialised), its write lands 2 clocks after the
+    # read: the second read is stale (and likewise neuron 1 at clocks 2 and 3)
     one = train(net, [pat1, pat2], HardwareConfig(rmw="count", proctime=0, ports=1), (x, [1]), weights=w0,
                 pipelined=False)
-    assert one.rmw_stale_reads == (0, 0)
-    np.testing.assert_array_equal(one.weights[0][0], exact.weights[0][0])
+    assert one.rmw_stale_reads == (0, 2)
+    assert not np.array_equal(one.weights[0][0], exact.weights[0][0])
     # 2 ports: both reads of neuron 0 in the same clock, the second write overwrites the first
     two = train(net, [pat1, pat2], HardwareConfig(rmw="count", proctime=0, ports=2), (x, [1]), weights=w0,
                 pipelined=False)
     assert two.rmw_stale_reads == (0, 2)
-    assert not np.array_equal(two.weights[0][0], exact.weights[0][0])
+    np.testing.assert_array_equal(two.weights[0][0], one.weights[0][0])
+    # the read distances differ (1 port: one clock apart; 2 ports: the same clock), as the engine reports
+    from hwsim.engine import simulate
+    dist = [simulate(net, [pat1, pat2], HardwareConfig(rmw="count", proctime=0, ports=ports),
+                     inputs=1, allow_unbalanced=True).rmw_min_distance[1] for ports in (1, 2)]
+    assert dist == [1, 0]
 
 
 @pytest.mark.parametrize("kind", ["random", "basic", "clash_free", "rtl"])
@@ -273,8 +279,8 @@ def test_rmw_stale_reads_agree_with_cycle_engine(kind, ports, proctime):
     res = train(net, pats, cfg, (x, np.zeros(5, dtype=int)), seed=0)
     report = simulate(net, pats, cfg, inputs=5).to_dict()
     assert list(res.rmw_stale_reads) == list(report["rmw_stale"])
-    # rtl revisits every D = 32/16 = 2 clocks: stale exactly when 1 + proctime > 2
-    assert (res.rmw_stale_reads[1] > 0) == (kind != "rtl" or proctime >= 2)
+    # rtl revisits every D = 32/16 = 2 clocks: stale exactly when 2 + proctime > 2
+    assert (res.rmw_stale_reads[1] > 0) == (kind != "rtl" or proctime >= 1)
 
 
 # --------------------------------------------------------------------------------------------- inference
