@@ -130,3 +130,47 @@ def count_duplicates(left, indptr, p):
             else:
                 mark[v] = r
     return dup
+
+
+@njit(cache=True)
+def usn_fill(perms, block, start, length, big_is_right, left, right):
+    """USN's edges: row ``b`` of the larger side reads ``perms[block[b], (start[b] + c) mod n2]`` for
+    ``c < length[b]`` (a cyclic rotation of its block's permutation), in natural order.
+
+    Edges are enumerated column by column (all rows' column 0, then column 1, ...), as USN reads its rows,
+    and grouped by right neuron with a counting sort, so inside one right neuron they keep that order.
+    O(W + n1 * max(length)) time.
+
+    perms        : int32 (m, n2), the blocks' permutations of the smaller side
+    block, start, length : int64 (n1,), the row given to each larger-side neuron
+    big_is_right : bool, whether the larger side is the right layer (else the left)
+    left, right  : int32 (W,), written in place
+    """
+    n1 = block.shape[0]
+    n2 = perms.shape[1]
+    nr = n1 if big_is_right else n2
+    ptr = np.zeros(nr + 1, dtype=np.int64)
+    dmax = 0
+    for b in range(n1):
+        dmax = max(dmax, length[b])
+        if big_is_right:
+            ptr[b + 1] += length[b]
+        else:
+            for c in range(length[b]):
+                ptr[perms[block[b], (start[b] + c) % n2] + 1] += 1
+    for r in range(nr):
+        ptr[r + 1] += ptr[r]
+    for c in range(dmax):
+        for b in range(n1):
+            if c < length[b]:
+                s = perms[block[b], (start[b] + c) % n2]
+                if big_is_right:
+                    j = ptr[b]
+                    ptr[b] += 1
+                    left[j] = s
+                    right[j] = b
+                else:
+                    j = ptr[s]
+                    ptr[s] += 1
+                    left[j] = b
+                    right[j] = s

@@ -43,6 +43,7 @@ from .validation import check_bool, check_float, fail
 from .intmath import nearest
 from .pattern import Pattern
 from .specs import clash_free_fos
+from .usn import build_usn, usn_memory
 
 __all__ = ["Kind", "register_kind", "unregister_kind", "get_kind", "kind_names", "KINDS"]
 
@@ -280,10 +281,6 @@ def _build_rtl(p, n, *, fo, W, density, z, rng):
     return Pattern._trusted(_modulo_left(p, fo), _natural_right(n, p * fo // n), p, n, "rtl", None, {})
 
 
-def _right_from_degrees(indeg: np.ndarray) -> np.ndarray:
-    return np.repeat(np.arange(indeg.size, dtype=np.int32), indeg)
-
-
 def _build_basic(p, n, *, fo, W, density, z, rng):
     """A stream of random sweeps cut into right-neuron blocks without repeats (docs/patterns.md §3).
 
@@ -292,17 +289,6 @@ def _build_basic(p, n, *, fo, W, density, z, rng):
     left = np.empty(W, dtype=np.int32)
     _kernels.sweep_stream(p, np.full(n, fi, dtype=np.int64), rng, left)
     return Pattern._trusted(left, _natural_right(n, fi), p, n, "basic", None, {})
-
-
-def _build_usn(p, n, *, fo, W, density, z, rng):
-    """Degrees within +/-1 on both sides, the basic construction (docs/patterns.md §5)."""
-    q, extra = divmod(W, n)
-    indeg = np.full(n, q, dtype=np.int64)
-    if extra:
-        indeg[rng.choice(n, size=extra, replace=False)] += 1
-    left = np.empty(W, dtype=np.int32)
-    _kernels.sweep_stream(p, indeg, rng, left)
-    return Pattern._trusted(left, _right_from_degrees(indeg), p, n, "usn", None, {})
 
 
 def check_type(where: str, value: Any) -> int:
@@ -390,9 +376,9 @@ _BUILTIN = (
     Kind("basic", _build_basic, fixed_degrees=True, needs_z=False, hardware_faithful=False,
          sized_by=("fo", "density"),
          summary="exactly fo and fi; random sweeps of the left layer cut into right-neuron blocks"),
-    Kind("usn", _build_usn, fixed_degrees=False, needs_z=False, hardware_faithful=False,
-         sized_by=("fo", "density"),
-         summary="uniform sparse network: degrees within +/-1 on both sides, no repeated edge"),
+    Kind("usn", build_usn, fixed_degrees=False, needs_z=False, hardware_faithful=False,
+         sized_by=("fo", "density"), memory=usn_memory,
+         summary="USN's Latin blocks (Luo 2020): degrees within +/-1 on both sides, no repeated edge"),
     Kind("clash_free", _build_clash_free, fixed_degrees=True, needs_z=True, hardware_faithful=True,
          sized_by=("fo", "density"), options={"type": 2, "dither": False},
          memory=lambda p, n, W: 24 * W,            # type 1 draws a (fo*z, D) int32 permutation table

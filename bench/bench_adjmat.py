@@ -4,6 +4,7 @@ Run::
 
     python bench/bench_adjmat.py            # full table, about 1-2 minutes on 2 cores
     python bench/bench_adjmat.py --quick    # sizes 10^3 and 10^4 only
+    python bench/bench_adjmat.py --usn      # only the usn O(W) table (about 20 s)
 
 Every case runs in a fresh interpreter (``python bench_adjmat.py --case '<json>'``) that imports numpy and
 adjmat, warms the Numba kernels on a tiny instance of the same kind, records ``ru_maxrss`` (its baseline),
@@ -19,6 +20,10 @@ memory (here up to 10^4; 10^5 would need 10 GB: "n/a").
 Targets (issue 2): clash_free type 2 with p = n = 2^20, fo = 16, z = 4096 (16.8 M edges) in under 3 s and
 under 1 GB peak RSS (whole process); usn at 20,000 x 20,000, density 0.1 %, in under 0.2 s (median of 5).
 Exit status 1 when a target fails.
+
+The usn O(W) table: usn (Latin blocks, docs/kinds.md) at W = 8e4 .. 8e6 edges on a fixed 10^4 x 10^3 junction,
+and at W = 8e6 on junctions of 10^6 .. 10^12 cells (both sides the larger in turn): time per edge (ns) and
+memory per edge (bytes) stay flat as W grows and do not follow p * n.
 """
 from __future__ import annotations
 
@@ -48,6 +53,8 @@ def _maxrss_mb() -> float:
 def _kwargs(kind: str, N: int, n: int, fo: int, z: int | None, options: dict) -> dict:
     if kind == "fc":
         return {}
+    if kind == "usn" and fo is None:
+        return {"density": options["density"]}
     if kind in ("random", "usn", "erdos_renyi"):
         return {"density": fo / n}
     kw = {"fo": fo, **options}
@@ -112,6 +119,7 @@ def _fmt(x, spec):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="sizes 10^3 and 10^4 only")
+    ap.add_argument("--usn", action="store_true", help="only the usn O(W) table")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -124,6 +132,10 @@ def main(argv=None) -> int:
 
     t_start = time.perf_counter()
     print(machine_info(("numpy", "scipy", "numba", "adjmat")))
+    if args.usn:
+        usn_table()
+        print(f"\ntotal benchmark time {time.perf_counter() - t_start:.0f} s")
+        return 0
     print(f"idle interpreter with numpy + adjmat imported and kernels warm: "
           f"{_child_idle()['rss_mb']:.0f} MB max RSS (subtracted below)")
     print(f"workload: p = n = N, fo = {FO} (W = {FO}N), density = fo/N, clash_free z = N/125 (D = 125); "
@@ -173,8 +185,27 @@ def main(argv=None) -> int:
     print(f"TARGET usn 20,000 x 20,000, density 0.1 %, W = {usn['W']:,}: median {usn['median']:.4f} s "
           f"(best {usn['best']:.4f} s; target < 0.2 s), {usn['delta_mb']:.0f} MB for the case: "
           f"{'PASS' if usn_pass else 'FAIL'}")
+    print()
+    usn_table()
     print(f"\ntotal benchmark time {time.perf_counter() - t_start:.0f} s")
     return 0 if ok else 1
+
+
+USN_CASES = [(10 ** 4, 10 ** 3, 0.008), (10 ** 4, 10 ** 3, 0.08), (10 ** 4, 10 ** 3, 0.8),
+             (10 ** 4, 800, 1.0), (8 * 10 ** 6, 1, 1.0), (1, 8 * 10 ** 6, 1.0),
+             (10 ** 6, 10 ** 6, 8e-6)]
+
+
+def usn_table() -> None:
+    """usn's time and memory per edge as W and p * n grow (each case in a fresh interpreter, best of 3)."""
+    header = f"{'p':>9} {'n':>9} {'p*n':>8} {'W':>10} {'time s':>8} {'ns/edge':>8} {'peak MB':>8} {'B/edge':>7}"
+    print("usn O(W): time and peak memory per edge")
+    print(header)
+    print("-" * len(header))
+    for p, n, density in USN_CASES:
+        res = _child({"kind": "usn", "p": p, "n": n, "fo": None, "options": {"density": density}, "repeats": 3})
+        print(f"{p:>9} {n:>9} {p * n:>8.0e} {res['W']:>10} {res['best']:>8.4f} {1e9 * res['best'] / res['W']:>8.1f} "
+              f"{res['delta_mb']:>8.1f} {res['delta_mb'] * 2 ** 20 / res['W']:>7.1f}", flush=True)
 
 
 def _child_idle() -> dict:

@@ -11,3 +11,13 @@ def clash_free_specs(draw, max_z: int = 8, max_depth: int = 6, max_fo: int = 6):
     fo = draw(st.integers(1, max_fo))
     assume((p * fo) % fi == 0 and fo <= p * fo // fi)
     return p, p * fo // fi, fo, z, fi
+
+
+@st.composite
+def usn_sizes(draw, max_side: int = 300):
+    """(p, n, density) for usn: any sizes (either side the larger, ratios up to max_side), W = round(density*p*n)
+    at least 1; densities from one edge to fully connected."""
+    p = draw(st.integers(1, max_side))
+    n = draw(st.integers(1, max_side))
+    W = draw(st.integers(1, p * n))
+    return p, n, W / (p * n)
