@@ -31,10 +31,12 @@ class RTLModel:
         Initial codes per junction (modified in place by :meth:`train`).
     width, int_bits, width_in, proctime, eta_shift : int
         Word width, integer bits, input pixel bits, pipeline depth, learning-rate shift (eta = 2**-eta_shift).
+    tables : (list, list), optional
+        Sigmoid and derivative codes for the codes lo .. hi in order (default: the RTL's generator).
     """
 
     def __init__(self, sizes, edges, z, weights, biases, *, width=10, int_bits=2, width_in=8, proctime=2,
-                 eta_shift=3):
+                 eta_shift=3, tables=None):
         self.sizes = list(sizes)
         self.edges = [(list(lt), list(rt)) for lt, rt in edges]
         self.z = list(z)
@@ -45,7 +47,11 @@ class RTLModel:
         self.lo, self.hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
         self.width_in, self.proctime, self.eta_shift = width_in, proctime, eta_shift
         self.L = len(sizes) - 1
-        self.sig, self.dsig = self._tables()
+        if tables is None:
+            self.sig, self.dsig = self._tables()
+        else:
+            codes = range(self.lo, self.hi + 1)
+            self.sig, self.dsig = dict(zip(codes, tables[0])), dict(zip(codes, tables[1]))
         for i, (lt, _) in enumerate(self.edges):
             zi = self.z[i]
             assert len(lt) % zi == 0
