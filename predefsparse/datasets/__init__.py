@@ -27,10 +27,14 @@ Builders (:func:`build`) make each dataset from files already on the machine -- 
 Each build writes ``<name>.npz`` and a provenance note ``<name>.provenance.json`` (builder, options, seed,
 source files and their checksums, versions).  The npz bytes depend only on the inputs and the seed.
 
-Modules: :mod:`~predefsparse.datasets.npz` (the format: validate, read, write), :mod:`~.folders` (the data folder,
-names and paths), :mod:`~.reading` (load, info, check), :mod:`~.idx` (IDX files), :mod:`~.builders` (the builders
-and :func:`build`), :mod:`~.cifar` (CIFAR-10).  The package imports numpy only (scikit-learn on demand); never
-TensorFlow, so ``predefsparse data`` starts fast.
+Before any work, commands call :func:`check`: a name is built if needed (a line on stderr names its source), a
+file is validated from its npz headers alone (keys, dtypes, shapes, non-empty splits, the memory limit), and
+every refusal names the caller's parameter (``param=``) without quoting the file's bytes.
+
+Modules: :mod:`.npz` (the format: validate, read, write), :mod:`.folders` (the data folder, names and paths),
+:mod:`.reading` (load, info), :mod:`.checking` (check, shapes), :mod:`.idx` (IDX files), :mod:`.builders` (the
+builders and :func:`build`), :mod:`.cifar` (CIFAR-10).  The package imports numpy only (scikit-learn on demand);
+never TensorFlow, so ``predefsparse data`` starts fast.
 
 Examples
 --------
@@ -45,6 +49,7 @@ Examples
 from __future__ import annotations
 
 from .builders import DATASETS, FASHION_MNIST_MD5, MNIST_MD5, build
+from .checking import check, shapes
 from .cifar import CIFAR10_BINARY_MD5
 from .folders import default_data_dir, path_for
 from .idx import read_idx
@@ -52,4 +57,4 @@ from .npz import KEYS, save, validate
 from .reading import info, load
 
 __all__ = ["KEYS", "DATASETS", "MNIST_MD5", "FASHION_MNIST_MD5", "CIFAR10_BINARY_MD5", "default_data_dir",
-           "path_for", "validate", "load", "save", "info", "read_idx", "build"]
+           "path_for", "validate", "load", "save", "info", "check", "shapes", "read_idx", "build"]

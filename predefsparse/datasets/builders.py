@@ -11,10 +11,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from adjmat._validation import check_bool, check_choice, fail, normalize_seed
+from adjmat.validation import check_bool, check_choice, fail, normalize_seed
 from adjmat.pattern import atomic_write
 
-from .cifar import _build_cifar10
+from .cifar import _build_cifar10, _cifar_source
 from .folders import _checkout_datasets, _data_dir, _provenance_path
 from .idx import _idx_folder, _read_idx_set
 from .npz import KEYS, _one_hot, _read_npz, _validate, _write_npz
@@ -36,6 +36,8 @@ FASHION_MNIST_MD5 = {
     "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
 }
 _FORMAT = "predefsparse.dataset/1"
+#: Where Debian's package ``dataset-fashion-mnist`` installs the four Fashion-MNIST IDX files.
+_DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
 def _mnist_like(where: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -58,13 +60,25 @@ class _Context:
             name, data_dir, source, rng, seed, options
 
 
-def _build_mnist(ctx: _Context):
-    where = "build"
-    defaults = [ctx.data_dir / "mnist"]
+def _mnist_files(where: str, data_dir: Path, source: Any) -> tuple[Path, dict[str, Path]]:
+    defaults = [data_dir / "mnist"]
     shipped = _checkout_datasets()
     if shipped is not None:
         defaults.append(shipped / "mnist")
-    folder, files = _idx_folder(where, "MNIST", MNIST_MD5, ctx.source, defaults)
+    return _idx_folder(where, "mnist", "MNIST", MNIST_MD5, source, defaults)
+
+
+def _fashion_files(where: str, data_dir: Path, source: Any) -> tuple[Path, dict[str, Path]]:
+    defaults = [data_dir / "fashion-mnist", _DEBIAN_FASHION_MNIST,
+                Path.home() / ".keras" / "datasets" / "fashion-mnist"]
+    return _idx_folder(where, "fashion-mnist", "Fashion-MNIST", FASHION_MNIST_MD5, source, defaults,
+                       f"Debian and Ubuntu package them: `sudo apt install dataset-fashion-mnist` puts them in "
+                       f"{_DEBIAN_FASHION_MNIST}. ")
+
+
+def _build_mnist(ctx: _Context):
+    where = "build"
+    folder, files = _mnist_files(where, ctx.data_dir, ctx.source)
     arrays, record = _read_idx_set(where, files, MNIST_MD5, "MNIST")
     out = _mnist_like(where, arrays)
     return out, {"source": str(folder), "source_files": record,
@@ -75,9 +89,7 @@ def _build_mnist(ctx: _Context):
 
 def _build_fashion_mnist(ctx: _Context):
     where = "build"
-    defaults = [ctx.data_dir / "fashion-mnist", Path("/usr/share/datasets/fashion-mnist"),
-                Path.home() / ".keras" / "datasets" / "fashion-mnist"]
-    folder, files = _idx_folder(where, "Fashion-MNIST", FASHION_MNIST_MD5, ctx.source, defaults)
+    folder, files = _fashion_files(where, ctx.data_dir, ctx.source)
     arrays, record = _read_idx_set(where, files, FASHION_MNIST_MD5, "Fashion-MNIST")
     out = _mnist_like(where, arrays)
     return out, {"source": str(folder), "source_files": record,
@@ -146,6 +158,33 @@ def _build_morse(ctx: _Context):
                     "notes": "Morse code symbols (Dey, Chugg, Beerel, ICCCNT 2018): class k = k-th codebook entry "
                              "of predefsparse/data/morse_codebook.json; two symbols share the code -.--.; "
                              "each split holds per_class samples of every class, shuffled."}
+
+
+def _source_of(name: str, data_dir: Path, source: Any = None, where: str = "build") -> str:
+    """Where dataset ``name`` would be built from, found without reading the files (fast).
+
+    Raises the builder's own refusal when its source is not on this machine (a :class:`FileNotFoundError`
+    whose ``detail`` says where it looked and what to do)."""
+    if name == "mnist":
+        return str(_mnist_files(where, data_dir, source)[0])
+    if name == "fashion-mnist":
+        return str(_fashion_files(where, data_dir, source)[0])
+    if name == "mnist-pca200":
+        mnist_path = data_dir / "mnist.npz"
+        return str(mnist_path) if mnist_path.is_file() else _source_of("mnist", data_dir, source, where)
+    if name == "cifar10":
+        return str(_cifar_source(where, source, data_dir))
+    if name == "digits":
+        return "scikit-learn's bundled digits (sklearn.datasets.load_digits)"
+    return "the Morse code generator (predefsparse.morse.generate)"
+
+
+def _build_announced(where: str, name: str, data_dir: Path) -> Path:
+    """Build dataset ``name`` into ``data_dir``, after a line on stderr naming its source and destination."""
+    source = _source_of(name, data_dir, where=where)
+    print(f"predefsparse: building dataset {name!r} from {source} into {data_dir / (name + '.npz')} (once; later "
+          "runs read the file)", file=sys.stderr, flush=True)
+    return Path(build(name, data_dir=data_dir))
 
 
 #: dataset name -> (builder, accepted options, uses the seed, fixed options)

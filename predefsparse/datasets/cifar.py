@@ -5,12 +5,13 @@ import hashlib
 import os
 import tarfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from adjmat._validation import check_bool, fail
+from adjmat.validation import check_bool, fail
 
+from .folders import _SourceMissing
 from .npz import _one_hot
 
 if TYPE_CHECKING:
@@ -77,29 +78,36 @@ def _cifar_members(where: str, source: Path, verify: bool):
     if (source / "cifar-10-python.tar.gz").is_file() or (source / "cifar-10-batches-py").is_dir() or \
             (source / "data_batch_1").is_file():
         raise fail(where, "source", "the CIFAR-10 binary archive or its *.bin files", str(source), pickled_hint)
-    raise FileNotFoundError(
-        f"{where}: CIFAR-10 binary data not found in {source} (looked for cifar-10-binary.tar.gz, "
-        f"data_batch_1..5.bin and test_batch.bin, also under cifar-10-batches-bin/). Download "
-        f"cifar-10-binary.tar.gz from {_CIFAR_URL} and pass source=PATH (CLI: --source PATH).")
+    raise _SourceMissing(where, (
+        f"CIFAR-10 binary data not found in {source} (looked for cifar-10-binary.tar.gz, data_batch_1..5.bin "
+        f"and test_batch.bin, also under cifar-10-batches-bin/). Download cifar-10-binary.tar.gz from "
+        f"{_CIFAR_URL} and build from it: `predefsparse data build cifar10 --source PATH`."))
+
+
+def _cifar_source(where: str, source: Any, data_dir: Path) -> Path:
+    """The archive or folder CIFAR-10 is read from: ``source``, else ``<data_dir>/cifar10``."""
+    if source is not None:
+        if not isinstance(source, (str, os.PathLike)) or not os.fspath(source):
+            raise fail(where, "source", "the CIFAR-10 binary archive or a folder of its *.bin files", source)
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise fail(where, "source", "an existing CIFAR-10 binary archive or folder", os.fspath(source),
+                       f"No such file or folder. Download cifar-10-binary.tar.gz from {_CIFAR_URL}.")
+        return path
+    path = data_dir / "cifar10"
+    if not path.exists():
+        raise _SourceMissing(where, (
+            f"CIFAR-10 is not on this machine (looked in {path}). Download the binary version, "
+            f"cifar-10-binary.tar.gz, from {_CIFAR_URL} and put it in {path}, or build the dataset once from "
+            "where it is: `predefsparse data build cifar10 --source PATH` (Python: "
+            "predefsparse.datasets.build('cifar10', source=PATH))."))
+    return path
 
 
 def _build_cifar10(ctx: _Context):
     where = "build"
     verify = check_bool(where, "verify", ctx.options.get("verify", True))
-    if ctx.source is not None:
-        if not isinstance(ctx.source, (str, os.PathLike)) or not os.fspath(ctx.source):
-            raise fail(where, "source", "the CIFAR-10 binary archive or a folder of its *.bin files", ctx.source)
-        source = Path(ctx.source).expanduser()
-        if not source.exists():
-            raise fail(where, "source", "an existing CIFAR-10 binary archive or folder", os.fspath(ctx.source),
-                       f"No such file or folder. Download cifar-10-binary.tar.gz from {_CIFAR_URL}.")
-    else:
-        source = ctx.data_dir / "cifar10"
-        if not source.exists():
-            raise FileNotFoundError(
-                f"{where}: CIFAR-10 is not on this machine (looked in {source}). Download the binary version, "
-                f"cifar-10-binary.tar.gz, from {_CIFAR_URL} and put it in {source} or pass source=PATH "
-                "(CLI: --source PATH).")
+    source = _cifar_source(where, ctx.source, ctx.data_dir)
     data, meta, record = _cifar_members(where, source, verify)
     xs, ys = [], []
     for n in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:

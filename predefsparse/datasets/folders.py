@@ -6,12 +6,20 @@ import re
 from pathlib import Path
 from typing import Any
 
-from adjmat._validation import fail
+from adjmat.validation import fail
 
 __all__ = ["default_data_dir", "path_for"]
 
 _ROOT = Path(__file__).resolve().parent.parent.parent
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+
+
+class _SourceMissing(FileNotFoundError):
+    """A builder's source files are not on this machine; ``detail`` is the message without the function name."""
+
+    def __init__(self, where: str, detail: str):
+        super().__init__(f"{where}: {detail}")
+        self.detail = detail
 
 
 def _checkout_datasets() -> Path | None:

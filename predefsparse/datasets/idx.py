@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from adjmat._validation import fail
+from adjmat.validation import fail
+
+from .folders import _SourceMissing
 
 __all__ = ["read_idx"]
 
@@ -79,9 +81,11 @@ def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
     return _parse_idx(where, data, str(path))
 
 
-def _idx_folder(where: str, what: str, checksums: dict[str, str], source: Any,
-                defaults: list[Path]) -> tuple[Path, dict[str, Path]]:
-    """The first folder holding all four IDX files (``source`` alone when given)."""
+def _idx_folder(where: str, name: str, what: str, checksums: dict[str, str], source: Any,
+                defaults: list[Path], how: str = "") -> tuple[Path, dict[str, Path]]:
+    """The first folder holding all four IDX files of dataset ``name`` (``source`` alone when given).
+
+    ``how`` says where else to get the files (a package, a download) in the message when none is found."""
     def complete(folder: Path) -> tuple[dict[str, Path], list[str]]:
         found, missing = {}, []
         for base in checksums:
@@ -113,10 +117,11 @@ def _idx_folder(where: str, what: str, checksums: dict[str, str], source: Any,
         if not missing:
             return folder, found
         tried.append(f"{folder} ({'missing ' + ', '.join(missing) if folder.is_dir() else 'no such folder'})")
-    raise FileNotFoundError(
-        f"{where}: the four {what} IDX files ({', '.join(b + '[.gz]' for b in checksums)}) were not found. "
-        f"Looked in: {'; '.join(tried)}. Put them in one of these folders or pass source=FOLDER "
-        f"(CLI: --source FOLDER).")
+    raise _SourceMissing(where, (
+        f"the four {what} IDX files ({', '.join(b + '[.gz]' for b in checksums)}) were not found. "
+        f"Looked in: {'; '.join(tried)}. {how}Put them in one of these folders, or build the dataset once from "
+        f"the folder holding them: `predefsparse data build {name} --source FOLDER` (Python: "
+        f"predefsparse.datasets.build({name!r}, source=FOLDER))."))
 
 
 def _read_idx_set(where: str, files: dict[str, Path], checksums: dict[str, str], what: str

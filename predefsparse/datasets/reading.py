@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from adjmat._validation import fail
+from adjmat.validation import fail
 
-from .builders import DATASETS, build
+from .builders import DATASETS, _build_announced
 from .folders import _data_dir, _is_name, _provenance_path, path_for
 from .npz import _SPLITS, KEYS, _read_npz
 
 __all__ = ["load", "info"]
+
 
 def load(name_or_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -65,9 +64,7 @@ def load(name_or_path: str | os.PathLike, *, data_dir: str | os.PathLike | None 
     if not path.is_file():
         name = os.fspath(name_or_path)
         if isinstance(name_or_path, str) and _is_name(name) and name in DATASETS:
-            print(f"predefsparse: {path} not found; building dataset {name!r} (once; later loads read the file)",
-                  file=sys.stderr)
-            path = Path(build(name, data_dir=data_dir))
+            path = _build_announced(where, name, data_dir)
         elif isinstance(name_or_path, str) and _is_name(name):
             present = sorted(p.stem for p in data_dir.glob("*.npz")) if data_dir.is_dir() else []
             raise FileNotFoundError(

@@ -128,6 +128,22 @@ CASES += [
     Case("predefsparse.datasets.path_for", "a float", lambda: _ds().path_for(1.5), ("name_or_path", "1.5")),
     Case("predefsparse.datasets.path_for", "data_dir a number", lambda: _ds().path_for("mnist", data_dir=3),
          ("data_dir", "3")),
+    Case("predefsparse.datasets.check", "a text file (e.g. /etc/passwd)", lambda: _ds().check(_text_file()),
+         ("check: dataset must be", "it looks like a text file")),
+    Case("predefsparse.datasets.check", "an empty test split", lambda: _ds().check(_empty_test()),
+         ("dataset", "xte: at least one test sample")),
+    Case("predefsparse.datasets.check", "a misspelt name", lambda: _ds().check("mnsit", data_dir=tempfile.mkdtemp()),
+         ("dataset", "'mnsit'", "Did you mean 'mnist'")),
+    Case("predefsparse.datasets.check", "a folder", lambda: _ds().check(tempfile.mkdtemp() + "/"),
+         ("dataset", "a folder")),
+    Case("predefsparse.datasets.check", "garbage npy header", lambda: _ds().check(_crafted(_GARBAGE)),
+         ("dataset", "xtr", "garbage .npy header")),
+    Case("predefsparse.datasets.check", "param empty", lambda: _ds().check(_valid_file(), param=""), ("param",)),
+    Case("predefsparse.datasets.check", "build a string", lambda: _ds().check(_valid_file(), build="no"),
+         ("build", "'no'")),
+    Case("predefsparse.datasets.shapes", "not a path", lambda: _ds().shapes(3), ("dataset", "3")),
+    Case("predefsparse.datasets.shapes", "a text file", lambda: _ds().shapes(_text_file()),
+         ("shapes: dataset must be", "text file")),
     Case("predefsparse.datasets.validate", "rows differ", lambda: _ds().validate(_x(), _Y, _x(), _Y, _x(), _Y[:2]),
          ("yte", "one label row per test sample")),
     Case("predefsparse.datasets.validate", "not one-hot", lambda: _ds().validate(_x(), _Y, _x(), _Y, _x(), 2 * _Y),
@@ -226,6 +242,18 @@ CASES += [
          lambda: _cli("build", "morse", "--data-dir", tempfile.mkdtemp(), "--option", "per_class=1000000000,1,1"),
          ("the request needs about",)),
 ]
+
+
+def _text_file():
+    path = _tmp("passwd")
+    with open(path, "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/bash\n")
+    return path
+
+
+def _empty_test():
+    x = _x().astype(np.float32)
+    return _ds().save(_tmp("e.npz"), x, _Y, x[:2], _Y[:2], x[:0], _Y[:0])
 
 
 def _pickle_file():
