@@ -29,9 +29,9 @@ import numpy as np
 from keras import activations, constraints, initializers, ops, regularizers
 
 import adjmat
-from adjmat._seeds import extra_stream, seed_root
-from adjmat._validation import SpecError, check_bool, check_choice, check_float, check_int, fail, \
-    normalize_seed
+from adjmat.errors import SpecError
+from adjmat.seeds import extra_stream, seed_root
+from adjmat.validation import check_bool, check_choice, check_float, check_int, fail, normalize_seed
 
 __all__ = ["SparseDense", "sparse", "auto_implementation"]
 
@@ -251,7 +251,7 @@ def _with_seed(init, seed: int):
 
 
 def _seeded_initializers(where: str, kernel_init, bias_init, source, recorded):
-    """Seed the unseeded random initializers from the layer's seed (:data:`adjmat._seeds.WEIGHT_KEY` stream:
+    """Seed the unseeded random initializers from the layer's seed (:data:`adjmat.seeds.WEIGHT_KEY` stream:
     its first word seeds the kernel, its second the bias); an initializer given with a seed keeps it.  For a
     layer whose pattern has no seed (``fc``, ``rtl``) and no ``seed=``, a seed is drawn and recorded."""
     need = [_unseeded(kernel_init), _unseeded(bias_init)]
@@ -344,7 +344,7 @@ activity_regularizer, kernel_constraint, bias_constraint
     seed : None, int, SeedSequence or numpy Generator
         One seed for the layer's pattern and its initial weights.  The pattern draws from ``seed`` itself
         (``adjmat.generate(..., seed=seed)``); unseeded random initializers get the first (kernel) and second
-        (bias) word of the stream ``adjmat._seeds.extra_stream(seed)`` (the seed's child with spawn key
+        (bias) word of the stream ``adjmat.seeds.extra_stream(seed)`` (the seed's child with spawn key
         ``2**31``), so the same seed gives the same pattern and bit-for-bit the same initial weights.  ``None``
         draws a seed at construction and records it in ``get_config``; for a layer given ``pattern=``,
         ``None`` means the pattern's own seed (and stream, ``pattern.meta["spawn_key"]``), which the config

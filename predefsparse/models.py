@@ -9,7 +9,7 @@ patterns a hardware designer generates with the same arguments always agree; eac
 
 Seeds: one ``seed`` (None, int, SeedSequence or Generator).  Junction i's pattern draws from the seed's child
 ``i`` (``adjmat.generate_network``); the initial weights and dropout draw from its child with spawn key
-``2**31`` (``adjmat._seeds.extra_stream``): ``generate_state(2 * L)`` gives junction i's kernel seed (word i,
+``2**31`` (``adjmat.seeds.extra_stream``): ``generate_state(2 * L)`` gives junction i's kernel seed (word i,
 also its bias initializer's) and the seed of the dropout after it (word L + i).  ``None`` draws one seed and uses
 it for both.  Nothing touches global random state (``keras.utils.set_random_seed`` is never called), so building
 the same model twice with the same seed gives identical patterns and bit-for-bit identical initial weights.
@@ -25,8 +25,9 @@ import keras
 import numpy as np
 
 import adjmat
-from adjmat._seeds import extra_stream, seed_root
-from adjmat._validation import SpecError, check_choice, check_float, check_int, check_int_tuple, fail
+from adjmat.errors import SpecError
+from adjmat.seeds import extra_stream, seed_root
+from adjmat.validation import check_choice, check_float, check_int, check_int_tuple, fail
 
 from .layers import SparseDense, _needs_size
 

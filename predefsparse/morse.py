@@ -23,8 +23,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from adjmat._validation import check_bool, check_choice, check_float, check_int, check_int_tuple, check_memory, \
-    fail, normalize_seed
+from adjmat.memory import check_memory
+from adjmat.validation import check_bool, check_choice, check_float, check_int, check_int_tuple, fail, \
+    normalize_seed
 
 __all__ = ["VARIANTS", "STYLES", "LEVELS", "LEVEL_MEAN", "LEVEL_SD", "load_codebook", "variant_options",
            "max_length", "generate"]

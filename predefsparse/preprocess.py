@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from adjmat._validation import check_choice, check_float, check_int, fail
+from adjmat.validation import check_choice, check_float, check_int, fail
 
 __all__ = ["NAMES", "none", "gaussian", "minmax", "zca", "gcn", "pca", "lda", "get"]
 

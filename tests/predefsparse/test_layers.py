@@ -354,7 +354,7 @@ def test_one_seed_gives_the_pattern_and_bit_identical_initial_weights(form):
 
 
 def test_initializer_seed_derivation_is_the_documented_one():
-    from adjmat._seeds import extra_stream
+    from adjmat.seeds import extra_stream
     layer = SparseDense(4, density=0.5, seed=11, bias_initializer="random_uniform")
     kernel_seed, bias_seed = (int(w) for w in extra_stream("test", 11).generate_state(2))
     assert layer.kernel_initializer.get_config()["seed"] == kernel_seed
