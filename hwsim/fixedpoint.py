@@ -13,38 +13,64 @@ Input word (layer-0 activations)
     ``code / 2**input_width``.  A real input ``x`` in [0, 1] becomes ``min(floor(x * 2**input_width + 1/2),
     2**input_width - 1)``; a ``uint8`` pixel ``q`` means the value ``q / 256``.
 
-Rounding and saturation (one rule everywhere)
+Rounding and saturation
     ``rshift(v, s) = floor(v / 2**s + 1/2)`` -- an arithmetic right shift after adding half an LSB (round half
     up, toward +inf), written ``(v + 2**(s-1)) >> s`` for ``s >= 1``.  ``sat(v) = min(max(v, lo), hi)``.
-    Real values (initial weights, table entries) are quantised the same way: ``sat(floor(v * 2**frac + 1/2))``.
+    Real values (initial weights, table entries) are quantised the same way: ``sat(floor(v * 2**frac + 1/2))``
+    (NaN is refused).
 
+``cfg.arithmetic`` chooses one of two rule sets.  ``"hwsim"`` (the default):
+
+Multiplier
+    ``mult_a(x, y) = sat(rshift(x * y, frac_a))``: the product rescaled to the working format, ``frac_a`` the
+    fraction width of the left operand's layer (``input_width`` in junction 1, ``frac_bits`` after it).
 Feed-forward (per edge, then per right neuron)
-    product ``p_j = sat(rshift(a_left * w_j, frac_a))`` where ``frac_a`` is the fraction width of the left layer
-    (``input_width`` in junction 1, ``frac_bits`` after it): the multiplier rescales to the working format.
-    Adder tree: ``s = sat(sum_j p_j + b)``.  The tree carries ``ceil(log2 fi)`` guard bits, so the sum of the
-    ``fi`` products is exact; the result (plus the bias) saturates to the working word.
+    ``p_j = mult_a(a_left, w_j)``; adder tree ``s = sat(sum_j p_j + b)``.  The tree carries ``ceil(log2 fi)``
+    guard bits, so the sum of the ``fi`` products is exact; the result (plus the bias) saturates.
 Activation
     Sigmoid: two lookup tables of ``cfg.lut_size`` entries over ``[-d, d)``, ``d = cfg.lut_domain``, step
     ``h = 2d / lut_size``.  Entry ``k`` covers ``[-d + k h, -d + (k+1) h)`` and holds the quantised
-    ``sigmoid(c_k)`` and ``sigmoid(c_k) * (1 - sigmoid(c_k))`` at the centre ``c_k = -d + (k + 1/2) h``.  The
-    pre-activation code ``s`` addresses entry ``k = floor((s + D) * lut_size / (2 D))`` with
-    ``D = d * 2**frac`` (an integer: ``cfg.lut_domain * 2**cfg.frac_bits`` must be whole), clamped to
-    ``[0, lut_size - 1]``.  With the FPGA build's saturated 10-bit pre-activation (|s| < 4) and d = 8 only
-    the middle half of the table is ever addressed.  ReLU: ``a = max(s, 0)``; ``a' = sat(2**frac)`` (one) when
-    ``s > 0`` else 0.
+    ``sigmoid(c_k)`` and ``sigmoid(c_k) * (1 - sigmoid(c_k))`` at the centre ``c_k = -d + (k + 1/2) h``
+    (or ``cfg.sigmoid_lut`` / ``cfg.sigmoid_prime_lut`` when given).  The pre-activation code ``s`` addresses
+    entry ``k = floor((s + D) * lut_size / (2 D))`` with ``D = d * 2**frac`` (an integer:
+    ``cfg.lut_domain * 2**cfg.frac_bits`` must be whole), clamped to ``[0, lut_size - 1]``.  ReLU:
+    ``a = max(s, 0)``; ``a' = sat(2**frac)`` (one) when ``s > 0`` else 0.
 Output delta
     ``delta_L = sat(a - y * sat(2**frac))`` for one-hot ``y`` (docs/hardware.md §1: cross-entropy).
 Back-propagation (junctions 2..L, per edge; two multipliers per lane)
-    ``c_j = sat(rshift(sat(rshift(delta_right * w_j, frac)) * a'_left, frac))``, accumulated into the left
-    neuron's partial delta by a read-modify-write: ``delta_left = sat(delta_left + c_j)`` in natural edge
-    order (the delta memory holds working words, so every write saturates).
-Update (eta = 2**-k, an arithmetic shift with rounding)
-    ``w_j = sat(w_j - sat(rshift(a_left * delta_right, frac_a + k)))`` -- one rounding: the multiplier's
-    full product is shifted by its rescale and the learning-rate shift together;
+    ``c_j = mult(mult(delta_right, w_j), a'_left)``, accumulated into the left neuron's partial delta by a
+    read-modify-write: ``delta_left = sat(delta_left + c_j)`` in natural edge order.
+Update (eta = 2**-k)
+    ``w_j = sat(w_j - sat(rshift(a_left * delta_right, frac_a + k)))`` -- one rounding of the full product;
     ``b = sat(b - rshift(delta_right, k))``.
 Prediction
-    The index of the largest output pre-activation ``s`` (first on ties).  The activation is monotone, so this
-    is the argmax of the outputs whenever they are not tied by the table's rounding.
+    The index of the largest output pre-activation ``s`` over all outputs (first on ties).
+
+``"rtl"``: the published RTL (``souryadey/mlp-ondevice-training``) bit for bit; differences from the above:
+
+Inputs
+    The ``input_width``-bit code keeps its top ``frac_bits`` bits (``q >> (input_width - frac_bits)``; the
+    RTL's ``act_in[7:1]``) and is a working word from then on (:func:`rtl_input_codes`), in FF and UP.
+Multiplier
+    ``mult(x, y)``: ``t = sat(floor(x * y / 2**frac))``, then ``t + bit_{frac-1}(x * y)`` unless
+    ``t == hi``.  It equals ``sat(rshift(x * y, frac))`` except after a negative overflow whose rounding bit
+    is set: ``lo + 1``.
+Activation
+    Tables sampled at the entry starts ``c_k = -d + k h``: ``min(round(sigmoid(c_k) 2**frac), 2**frac - 1)``
+    and a ``frac - 2``-bit derivative ``min(round(sigmoid'(c_k) 2**frac), 2**(frac-2) - 1)`` (31/128 at most
+    for the 10-bit build, whose 1024 entries over [-4, 4) give one entry per code).  Outside ``[-d, d)``:
+    ``a = 1`` LSB below, ``2**frac - 1`` above, ``a' = 1`` LSB.  ReLU: ``a = 1`` LSB for ``s <= 0``,
+    ``2**frac - 1`` for ``s >= 2**frac``, else ``s``; ``a' = 2**frac - 1`` for ``0 < s < 2**frac``, else 1 LSB.
+Back-propagation
+    ``c_j = mult(mult(delta_right, a'_left), w_j)``.
+Update
+    ``db = rshift(-delta_right, k)`` with ``-lo`` taken as ``hi``; ``b = sat(b + db)``,
+    ``w_j = sat(w_j + mult(db, a_left))`` -- two roundings.
+Prediction
+    The output activations arrive ``g = z_L / fi_L`` per clock (1 when z is unknown or not a multiple of
+    fi).  Within a clock the lowest index wins ties; a clock's maximum replaces the stored one when it is
+    greater or equal (later clocks win ties); the last clock's outputs are never compared (the result is
+    latched in that clock).
 
 Examples
 --------

@@ -17,18 +17,23 @@ is the exact gradient of the summed per-output binary cross-entropy with respect
 pre-activations (no softmax: the hardware has none).  With ReLU outputs the same ``a - y`` is used (the
 gradient of ``0.5 * ||a - y||**2`` where ``a > 0``).  The prediction is the argmax of the output
 pre-activations (the activation is monotone), first index on ties, over all ``N_L`` outputs (pad outputs
-included; they are trained towards 0).
+included; they are trained towards 0); under ``hardware.arithmetic="rtl"`` it is the RTL's rule
+(:mod:`hwsim.fixedpoint`: argmax of the output activations, later clock wins ties, the last clock's outputs
+not compared).
 
-RMW hazards (``hardware.rmw``).  BP's write of a partial delta lands ``1 + hardware.proctime`` clocks after its
-read.  With ``"count"`` a read less than that after an earlier read of the same neuron sees the value before
-that earlier write landed, and the later write overwrites it: the partial sum is lost, as in the hardware
-without forwarding.  The read clock of edge ``j`` is ``j // z`` for clash-free patterns; clashing accesses are
-serialised (``hardware.ports`` per bank and clock).  ``"forward"`` and ``"stall"`` give exact deltas.
+RMW hazards (``hardware.rmw``).  BP's write of a partial delta lands ``2 + hardware.proctime`` clocks after its
+read (a read issued ``1 + proctime`` clocks later meets the write in the same clock and the read-first memory
+returns the old word).  With ``"count"`` a read less than ``2 + proctime`` clocks after an earlier read of
+the same neuron sees the value before that earlier write landed, and the later write overwrites it: the
+partial sum is lost, as in the hardware without forwarding.  The read clock of edge ``j`` is ``j // z`` for
+clash-free patterns; clashing accesses are serialised (``hardware.ports`` per bank and clock).  ``"forward"``
+and ``"stall"`` give exact deltas.
 
 Numerics.  ``"float64"`` and ``"float32"``: exact sigmoid ``1 / (1 + exp(-s))``, derivative ``a (1 - a)``; all
 state and arithmetic in that dtype.  ``"fixed"``: the FPGA build's fixed-point format defined in
 :mod:`hwsim.fixedpoint` (saturating working word of ``hardware.width`` bits, lookup-table sigmoid, eta as a
-rounding shift), bit-exact.
+rounding shift) under ``hardware.arithmetic`` (``"hwsim"`` or ``"rtl"``, the published RTL bit for bit),
+bit-exact.  ``"rtl"`` runs in fixed point only (``numerics=None`` picks it).
 
 Weights layout.  Per junction a pair ``(w, b)``: ``w`` float64 of length ``W`` in natural edge order (the
 order of ``pattern.left`` / ``pattern.right``) and ``b`` float64 of length ``n``.  :func:`weights_to_dense`
@@ -152,7 +157,8 @@ class InferenceResult:
     Attributes
     ----------
     predictions : numpy.ndarray
-        int32 (N,): argmax of the output pre-activations (first on ties).
+        int32 (N,): argmax of the output pre-activations (first on ties); the RTL's rule under
+        ``hardware.arithmetic="rtl"`` (:mod:`hwsim.fixedpoint`).
     outputs : numpy.ndarray
         float64 (N, N_L): output activations (exact real values of the codes in fixed mode).
     accuracy : float or None
