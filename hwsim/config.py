@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from adjmat._validation import SpecError, check_choice, check_float, check_int
+from adjmat.errors import SpecError
+from adjmat.validation import check_choice, check_float, check_int
 
 __all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "ARITHMETICS", "MAX_WIDTH", "MAX_INPUT_WIDTH"]
 

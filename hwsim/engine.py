@@ -23,7 +23,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from adjmat import NetSpec, Pattern
-from adjmat._validation import SpecError, check_bool, check_choice, check_int, check_memory, fail
+from adjmat.errors import SpecError
+from adjmat.memory import check_memory
+from adjmat.validation import check_bool, check_choice, check_int, fail
 
 from . import _kernels
 from ._checks import _NO_VALUE, check_hardware, check_netspec, check_patterns, hardware_argument

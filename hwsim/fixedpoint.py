@@ -89,7 +89,8 @@ from typing import Any
 
 import numpy as np
 
-from adjmat._validation import SpecError, fail
+from adjmat.errors import SpecError
+from adjmat.validation import fail
 
 __all__ = ["code_range", "quantize", "quantize_inputs", "rtl_input_codes", "to_real", "sigmoid_tables", "lut_scale"]
 

@@ -51,8 +51,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from adjmat import NetSpec, Pattern
-from adjmat._seeds import junction_streams
-from adjmat._validation import DivergenceError, SpecError, check_bool, check_choice, check_int, check_memory, fail
+from adjmat.errors import DivergenceError, SpecError
+from adjmat.memory import check_memory
+from adjmat.seeds import junction_streams
+from adjmat.validation import check_bool, check_choice, check_int, fail
 
 from . import _fkernels
 from ._checks import _NO_VALUE, check_hardware, check_indices, check_netspec, check_patterns, hardware_argument
@@ -341,7 +343,7 @@ def _layout(patterns: list[Pattern], config_sizes: tuple[int, ...]):
 
 
 def _seed_streams(where: str, seed: Any, L: int) -> tuple[list[np.random.Generator], int | None]:
-    """One Generator per junction from :func:`adjmat._seeds.junction_streams` (the project's one seed path)."""
+    """One Generator per junction from :func:`adjmat.seeds.junction_streams` (the project's one seed path)."""
     streams, recorded = junction_streams(where, seed, L)
     return [s if isinstance(s, np.random.Generator) else np.random.default_rng(s) for s in streams], recorded
 
