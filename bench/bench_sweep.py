@@ -168,9 +168,10 @@ def main(argv: list[str] | None = None) -> int:
                     "each run (measures what the page cache left from the run before)")
     args = ap.parse_args(argv)
     require_positive(ap, args, ("epochs", "repeats"))
-    from predefsparse.sweep import SpecError, _check_address  # the sweep command's own rule for an address
+    from adjmat import SpecError
+    from predefsparse.sweep.engines import check_address  # the sweep command's own rule for an address
     try:
-        _check_address("bench_sweep", args.address)
+        check_address("bench_sweep", args.address)
     except SpecError:
         ap.error(f"--address must be 'auto', 'ray://host:port' or 'host:port' (a running Ray instance); "
                  f"received --address={args.address!r}")

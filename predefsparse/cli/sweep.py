@@ -3,14 +3,15 @@
 
 ::
 
-    predefsparse sweep [GRID.toml] [--grid KEY=V1,V2 ...] [--fixed KEY=V ...] [--out DIR]
+    predefsparse sweep [GRID] [--grid KEY=V1,V2 ...] [--fixed KEY=V ...] [--out DIR] [--data-dir D]
                        [--address auto|ray://host:port] [--serial] [--num-cpus N] [--cpus-per-point N]
                        [--point ID ...] [--retry-failed] [--list] [--no-report] [--quiet | --verbose]
 
 ``--grid`` adds an axis (or replaces the file's), ``--fixed`` a shared setting; values are written as on the
 command line of ``predefsparse run``: ``--fixed config=800,100,10``; choices of an axis are separated by commas,
 the numbers of one per-junction choice by ``-``: ``--grid fo=50-10,20-10``, ``--grid kind=fc,clash_free``.  A
-TOML array works too: ``--grid 'fo=[[50, 10], [20, 10]]'``.
+TOML array works too: ``--grid 'fo=[[50, 10], [20, 10]]'``.  An empty item (``fo=50--10``, ``seed=0,,1``) is
+refused, never dropped.
 
 Exit status: 0 when every point is done, 3 when the sweep finished with failed points (listed; run them again
 with ``--retry-failed`` or ``--point ID``), 1 for a bad request (before any work), 130 when interrupted
@@ -31,7 +32,7 @@ import sys
 import tomllib
 from typing import Any
 
-from adjmat._validation import SpecError, fail
+from adjmat.validation import fail
 
 __all__ = ["add_parser", "run", "parse_setting", "format_summary"]
 
@@ -56,7 +57,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Evaluate every point of a grid -- the product of its axes (kind, fo or densities, z, "
                     "dataset, seed, ...) -- on Ray, into one table (sweep.csv, sweep.parquet) and one report "
                     "(report.html).  A rerun runs only the missing points.")
-    p.add_argument("grid_file", nargs="?", default=None, metavar="GRID.toml",
+    p.add_argument("grid_file", nargs="?", default=None, metavar="GRID",
                    help="the grid: [fixed] settings, [grid] axes, optional [[cases]] (docs/sweeps.md)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2", dest="axes",
                    help="an axis, repeatable: --grid kind=fc,clash_free --grid fo=50-10,20-10")
@@ -64,6 +65,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a setting shared by every point, repeatable: --fixed config=800,100,10")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="the sweep's folder (default sweeps/<grid name>)")
+    p.add_argument("--data-dir", default=None, metavar="D", help="data folder for dataset names")
     p.add_argument("--address", default=None, metavar="ADDR",
                    help="a running Ray cluster: auto or ray://host:port (default: a local instance with "
                         "this machine's cores, stopped at the end)")
@@ -93,19 +95,23 @@ def _number(flag: str, key: str, text: str, kind: type, whole: str) -> Any:
                    whole) from None
 
 
-def _one(flag: str, key: str, text: str, sep: str) -> Any:
-    """One value of ``key`` written on the command line (per-junction numbers separated by ``sep``)."""
+def _one(flag: str, key: str, text: str, sep: str, whole: str) -> Any:
+    """One value of ``key`` written on the command line (per-junction numbers separated by ``sep``; an empty
+    item is refused, not dropped)."""
     text = text.strip()
     if key in _INT_TUPLES or key in _FLOAT_TUPLES:
         kind = int if key in _INT_TUPLES else float
-        items = [t for t in text.split(sep) if t.strip()]
-        if not items:
-            raise fail("sweep", f"{flag} {key}", f"numbers separated by {sep!r}", text)
-        return [_number(flag, key, t.strip(), kind, text) for t in items]
+        items = [t.strip() for t in text.split(sep)]
+        if not all(items):
+            raise fail("sweep", f"{flag} {key}", f"numbers separated by {sep!r}, none of them empty", whole,
+                       "A negative number is not a valid value either." if sep == "-" else None)
+        return [_number(flag, key, t, kind, whole) for t in items]
+    if not text:
+        raise fail("sweep", f"{flag} {key}", "a list of values, none of them empty", whole)
     if key in _INTS:
-        return _number(flag, key, text, int, text)
+        return _number(flag, key, text, int, whole)
     if key in _FLOATS:
-        return _number(flag, key, text, float, text)
+        return _number(flag, key, text, float, whole)
     return text
 
 
@@ -126,14 +132,14 @@ def parse_setting(flag: str, text: str) -> tuple[str, Any]:
     ('fo', [[50, 10]])
     """
     from predefsparse.sweep import DEFAULTS
+    from predefsparse.sweep.settings import nearest_hint
     key, eq, value = text.partition("=")
     key = key.strip()
     if not eq or not key:
         raise fail("sweep", flag, "KEY=VALUE", text, "Keys: " + ", ".join(DEFAULTS) + ".")
     if key not in DEFAULTS:
-        from predefsparse.sweep import _nearest_hint
         raise fail("sweep", f"{flag} key", "one of " + ", ".join(DEFAULTS), key,
-                   _nearest_hint(key, DEFAULTS, listed=False))
+                   nearest_hint(key, DEFAULTS, listed=False))
     value = value.strip()
     if value.startswith("["):
         try:
@@ -141,8 +147,8 @@ def parse_setting(flag: str, text: str) -> tuple[str, Any]:
         except tomllib.TOMLDecodeError as err:
             raise fail("sweep", f"{flag} {key}", "a TOML array", value, f"({err})") from None
     if flag == "--fixed":
-        return key, _one(flag, key, value, ",")
-    return key, [_one(flag, key, v, "-") for v in value.split(",") if v.strip()]
+        return key, _one(flag, key, value, ",", value)
+    return key, [_one(flag, key, v, "-", value) for v in value.split(",")]
 
 
 def _grid_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[tuple[str, str], str], str]:
@@ -150,9 +156,9 @@ def _grid_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[tuple[str
     data: dict[str, Any] = {}
     name = "sweep"
     if args.grid_file is not None:
-        from predefsparse.sweep import read_grid_file
+        from predefsparse.sweep.grid import read_grid_file
         path = args.grid_file
-        data = read_grid_file("sweep", "GRID", path)
+        data = read_grid_file(path, param="path", where="sweep")
         name = os.path.splitext(os.path.basename(path))[0]
         data.setdefault("title", name)
     origin: dict[tuple[str, str], str] = {}
@@ -171,42 +177,26 @@ def _grid_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[tuple[str
 def run(args: argparse.Namespace) -> int:
     """Run the sweep as asked; print where the table and report are and a summary per setting."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from predefsparse import sweep as sw
+    from predefsparse.sweep import parse_grid, read_rows, sweep
 
-    for flag, value in (("--num-cpus", args.num_cpus), ("--cpus-per-point", args.cpus_per_point)):
-        if value is not None and value < 1:
-            raise fail("sweep", flag, "a positive integer", value)
-    if args.serial and args.address is not None:
-        raise SpecError(f"sweep: --address is for Ray; received --serial with --address={args.address!r}.")
-    if args.address is not None:
-        try:
-            sw._check_address("sweep", args.address)
-        except SpecError:
-            raise fail("sweep", "--address", "auto, ray://host:port or host:port", args.address) from None
     data, origin, name = _grid_data(args)
-    grid = sw.parse_grid(data, where="sweep", origin=origin)
+    grid = parse_grid(data, where="sweep", origin=origin, data_dir=args.data_dir)
     out = args.out if args.out is not None else os.path.join("sweeps", name)
     points = grid.points()
-    if args.point:
-        ids = {p.id for p in points}
-        for pid in args.point:
-            if pid not in ids:
-                raise fail("sweep", "--point", "the id of one of this grid's points (see --list)", pid,
-                           sw._nearest_hint(pid, sorted(ids), listed=False))
     if args.list:
-        done = {r["point"]: r for r in (sw.read_rows(out, grid) if os.path.isdir(out) else [])}
+        done = {r["point"]: r for r in (read_rows(out, grid) if os.path.isdir(out) else [])}
         print(f"{'point':<12}  {'status':<7}  settings")
         for p in points:
             print(f"{p.id:<12}  {done[p.id]['status'] if p.id in done else '-':<7}  {p.describe()}")
         print(f"{len(points)} points; folder {out}")
         return 0
     try:
-        result = sw.sweep(grid, out=out, address=args.address, engine="serial" if args.serial else "ray",
-                          num_cpus=args.num_cpus, cpus_per_point=args.cpus_per_point, points=args.point,
-                          retry_failed=args.retry_failed, report=not args.no_report,
-                          verbose=0 if args.quiet else (2 if args.verbose else 1))
+        result = sweep(grid, out=out, address=args.address, engine="serial" if args.serial else "ray",
+                       num_cpus=args.num_cpus, cpus_per_point=args.cpus_per_point, points=args.point,
+                       retry_failed=args.retry_failed, report=not args.no_report,
+                       verbose=0 if args.quiet else (2 if args.verbose else 1), data_dir=args.data_dir)
     except KeyboardInterrupt:
-        rows = sw.read_rows(out, grid) if os.path.isdir(out) else []
+        rows = read_rows(out, grid) if os.path.isdir(out) else []
         print(f"\npredefsparse sweep: interrupted; {len(rows)} of {len(points)} points are on disk in {out!r}; "
               f"rerun the same command to run only the missing ones.", file=sys.stderr)
         return 130
@@ -228,9 +218,9 @@ def format_summary(result) -> str:
     >>> print(format_summary(r).splitlines()[-1])
     table   out/sweep.csv
     """
-    from predefsparse.sweep import _summary
+    from predefsparse.sweep.report import near_chance_text, summary as per_setting
     lines = []
-    summary = _summary(result.rows)
+    summary = per_setting(result.rows)
     if summary:
         lines.append(f"{'kind':<12} {'label':<16} {'dataset':<14} {'fo':<10} {'z':<10} {'seeds':>5} "
                      f"{'weights':>9} {'density':>8} {'accuracy':>9} {'10-90 % band':>13} {'inputs/s':>12}")
@@ -242,6 +232,9 @@ def format_summary(result) -> str:
                          f"{str(e['z'] or '-'):<10} {e['seeds']:>5} {_fmt(e['weights'], ',.0f'):>9} "
                          f"{_fmt(e['density'], '.4f'):>8} {_fmt(acc[0], '.2f'):>9} {band:>13} "
                          f"{_fmt(e['throughput'], ',.0f'):>12}")
+    warning = near_chance_text(summary)
+    if warning:
+        lines.append(warning)
     for r in result.rows:
         if r["status"] == "failed":
             lines.append(f"FAILED {r['point']}: {r.get('error')}")

@@ -177,7 +177,7 @@ CASES: list[Case] = [
     Case("predefsparse.cli", "sweep --address bad", lambda: _cli("--address", "nowhere"), ("--address",),
          error=CliError),
     Case("predefsparse.cli", "sweep --serial with --address", lambda: _cli("--serial", "--address", "auto"),
-         ("--address", "--serial"), error=CliError),
+         ("--address", "serial"), error=CliError),
     Case("predefsparse.cli", "sweep missing grid file", lambda: _cli("/nonexistent/g.toml"),
          ("/nonexistent/g.toml",), error=CliError),
 ]

@@ -312,10 +312,10 @@ def test_failed_point_on_ray_is_recorded_while_the_others_finish(tmp_path, mnist
 
 
 def test_accuracy_band_over_seeds_in_the_summary(tmp_path):
-    from predefsparse.sweep import _summary
+    from predefsparse.sweep.report import summary
     rows = [{"status": "done", "kind": "random", "dataset": "d", "accuracy": a, "W": 10, "density": 0.5,
              "settings": {"kind": "random", "seed": s}, "seed": s} for s, a in enumerate([0.90, 0.92, 0.94, 0.96])]
-    (entry,) = _summary(rows)
+    (entry,) = summary(rows)
     assert entry["seeds"] == 4
     assert entry["accuracy_mean"] == pytest.approx(0.93)
     assert entry["accuracy_p10"] == pytest.approx(np.percentile([0.90, 0.92, 0.94, 0.96], 10))
@@ -338,43 +338,10 @@ def test_shipped_examples_are_valid_grids():
         assert all(p.settings["epochs"] >= 3 for p in points), name
 
 
-@pytest.mark.ray
-def test_stop_monitor_kills_only_the_local_instances_monitor_before_shutdown():
-    import ray
-
-    from predefsparse.sweep import _stop_monitor
-    _stop_monitor(ray)  # no instance: nothing to do, no error
-    ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
-    try:
-        node = ray._private.worker._global_node
-        monitor = [info.process for info in node.all_processes["monitor"]]
-        others = [info.process for kind, infos in node.all_processes.items() if kind != "monitor"
-                  for info in infos]
-        assert len(monitor) == 1 and monitor[0].poll() is None and others
-        _stop_monitor(ray)
-        assert monitor[0].poll() is not None  # killed and reaped
-        assert all(p.poll() is None for p in others)  # the instance itself still runs
-        assert ray.get(ray.remote(lambda: 6 * 7).remote()) == 42
-    finally:
-        ray.shutdown()
-    assert not ray.is_initialized() and all(p.poll() is not None for p in others)
-
-
-def test_sweep_lock_appears_with_its_pid_refuses_a_live_owner_and_takes_over_a_dead_one(tmp_path):
-    import subprocess
-
-    from predefsparse.sweep import _Lock
-    lock = _Lock("sweep", tmp_path)
-    assert (tmp_path / ".sweep.lock").read_text() == str(os.getpid())
-    assert sorted(os.listdir(tmp_path)) == [".sweep.lock"]  # the private file it was linked from is gone
-    lock.release()
-    assert os.listdir(tmp_path) == []
-    (tmp_path / ".sweep.lock").write_text("1")  # pid 1 is always alive
-    with pytest.raises(SpecError, match=r"in use by another sweep \(pid 1\)"):
-        _Lock("sweep", tmp_path)
-    assert (tmp_path / ".sweep.lock").read_text() == "1" and sorted(os.listdir(tmp_path)) == [".sweep.lock"]
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    (tmp_path / ".sweep.lock").write_text(str(child.pid))  # its owner is gone: taken over
-    _Lock("sweep", tmp_path).release()
-    assert os.listdir(tmp_path) == []
+def test_a_sweep_into_a_folder_another_sweep_holds_is_refused_before_any_work(tmp_path, mnist_npz_1000):
+    from predefsparse.lock import FolderLock
+    with FolderLock(tmp_path, where="other", holder="sweep"):  # the lock every sweep takes (flock)
+        with pytest.raises(SpecError, match=r"out must be a folder no other sweep is using.*in use by another "
+                                            rf"sweep \(pid {os.getpid()}\)"):
+            sweep(_grid(mnist_npz_1000), out=tmp_path, engine="serial", verbose=0)
+    assert sorted(os.listdir(tmp_path)) == [".lock"]  # nothing written: no record, no table, no point
