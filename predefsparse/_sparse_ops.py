@@ -10,6 +10,8 @@ pattern's natural order (``right`` non-decreasing, i.e. CSR by output neuron).  
 - ``"segment"``: ``keras.ops`` only (a gather of the inputs per edge, a multiply and a segment sum by output
   neuron), for every backend and device; gradients by automatic differentiation.
 
+Kernels compute in float64 for a float64 layer and in float32 otherwise (float16 and bfloat16 inputs are
+widened to float32, the products accumulated in float32 and the result rounded back, as :func:`matmul` does).
 Kernels trust their inputs: the layer validated the edge list.
 """
 from __future__ import annotations
@@ -18,6 +20,11 @@ import numpy as np
 from numba import njit, prange
 
 KERNELS = ("numba", "segment")
+
+
+def _float(a) -> np.dtype:
+    """The kernels' compute type for an array: float64 stays float64, anything else is float32."""
+    return np.dtype(np.float64) if np.asarray(a).dtype == np.float64 else np.dtype(np.float32)
 
 
 @njit(cache=True)
@@ -69,8 +76,8 @@ def _aligned(shape, dtype=np.float32) -> np.ndarray:
 
 @njit(parallel=True, fastmath=True, cache=True)
 def _forward_into(yt, xt, left, ptr, values):  # pragma: no cover - compiled
-    """``y.T`` into ``yt`` (float32, (n, batch), any content) from ``x.T`` (float32 C-order (p, batch)), the
-    edges (int32 ``left``, float32 ``values``, length W, in natural order) and their row pointers ``ptr``
+    """``y.T`` into ``yt`` ((n, batch), any content) from ``x.T`` (C-order (p, batch)), the edges (int32
+    ``left``, ``values`` in the type of ``x``, length W, in natural order) and their row pointers ``ptr``
     (:func:`_csr`).  Each output row accumulates in place: no allocation per row (it dominated at batch 2)."""
     n = ptr.size - 1
     b = xt.shape[1]
@@ -85,8 +92,8 @@ def _forward_into(yt, xt, left, ptr, values):  # pragma: no cover - compiled
 
 
 def _forward_t(xt, left, ptr, values):
-    """``y.T`` (float32, (n, batch), 64-byte aligned): see :func:`_forward_into`."""
-    yt = _aligned((ptr.size - 1, xt.shape[1]))
+    """``y.T`` ((n, batch) in the type of ``x.T``, 64-byte aligned): see :func:`_forward_into`."""
+    yt = _aligned((ptr.size - 1, xt.shape[1]), xt.dtype)
     _forward_into(yt, xt, left, ptr, values)
     return yt
 
@@ -133,7 +140,7 @@ def _backward_scatter(buf, dv, xt, gt, left, ptr, values, bounds):  # pragma: no
                 l = left[j]
                 w = values[j]
                 if with_values:
-                    s = np.float32(0.0)
+                    s = np.float32(0.0)  # float64 when the arrays are (Numba unifies the two)
                     for i in range(b):
                         g = gt[r, i]
                         s += xt[l, i] * g
@@ -158,10 +165,10 @@ def _grad_values_into(dv, xt, gt, left, ptr):  # pragma: no cover - compiled
             dv[j] = s
 
 
-def _scatter(kernel, p: int, b: int, ptr: np.ndarray, parts: int, *args) -> np.ndarray:
-    """Run a scatter ``kernel`` over zeroed per-thread scratches and return their sum (``(p, batch)``,
-    64-byte aligned)."""
-    buf = _aligned((parts, p, b))
+def _scatter(kernel, p: int, b: int, ptr: np.ndarray, parts: int, dtype, *args) -> np.ndarray:
+    """Run a scatter ``kernel`` over zeroed per-thread scratches and return their sum (``(p, batch)`` of
+    ``dtype``, 64-byte aligned)."""
+    buf = _aligned((parts, p, b), dtype)
     _zero_parts(buf)
     kernel(buf, *args, _row_blocks(ptr, parts))
     if parts > 1:
@@ -170,25 +177,27 @@ def _scatter(kernel, p: int, b: int, ptr: np.ndarray, parts: int, *args) -> np.n
 
 
 def _grad_values(xt, gt, left, ptr):
-    """``dvalues`` alone (float32, W, 64-byte aligned)."""
-    dv = _aligned((left.size,))
-    _grad_values_into(dv, np.ascontiguousarray(xt, dtype=np.float32), np.ascontiguousarray(gt, dtype=np.float32),
-                      left, ptr)
+    """``dvalues`` alone (W, 64-byte aligned, in the compute type of ``x.T``)."""
+    dtype = _float(xt)
+    dv = _aligned((left.size,), dtype)
+    _grad_values_into(dv, np.ascontiguousarray(xt, dtype=dtype), np.ascontiguousarray(gt, dtype=dtype), left, ptr)
     return dv
 
 
 def _grad_inputs(gt, values, left, right, ptr, p: int):
-    """``dx.T`` alone (float32, (p, batch), 64-byte aligned): scatter or gather as :func:`_backward_t`."""
-    gt = np.ascontiguousarray(gt, dtype=np.float32)
-    values = np.asarray(values, np.float32)
+    """``dx.T`` alone ((p, batch), 64-byte aligned, in the compute type of ``g.T``): scatter or gather as
+    :func:`_backward_t`."""
+    dtype = _float(gt)
+    gt = np.ascontiguousarray(gt, dtype=dtype)
+    values = np.asarray(values, dtype)
     b = gt.shape[1]
-    parts = _scatter_parts(p, b, left.size)
+    parts = _scatter_parts(p, b, left.size, dtype.itemsize)
     if parts:
-        no_dv, no_xt = np.empty(0, np.float32), np.empty((0, b), np.float32)
-        return _scatter(_backward_scatter, p, b, ptr, parts, no_dv, no_xt, gt, left, ptr, values)
+        no_dv, no_xt = np.empty(0, dtype), np.empty((0, b), dtype)
+        return _scatter(_backward_scatter, p, b, ptr, parts, dtype, no_dv, no_xt, gt, left, ptr, values)
     # the gather pass: dx.T is the forward product of the transposed pattern (edges grouped by left neuron)
     cptr, perm = _csc(left, p)
-    dxt = _aligned((p, b))
+    dxt = _aligned((p, b), dtype)
     _forward_into(dxt, gt, right[perm], cptr, values[perm])
     return dxt
 
@@ -200,58 +209,64 @@ def _grad_inputs(gt, values, left, right, ptr, p: int):
 SPLIT_BATCH = 16
 
 
-def _scatter_parts(p: int, b: int, W: int) -> int:
+def _scatter_parts(p: int, b: int, W: int, itemsize: int = 4) -> int:
     """Threads of the scatter pass, or 0 to use the gather pass: one per ~4 p edges, at most Numba's thread
     count, while their scratch fits in :data:`SCATTER_BYTES`.  One thread alone scatters slower than the
     gather pass runs on all of them (measured at 4096 x 4096, 0.1 %, batch 256: 1.5 vs 0.9 ms), so the
     scatter needs at least two."""
     import numba
     parts = min(numba.get_num_threads(), W // max(1, 4 * p))
-    return parts if parts >= 2 and parts * p * b * 4 <= SCATTER_BYTES else 0
+    return parts if parts >= 2 and parts * p * b * itemsize <= SCATTER_BYTES else 0
 
 
 def _backward_t(xt, gt, left, right, ptr, values):
-    """Gradients ``(dx.T, dvalues)``: float32 ``(p, batch)`` and ``(W,)``, from ``x.T`` ``(p, batch)`` and the
-    output gradient ``g.T`` ``(n, batch)`` (both float32, C-order): the scatter pass where its scratch is small,
-    else the gather pass."""
+    """Gradients ``(dx.T, dvalues)``: ``(p, batch)`` and ``(W,)``, from ``x.T`` ``(p, batch)`` and the output
+    gradient ``g.T`` ``(n, batch)`` (C-order, both float32 or both float64, as ``values``): the scatter pass
+    where its scratch is small, else the gather pass."""
     p, b = xt.shape
-    parts = _scatter_parts(p, b, left.size)
+    parts = _scatter_parts(p, b, left.size, xt.dtype.itemsize)
     if parts:
-        dv = _aligned((left.size,))
-        return _scatter(_backward_scatter, p, b, ptr, parts, dv, xt, gt, left, ptr, values), dv
+        dv = _aligned((left.size,), xt.dtype)
+        return _scatter(_backward_scatter, p, b, ptr, parts, xt.dtype, dv, xt, gt, left, ptr, values), dv
     return _grad_inputs(gt, values, left, right, ptr, p), _grad_values(xt, gt, left, ptr)
 
 
 def forward_numpy(x: np.ndarray, left: np.ndarray, right: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """``x @ K`` for a 2-D float32 ``x`` (batch, p): the host side of the ``"numba"`` kernel."""
-    xt = np.ascontiguousarray(np.asarray(x, dtype=np.float32).T)
+    """``x @ K`` for a 2-D ``x`` (batch, p): the host side of the ``"numba"`` kernel (float64 for a float64
+    ``x``, else float32)."""
+    dtype = _float(x)
+    xt = np.ascontiguousarray(np.asarray(x, dtype=dtype).T)
     ptr = _csr(np.asarray(right, np.int32), int(n))
-    return np.ascontiguousarray(_forward_t(xt, np.asarray(left, np.int32), ptr, np.asarray(values, np.float32)).T)
+    return np.ascontiguousarray(_forward_t(xt, np.asarray(left, np.int32), ptr, np.asarray(values, dtype)).T)
 
 
 def backward_numpy(x, g, left, right, values, n):
     """``(dx, dvalues)`` for ``y = x @ K`` given the output gradient ``g`` (batch, n)."""
-    xt = np.ascontiguousarray(np.asarray(x, dtype=np.float32).T)
-    gt = np.ascontiguousarray(np.asarray(g, dtype=np.float32).T)
+    dtype = _float(x)
+    xt = np.ascontiguousarray(np.asarray(x, dtype=dtype).T)
+    gt = np.ascontiguousarray(np.asarray(g, dtype=dtype).T)
     right = np.asarray(right, np.int32)
     dxt, dv = _backward_t(xt, gt, np.asarray(left, np.int32), right, _csr(right, int(n)),
-                          np.asarray(values, np.float32))
+                          np.asarray(values, dtype))
     return np.ascontiguousarray(dxt.T), dv
 
 
 def _forward_host(xt, values, left, right, n):
     """Forward on the host: ``y.T`` and the row pointers, which the backward pass of the same step reuses."""
     ptr = _csr(right, n)
-    return _forward_t(np.ascontiguousarray(xt, dtype=np.float32), left, ptr, np.asarray(values, np.float32)), ptr
+    dtype = _float(xt)
+    return _forward_t(np.ascontiguousarray(xt, dtype=dtype), left, ptr, np.asarray(values, dtype)), ptr
 
 
 def _backward_host(xt, gt, values, left, right, ptr):
-    return _backward_t(np.ascontiguousarray(xt, dtype=np.float32), np.ascontiguousarray(gt, dtype=np.float32),
-                       left, right, ptr, np.asarray(values, np.float32))
+    dtype = _float(xt)
+    return _backward_t(np.ascontiguousarray(xt, dtype=dtype), np.ascontiguousarray(gt, dtype=dtype),
+                       left, right, ptr, np.asarray(values, dtype))
 
 
 def numba_matmul(x, values, left, right, n: int):
-    """``x @ K`` as a TensorFlow op with gradients for ``x`` and ``values`` (2-D float32 ``x``).
+    """``x @ K`` as a TensorFlow op with gradients for ``x`` and ``values`` (2-D ``x``, float32 or float64;
+    ``values`` of the same type).
 
     The transposes around the kernels run in TensorFlow (multi-threaded, ~4x faster here than numpy's copy,
     which made up most of a step at 0.1 % density).  From a batch of :data:`SPLIT_BATCH` the backward pass is
@@ -259,23 +274,24 @@ def numba_matmul(x, values, left, right, n: int):
     """
     import tensorflow as tf
     n, p = int(n), int(x.shape[1])
+    dt = x.dtype
 
     @tf.custom_gradient
     def op(x, values):
         xt = tf.transpose(x)
         yt, ptr = tf.numpy_function(lambda a, v, lf, rt: _forward_host(a, v, lf, rt, n),
-                                    [xt, values, left, right], [tf.float32, tf.int64], stateful=False)
+                                    [xt, values, left, right], [dt, tf.int64], stateful=False)
         yt.set_shape([n, x.shape[0]])
 
         def grad(g):
             gt = tf.transpose(g)
             if x.shape[0] is None or x.shape[0] >= SPLIT_BATCH:
-                dv = tf.numpy_function(_grad_values, [xt, gt, left, ptr], tf.float32, stateful=False)
+                dv = tf.numpy_function(_grad_values, [xt, gt, left, ptr], dt, stateful=False)
                 dxt = tf.numpy_function(lambda a, v, lf, rt, pt: _grad_inputs(a, v, lf, rt, pt, p),
-                                        [gt, values, left, right, ptr], tf.float32, stateful=False)
+                                        [gt, values, left, right, ptr], dt, stateful=False)
             else:
-                dxt, dv = tf.numpy_function(_backward_host, [xt, gt, values, left, right, ptr],
-                                            [tf.float32, tf.float32], stateful=False)
+                dxt, dv = tf.numpy_function(_backward_host, [xt, gt, values, left, right, ptr], [dt, dt],
+                                            stateful=False)
             dxt.set_shape([x.shape[1], x.shape[0]])
             dv.set_shape(values.shape)
             return tf.transpose(dxt), dv
@@ -294,10 +310,15 @@ def segment_matmul(x, values, left, right, n: int):
 
 
 def matmul(kernel: str, x, values, left, right, n: int):
-    """Dispatch to one of :data:`KERNELS` (``x`` 2-D, values in the compute dtype)."""
+    """Dispatch to one of :data:`KERNELS` (``x`` 2-D, values in the compute dtype).
+
+    ``"numba"`` computes a float64 ``x`` in float64, and every other type in float32 (float16 and bfloat16
+    are widened, and the result rounded back to their type); ``"segment"`` computes in the type of ``x``."""
     if kernel == "numba":
         from keras import ops
         dtype = x.dtype
+        if dtype == "float64":
+            return numba_matmul(x, ops.cast(values, dtype), left, right, n)
         y = numba_matmul(ops.cast(x, "float32"), ops.cast(values, "float32"), left, right, n)
         return ops.cast(y, dtype)
     return segment_matmul(x, values, left, right, n)

@@ -360,7 +360,10 @@ activity_regularizer, kernel_constraint, bias_constraint
         constraints act on the W edge values; Keras counts W kernel parameters).  ``"auto"`` (default):
         :func:`auto_implementation`'s measured rule, chosen in ``build`` from ``p``, ``n`` and ``W``
         (:attr:`resolved_implementation` says which).  A model saved with one implementation loads into the
-        other (the variables convert in ``load_own_variables`` / ``set_weights``).
+        other (the variables convert in ``load_own_variables`` / ``set_weights``).  Both compute in the layer's
+        compute dtype: the sparse kernels run in float64 for ``dtype="float64"`` (equal to the masked path to
+        1e-12) and in float32 for float32, float16 and bfloat16 (half-precision inputs are widened, the result
+        rounded back to the half type).
     **kwargs
         Base layer arguments (``name``, ``dtype`` such as ``"mixed_float16"``, ``trainable``).
 

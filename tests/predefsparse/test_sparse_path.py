@@ -266,3 +266,60 @@ def test_first_layer_computes_no_input_gradient(monkeypatch):
     for _ in range(3):
         model.train_on_batch(x, np.zeros((len(x), 4), "float32"))
     assert calls == {"inputs": 3, "values": 6}
+
+
+# the layer's dtype: float64 computes in float64 (both kernels); float16 / bfloat16 within their own precision
+_TOLERANCE = {"float64": 1e-12, "float32": 1e-5, "float16": 1e-2, "bfloat16": 5e-2}
+
+
+@pytest.mark.parametrize("dtype", list(_TOLERANCE))
+@pytest.mark.parametrize("kernel", _sparse_ops.KERNELS)
+@pytest.mark.parametrize("batch", [3, 40])  # below and above SPLIT_BATCH: the fused and the split backward ops
+def test_sparse_computes_in_the_layer_dtype(dtype, kernel, batch):
+    pat = adjmat.generate("usn", P, N, density=0.25, seed=0)
+    masked, sparse = _pair(pat, dtype=dtype, bias_initializer="ones")
+    sparse._sparse_kernel = kernel
+    assert keras.backend.standardize_dtype(sparse.values.dtype) == dtype
+    x = tf.constant(np.random.default_rng(1).normal(size=(batch, P)), dtype=dtype)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        ym, ys = masked(x), sparse(x)
+        lm, ls = tf.reduce_sum(tf.cast(ym, "float64") ** 2), tf.reduce_sum(tf.cast(ys, "float64") ** 2)
+    assert keras.backend.standardize_dtype(ys.dtype) == dtype
+    # exact float64 reference from the same (rounded) inputs and weights
+    x64 = tf.cast(x, "float64").numpy()
+    v64 = tf.cast(sparse.values, "float64").numpy()
+    K = np.zeros((P, N))
+    K[pat.left, pat.right] = v64
+    exact = x64 @ K + 1.0
+    tol = _TOLERANCE[dtype]
+    scale = np.abs(exact).max()
+    for y in (ys, ym):
+        np.testing.assert_allclose(tf.cast(y, "float64").numpy(), exact, rtol=0, atol=tol * scale)
+    gx_exact = 2 * exact @ K.T
+    gv_exact = (x64.T @ (2 * exact))[pat.left, pat.right]
+    gx = tf.cast(tape.gradient(ls, x), "float64").numpy()
+    gv = tf.cast(tape.gradient(ls, sparse.values), "float64").numpy()
+    np.testing.assert_allclose(gx, gx_exact, rtol=0, atol=tol * np.abs(gx_exact).max() * 4)
+    np.testing.assert_allclose(gv, gv_exact, rtol=0, atol=tol * np.abs(gv_exact).max() * 4)
+    if dtype == "float64":  # the two paths agree to float64 precision, gradients too
+        np.testing.assert_allclose(ys.numpy(), ym.numpy(), rtol=0, atol=1e-12 * scale)
+        gm = tape.gradient(lm, masked.kernel).numpy()[pat.left, pat.right]
+        np.testing.assert_allclose(gv, gm, rtol=0, atol=1e-12 * np.abs(gm).max())
+
+
+@pytest.mark.parametrize("scratch", ["scatter", "gather"])
+def test_float64_kernels_are_exact_to_1e12(monkeypatch, scratch):
+    if scratch == "gather":
+        monkeypatch.setattr(_sparse_ops, "SCATTER_BYTES", 0)
+    rng = np.random.default_rng(5)
+    pat = adjmat.generate("random", 20, 300, density=0.5, seed=2)
+    v, x, g = rng.normal(size=pat.W), rng.normal(size=(3, 20)), rng.normal(size=(3, 300))
+    K = np.zeros((20, 300))
+    K[pat.left, pat.right] = v
+    y = _sparse_ops.forward_numpy(x, pat.left, pat.right, v, 300)
+    dx, dv = _sparse_ops.backward_numpy(x, g, pat.left, pat.right, v, 300)
+    assert y.dtype == dx.dtype == dv.dtype == np.float64
+    np.testing.assert_allclose(y, x @ K, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(dx, g @ K.T, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(dv, (x.T @ g)[pat.left, pat.right], rtol=0, atol=1e-12)
