@@ -1,6 +1,6 @@
 """predefsparse.plots: titles name kind, sizes, z and the headline figure; integer ticks for integer data; large
-patterns show bank structure; figures embed as SVG / PNG data URIs.  (Kept beside the simulator's tests: the
-simulation and sweep figures are hwsim's.)"""
+patterns show bank structure; figures embed as SVG / PNG data URIs (the simulation and sweep figures draw hwsim's
+reports)."""
 import base64
 
 import numpy as np
