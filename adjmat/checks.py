@@ -259,13 +259,13 @@ def is_clash_free_adjacency(pattern_or_matrix, z: int) -> bool:
     indeg = np.diff(m.indptr)
     if n == 0 or indeg.min() != indeg.max():
         raise SpecError(f"{where}: needs a fixed in-degree fi; received in-degrees from {indeg.min()} to "
-                        f"{indeg.max()}.")
+                        f"{indeg.max()}.", where=where)
     fi = int(indeg[0])
     banks = m.indices.astype(np.int64) % z
     if z % fi == 0:
         g = z // fi
         if n % g:
-            raise SpecError(f"{where}: with fi | z, n ({n}) must be a multiple of z/fi ({g}).")
+            raise SpecError(f"{where}: with fi | z, n ({n}) must be a multiple of z/fi ({g}).", where=where)
         groups = np.repeat(np.arange(n // g, dtype=np.int64), g * fi)
         counts = np.bincount(groups * z + banks, minlength=(n // g) * z)
         return bool(np.all(counts == 1))
@@ -274,4 +274,4 @@ def is_clash_free_adjacency(pattern_or_matrix, z: int) -> bool:
         counts = np.bincount(rows * z + banks, minlength=n * z)
         return bool(np.all(counts == fi // z))
     raise SpecError(f"{where}: clash-freedom is decidable from the adjacency only when fi | z or z | fi; "
-                    f"received fi={fi}, z={z}. Use is_clash_free(pattern, z) with the edge order.")
+                    f"received fi={fi}, z={z}. Use is_clash_free(pattern, z) with the edge order.", where=where)

@@ -100,13 +100,14 @@ def count_clash_free(p: int, n: int, fo: int, z: int, type: int = 2, dither: boo
     try:
         spec = JunctionSpec(p, n, fo=fo, z=z)
     except SpecError as err:
-        raise SpecError(f"{where}: " + str(err).split(": ", 1)[1]) from None
+        raise err.within(where) from None
     p, n, fo, z, fi = spec.p, spec.n, spec.fo, spec.z, spec.fi
     if p % fi:
         good = clash_free_fos(p, n)
         raise SpecError(f"{where}: fi = p*fo/n = {p}*{fo}/{n} = {fi} must divide p ({p}) so that no right "
                         f"neuron straddles a sweep (generate refuses such patterns too); try "
-                        + " or ".join(f"fo={f} (fi={p * f // n})" for f in nearest(good, fo)) + ".")
+                        + " or ".join(f"fo={f} (fi={p * f // n})" for f in nearest(good, fo)) + ".",
+                        where=where, param="fo")
     D = p // z
     g = math.gcd(z, fi)
     bits = _count_bits(p, fi, fo, z, D, g, type, dither)
@@ -201,7 +202,7 @@ def usn_model_space(p: int | None = None, n: int | None = None, density: float |
     for new, name, value, current in old:
         if current is not None:
             raise SpecError(f"{where}: give {new} or its old name {name}, not both; received {new}={current!r}, "
-                            f"{name}={value!r}.")
+                            f"{name}={value!r}.", where=where)
     p = check_int(where, "p", p if nin is None else nin, minimum=1)
     n = check_int(where, "n", n if nout is None else nout, minimum=1)
     if density is None:
@@ -213,7 +214,7 @@ def usn_model_space(p: int | None = None, n: int | None = None, density: float |
         need = max(0.5 / n, 0.5 / p)
         raise SpecError(f"{where}: density ({density:g}) gives dout = round(density*n) = {dout} and "
                         f"din = round(density*p) = {din} edges; both must be at least 1: try "
-                        f"density={need:.3g} or more.")
+                        f"density={need:.3g} or more.", where=where, param="density")
     W = p * dout
     ln_N = _log_comb(p * n, W)
     ln_N1 = p * _log_comb(n, dout)

@@ -34,10 +34,13 @@ class SpecError(ValueError):
         What would be valid, e.g. ``"a positive integer"``; ``None`` for a free-form message.
     hint : str, optional
         A sentence after the message, e.g. the nearest valid value; ``None`` when there is none.
+    context : str, optional
+        Where inside ``where`` the parameter sits, e.g. ``"junction 2 (100 -> 10)"``; the message then reads
+        ``"<where>: <context>: <param> must be ..."``.  Set by :meth:`within`.
 
     Attributes
     ----------
-    where, param, value, expected, hint
+    where, param, value, expected, hint, context
         As given; all ``None`` for a free-form message built from text alone.
 
     Examples
@@ -52,17 +55,19 @@ class SpecError(ValueError):
     """
 
     def __init__(self, message: str | None = None, *, where: str | None = None, param: str | None = None,
-                 value: Any = None, expected: str | None = None, hint: str | None = None) -> None:
+                 value: Any = None, expected: str | None = None, hint: str | None = None,
+                 context: str | None = None) -> None:
         if message is None:
             if where is None or param is None or expected is None:
                 raise TypeError("SpecError needs a message, or where, param and expected to build one")
-            message = _compose(where, param, expected, value, hint)
+            message = _compose(where, param, expected, value, hint, context)
         super().__init__(message)
         self.where = where
         self.param = param
         self.value = value
         self.expected = expected
         self.hint = hint
+        self.context = context
 
     @property
     def structured(self) -> bool:
@@ -86,7 +91,33 @@ class SpecError(ValueError):
         """
         if not self.structured:
             return str(self)
-        return _compose(self.where, name, self.expected, self.value, self.hint)
+        return _compose(self.where, name, self.expected, self.value, self.hint, self.context)
+
+    def within(self, where: str, context: str | None = None) -> "SpecError":
+        """This error as raised by the public function ``where`` (that passed the input on), ``context`` saying
+        where inside it; a structured error keeps its parts, so :meth:`naming` still works.
+
+        Examples
+        --------
+        >>> inner = SpecError(where="JunctionSpec", param="fo", value=0, expected="a positive integer")
+        >>> outer = inner.within("generate_network", "junction 2 (100 -> 10)")
+        >>> str(outer)
+        'generate_network: junction 2 (100 -> 10): fo must be a positive integer; received fo=0.'
+        >>> outer.within("mlp").naming("--fo")
+        'mlp: junction 2 (100 -> 10): --fo must be a positive integer; received --fo=0.'
+        """
+        if self.structured:
+            inner = self.context
+            ctx = context if inner is None else inner if context is None else f"{context}: {inner}"
+            return SpecError(where=where, param=self.param, value=self.value, expected=self.expected,
+                             hint=self.hint, context=ctx)
+        text = str(self)                # free text reads "<where>: <body>" by the house rule
+        if self.where is not None and text.startswith(f"{self.where}: "):
+            body = text[len(self.where) + 2:]
+        else:
+            body = text.split(": ", 1)[-1]
+        prefix = where if context is None else f"{where}: {context}"
+        return SpecError(f"{prefix}: {body}", where=where, param=self.param)
 
     def __reduce__(self):
         # args holds only the message; the parts travel as keyword state so pickle and copy rebuild them
@@ -100,8 +131,9 @@ def _rebuild(cls: type, message: str, state: dict) -> SpecError:
     return err
 
 
-def _compose(where: str, param: str, expected: str, value: Any, hint: str | None) -> str:
-    msg = f"{where}: {param} must be {expected}; received {param}={value!r}."
+def _compose(where: str, param: str, expected: str, value: Any, hint: str | None, context: str | None) -> str:
+    at = where if context is None else f"{where}: {context}"
+    msg = f"{at}: {param} must be {expected}; received {param}={value!r}."
     return f"{msg} {hint}" if hint else msg
 
 

@@ -29,7 +29,7 @@ def _check_z(where: str, p: int, z) -> int | None:
     z = check_int(where, "z", z, minimum=1, allow_none=True)
     if z is not None and p % z:
         raise SpecError(f"{where}: z ({z}) must divide p ({p}) so that every bank has depth p/z; "
-                        f"try z={' or z='.join(map(str, near_divisors(p, z)))}.")
+                        f"try z={' or z='.join(map(str, near_divisors(p, z)))}.", where=where, param="z")
     return z
 
 
@@ -37,10 +37,10 @@ def _variable_edge_count(where: str, kind: str, p: int, n: int, fo, density) -> 
     """W for variable-degree kinds sized by fo or density: p*fo, or round(density*p*n)."""
     if fo is not None and density is not None:
         raise SpecError(f"{where}: give fo or density for kind={kind!r}, not both; received fo={fo!r}, "
-                        f"density={density!r}.")
+                        f"density={density!r}.", where=where)
     if fo is None and density is None:
         raise SpecError(f"{where}: kind={kind!r} needs fo (edges per left neuron) or density in (0, 1]; "
-                        f"received neither.")
+                        f"received neither.", where=where)
     if fo is not None:
         fo = check_int(where, "fo", fo, minimum=1, maximum=n)
         return p * fo
@@ -48,7 +48,7 @@ def _variable_edge_count(where: str, kind: str, p: int, n: int, fo, density) -> 
     W = int(round(density * p * n))
     if W < 1:
         raise SpecError(f"{where}: density ({density:g}) times p*n ({p}*{n}) rounds to {W} edges; "
-                        f"need at least 1: try density={1 / (p * n):.3g} or more.")
+                        f"need at least 1: try density={1 / (p * n):.3g} or more.", where=where, param="density")
     return W
 
 
@@ -67,17 +67,17 @@ def _size(where: str, kind: Kind, p: int, n: int, fo, density, z, options: dict,
         density = check_float(where, "density", density, low=0.0, high=1.0, low_open=True, allow_none=True)
         if fo is not None and fo != n or density is not None and density != 1:
             raise SpecError(f"{where}: kind={name!r} is fully connected: fo must be n ({n}) and density 1; "
-                            f"received fo={fo!r}, density={density!r}.")
+                            f"received fo={fo!r}, density={density!r}.", where=where, param="fo")
         return n, p * n, 1.0, p * n, {}
     for param, value in (("fo", fo), ("density", density)):
         if value is not None and param not in sized:
             raise SpecError(f"{where}: kind={name!r} takes {' or '.join(sized)}, not {param}; received "
-                            f"{param}={value!r}.")
+                            f"{param}={value!r}.", where=where, param=param)
     if "epsilon" in sized:  # a cell probability: density, or epsilon*(p+n)/(p*n)
         if density is not None:
             if epsilon_given:
                 raise SpecError(f"{where}: kind={name!r} takes density or epsilon, not both; received "
-                                f"density={density!r}, epsilon={options['epsilon']!r}.")
+                                f"density={density!r}, epsilon={options['epsilon']!r}.", where=where, param="epsilon")
             prob = check_float(where, "density", density, low=0.0, high=1.0, low_open=True)
             meta: dict[str, Any] = {}
         else:
@@ -87,11 +87,11 @@ def _size(where: str, kind: Kind, p: int, n: int, fo, density, z, options: dict,
     if kind.fixed_degrees:
         if fo is None and density is None:
             raise SpecError(f"{where}: kind={name!r} needs fo (edges per left neuron) or density; received "
-                            f"neither.")
+                            f"neither.", where=where)
         try:
             spec = JunctionSpec(p, n, fo=fo, density=density, z=z)
         except SpecError as err:
-            raise SpecError(f"{where}: kind={name!r}: " + str(err).split(": ", 1)[1]) from None
+            raise err.within(where, f"kind={name!r}") from None
         return spec.fo, spec.W, spec.density, spec.W, {}
     W = _variable_edge_count(where, name, p, n, fo, density)
     return (W // p if fo is not None else None), W, W / (p * n), W, {}
@@ -162,14 +162,14 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
     if unknown:
         allowed = sorted(kind_.options)
         raise SpecError(f"{where}: unknown option(s) {', '.join(sorted(unknown))} for kind={kind_.name!r}; "
-                        + (f"valid options: {', '.join(allowed)}." if allowed else "it takes none."))
+                        + (f"valid options: {', '.join(allowed)}." if allowed else "it takes none."), where=where)
     opts = {**kind_.options, **options}
     z = _check_z(where, p, z)
     if kind_.needs_z and z is None:
         valid = divisors(p)
         raise SpecError(f"{where}: kind={kind_.name!r} needs z (edges per clock, must divide p={p}); "
                         f"received z=None; valid z: {', '.join(map(str, valid[:12]))}"
-                        + (" ..." if len(valid) > 12 else "") + ".")
+                        + (" ..." if len(valid) > 12 else "") + ".", where=where, param="z")
     rng, recorded = normalize_seed(where, seed)  # validates the seed for every kind
     fo, W, prob, expected, meta = _size(where, kind_, p, n, fo, density, z, opts, "epsilon" in options)
     check_memory(where, kind_.memory(p, n, expected),
@@ -250,7 +250,8 @@ def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, k
         warnings.warn("generate_network(netspec=...) is deprecated; pass it first or as netspec_or_config=...",
                       DeprecationWarning, stacklevel=2)
         if netspec_or_config is not None:
-            raise SpecError(f"{where}: give netspec_or_config or its old name netspec, not both.")
+            raise SpecError(f"{where}: give netspec_or_config or its old name netspec, not both.",
+                            where=where, param="netspec")
         netspec_or_config = options.pop("netspec")
     kind_ = get_kind(kind, where)
     if netspec_or_config is None:
@@ -260,9 +261,11 @@ def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, k
         config, L = net.config, net.L
         if fo is not None:
             raise SpecError(f"{where}: fo comes from the NetSpec ({net.fo}); received fo={fo!r} too. Pass the "
-                            f"layer sizes {net.config} instead of a NetSpec to choose fo here.")
+                            f"layer sizes {net.config} instead of a NetSpec to choose fo here.",
+                            where=where, param="fo")
         if z is not None:
-            raise SpecError(f"{where}: z comes from the NetSpec ({net.z}); received z={z!r} too.")
+            raise SpecError(f"{where}: z comes from the NetSpec ({net.z}); received z={z!r} too.",
+                            where=where, param="z")
         fos, zs = net.fo, net.z
         if densities is None and "fo" not in kind_.sized_by and kind_.sized_by:
             densities = tuple(f / n for f, n in zip(net.fo, config[1:]))   # e.g. erdos_renyi: fo/n
@@ -285,10 +288,11 @@ def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, k
         densities = tuple(f / n for f, n in zip(fos, config[1:]))  # a density-sized kind (erdos_renyi): fo/n
         fos = None
     if fos is not None and densities is not None:
-        raise SpecError(f"{where}: give fo or densities, not both; received fo={fos!r}, densities={densities!r}.")
+        raise SpecError(f"{where}: give fo or densities, not both; received fo={fos!r}, densities={densities!r}.",
+                        where=where)
     if kind_.sized_by and "epsilon" not in kind_.sized_by and fos is None and densities is None:
         raise SpecError(f"{where}: kind={kind_.name!r} needs fo or densities (one per junction, or one for all) "
-                        f"with a plain config; received neither for config={config}.")
+                        f"with a plain config; received neither for config={config}.", where=where)
     streams, _ = junction_streams(where, seed, L)
     patterns = []
     for i, stream in enumerate(streams):
@@ -302,5 +306,5 @@ def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, k
             patterns.append(generate(kind_.name, p, n, z=None if zs is None else zs[i], seed=stream, **size,
                                      **options))
         except SpecError as err:
-            raise SpecError(f"{where}: junction {i + 1} ({p} -> {n}): " + str(err).split(": ", 1)[1]) from None
+            raise err.within(where, f"junction {i + 1} ({p} -> {n})") from None
     return patterns

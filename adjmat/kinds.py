@@ -118,16 +118,18 @@ class Kind:
             raise fail(where, "sized_by", "a tuple of distinct names from 'fo', 'density', 'epsilon'", sized)
         if self.fixed_degrees and "epsilon" in sized:
             raise SpecError(f"{where}: a fixed_degrees kind cannot be sized by epsilon (a cell probability); "
-                            f"received sized_by={tuple(sized)!r}.")
+                            f"received sized_by={tuple(sized)!r}.", where=where, param="sized_by")
         if not isinstance(self.options, Mapping) or not all(isinstance(k, str) for k in self.options):
             raise fail(where, "options", "a mapping of option names to their defaults", self.options)
         taken = sorted(set(self.options) & _RESERVED)
         if taken:
             raise SpecError(f"{where}: options must not reuse the names generate passes itself ("
-                            f"{', '.join(sorted(_RESERVED))}); received options with {', '.join(taken)}.")
+                            f"{', '.join(sorted(_RESERVED))}); received options with {', '.join(taken)}.",
+                            where=where, param="options")
         if "epsilon" in sized and "epsilon" not in self.options:
             raise SpecError(f"{where}: a kind sized by epsilon needs a default in options, e.g. "
-                            f"options={{'epsilon': 20}}; received options={dict(self.options)!r}.")
+                            f"options={{'epsilon': 20}}; received options={dict(self.options)!r}.",
+                            where=where, param="options")
         if not isinstance(self.summary, str):
             raise fail(where, "summary", "a string", self.summary)
         if not callable(self.memory):
@@ -205,7 +207,8 @@ def register_kind(kind: Kind, *, replace: bool = False) -> Kind:
     replace = check_bool(where, "replace", replace)
     if kind.name in _REGISTRY and not replace:
         raise SpecError(f"{where}: a kind named {kind.name!r} is already registered; pass replace=True to "
-                        f"replace it, or choose another name (registered: {', '.join(_REGISTRY)}).")
+                        f"replace it, or choose another name (registered: {', '.join(_REGISTRY)}).",
+                        where=where, param="kind")
     _REGISTRY[kind.name] = kind
     return kind
 
@@ -312,7 +315,7 @@ def _build_clash_free(p, n, *, fo, W, density, z, rng, type, dither):
     if p % fi:
         raise SpecError(f"{where}: clash_free needs fi ({fi}) to divide p ({p}) so that no right neuron "
                         f"straddles a sweep (validity condition 2: no repeated edge); "
-                        + _clash_free_hint(p, n, fo))
+                        + _clash_free_hint(p, n, fo), where=where, param="fo")
     D = p // z
     sweeps = fo if type_ != 3 else 1
     if dither:

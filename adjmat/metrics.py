@@ -90,7 +90,8 @@ def _as_chain(where: str, patterns) -> list[Pattern]:
     for i in range(1, len(chain)):
         if chain[i].p != chain[i - 1].n:
             raise SpecError(f"{where}: junctions must chain: patterns[{i}].p must equal patterns[{i - 1}].n "
-                            f"({chain[i - 1].n}); received patterns[{i}].p={chain[i].p}.")
+                            f"({chain[i - 1].n}); received patterns[{i}].p={chain[i].p}.",
+                            where=where, param="patterns")
     return chain
 
 
@@ -192,7 +193,8 @@ def scatter(patterns: Pattern | Sequence[Pattern], *, windows: Any = 8, stride: 
         image_shape = tuple(check_int(where, "image_shape", v, minimum=1) for v in image_shape)
         if image_shape[0] * image_shape[1] != sizes[0]:
             raise SpecError(f"{where}: image_shape H*W must equal the input size patterns[0].p ({sizes[0]}); "
-                            f"received image_shape={image_shape} (H*W = {image_shape[0] * image_shape[1]}).")
+                            f"received image_shape={image_shape} (H*W = {image_shape[0] * image_shape[1]}).",
+                            where=where, param="image_shape")
     win = _per_layer(where, "windows", windows, sizes, [8] * len(sizes))
     win = [_check_item(where, "windows", w, two_d and k == 0) for k, w in enumerate(win)]
     strd = _per_layer(where, "stride", stride, sizes, win)

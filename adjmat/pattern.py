@@ -222,14 +222,15 @@ class Pattern:
         right_a = _as_index_array(where, "right", right, n)
         if left_a.shape != right_a.shape:
             raise SpecError(f"{where}: left and right must have the same length; received "
-                            f"len(left)={left_a.size}, len(right)={right_a.size}.")
+                            f"len(left)={left_a.size}, len(right)={right_a.size}.", where=where, param="right")
         if right_a.size > 1:
             bad = np.flatnonzero(right_a[1:] < right_a[:-1])
             if bad.size:
                 j = int(bad[0])
                 raise SpecError(f"{where}: right must be non-decreasing (natural order, edges grouped by right "
                                 f"neuron); received right[{j}]={int(right_a[j])} > right[{j + 1}]="
-                                f"{int(right_a[j + 1])}. Sort the edges by right neuron first.")
+                                f"{int(right_a[j + 1])}. Sort the edges by right neuron first.",
+                                where=where, param="right")
         if meta is not None and not isinstance(meta, Mapping):
             raise fail(where, "meta", "a JSON-serialisable mapping or None", meta)
         meta = dict(meta or {})

@@ -54,7 +54,8 @@ def seed_root(where: str, seed: Any) -> tuple[np.random.SeedSequence, int | None
     if isinstance(seed, np.random.SeedSequence):
         return seed, _recorded(seed)
     if isinstance(seed, np.random.Generator):
-        raise SpecError(f"{where}: seed_root takes None, an int or a SeedSequence; received a Generator.")
+        raise SpecError(f"{where}: seed_root takes None, an int or a SeedSequence; received a Generator.",
+                        where=where, param="seed")
     _, recorded = normalize_seed(where, seed)  # validates; draws and records entropy for None
     return np.random.SeedSequence(recorded), recorded
 
@@ -94,7 +95,7 @@ def junction_streams(where: str, seed: Any, L: int) -> tuple[list, int | None]:
         except (NotImplementedError, TypeError):
             raise SpecError(f"{where}: seed must be a Generator built from a SeedSequence (so that it can "
                             f"spawn one stream per junction), e.g. numpy.random.default_rng(0); received a "
-                            f"Generator without one.") from None
+                            f"Generator without one.", where=where, param="seed") from None
     root, recorded = seed_root(where, seed)
     return [_child(root, i) for i in range(L)], recorded
 
@@ -120,7 +121,8 @@ def extra_stream(where: str, seed: Any, key: int = WEIGHT_KEY) -> np.random.Seed
         root = getattr(seed.bit_generator, "seed_seq", None)
         if not isinstance(root, np.random.SeedSequence):
             raise SpecError(f"{where}: seed must be a Generator built from a SeedSequence, e.g. "
-                            f"numpy.random.default_rng(0); received a Generator without one.")
+                            f"numpy.random.default_rng(0); received a Generator without one.",
+                            where=where, param="seed")
     else:
         root, _ = seed_root(where, seed)
     return _child(root, key)

@@ -100,7 +100,7 @@ class JunctionSpec:
         z = check_int(where, "z", self.z, minimum=1, allow_none=True)
         if fo is None and fi is None and density is None:
             raise SpecError(f"{where}: one of fo, fi or density is required for p={p}, n={n}; "
-                            f"for a fully connected junction pass fo={n}.")
+                            f"for a fully connected junction pass fo={n}.", where=where)
         derived = []
         if fo is not None:
             derived.append(("fo", fo, fo))
@@ -108,7 +108,7 @@ class JunctionSpec:
             if (fi * n) % p:
                 valid = [p * f // n for f in _valid_fos(p, n, fi * n / p)]
                 raise SpecError(f"{where}: fi ({fi}) must make fo = fi*n/p = {fi}*{n}/{p} a whole number; "
-                                f"try fi={' or fi='.join(map(str, nearest(valid, fi)))}.")
+                                f"try fi={' or fi='.join(map(str, nearest(valid, fi)))}.", where=where, param="fi")
             derived.append(("fi", fi, fi * n // p))
         if density is not None:
             fo_d = density * n
@@ -116,22 +116,22 @@ class JunctionSpec:
                 near = nearest(_valid_fos(p, n, fo_d), fo_d)
                 raise SpecError(f"{where}: density ({density:g}) times n ({n}) must be a whole out-degree fo; "
                                 f"got {fo_d:g}; try density=" + " or density=".join(f"{f / n:g}" for f in near)
-                                + ".")
+                                + ".", where=where, param="density")
             derived.append(("density", density, int(round(fo_d))))
         fos = {d[2] for d in derived}
         if len(fos) > 1:
             given = ", ".join(f"{name}={val!r} (fo={f})" for name, val, f in derived)
-            raise SpecError(f"{where}: fo, fi and density disagree: {given}; give just one of them.")
+            raise SpecError(f"{where}: fo, fi and density disagree: {given}; give just one of them.", where=where)
         fo = derived[0][2]
         if fo > n:
             raise fail(where, "fo", f"at most n ({n})", fo)
         if (p * fo) % n:
             raise SpecError(f"{where}: fi = p*fo/n = {p}*{fo}/{n} = {p * fo / n:.3g} must be a whole number; "
-                            + _fo_hint(p, n, fo))
+                            + _fo_hint(p, n, fo), where=where, param="fo")
         if z is not None and p % z:
             near = near_divisors(p, z)
             raise SpecError(f"{where}: z ({z}) must divide p ({p}) so that every bank has depth p/z; "
-                            f"try z={' or z='.join(map(str, near))}.")
+                            f"try z={' or z='.join(map(str, near))}.", where=where, param="z")
         object.__setattr__(self, "p", p)
         object.__setattr__(self, "n", n)
         object.__setattr__(self, "fo", fo)
@@ -214,8 +214,7 @@ class NetSpec:
             try:
                 juncs.append(JunctionSpec(config[i], config[i + 1], fo=fo[i], z=None if z is None else z[i]))
             except SpecError as err:
-                raise SpecError(f"{where}: junction {i + 1} ({config[i]} -> {config[i + 1]}): "
-                                + str(err).split(": ", 1)[1]) from None
+                raise err.within(where, f"junction {i + 1} ({config[i]} -> {config[i + 1]})") from None
         object.__setattr__(self, "config", config)
         object.__setattr__(self, "fo", fo)
         object.__setattr__(self, "z", z)
@@ -335,10 +334,11 @@ class NetSpec:
         options = "valid cycles: " + ", ".join(f"C={c} (z={tuple(w // c for w in base.W)})" for c in valid)
         if (z1 is None) == (cycle is None):
             raise SpecError(f"{where}: give exactly one of z1 or cycle; received z1={z1!r}, cycle={cycle!r}. "
-                            + options + ".")
+                            + options + ".", where=where)
         if z1 is not None:
             if base.W[0] % z1:
-                raise SpecError(f"{where}: z1 ({z1}) must divide W_1 = {base.W[0]}; " + options + ".")
+                raise SpecError(f"{where}: z1 ({z1}) must divide W_1 = {base.W[0]}; " + options + ".",
+                                where=where, param="z1")
             cycle = base.W[0] // z1
             param, value = "z1", z1
         else:
@@ -349,5 +349,5 @@ class NetSpec:
             raise SpecError(f"{where}: {param}={value} gives C={cycle} and z = ({', '.join(zs)}), which is not "
                             f"a valid{' hardware-faithful' if hardware else ''} design; nearest valid: "
                             + (", ".join(f"C={c} (z={tuple(w // c for w in base.W)})" for c in near) or "none")
-                            + ".")
+                            + ".", where=where, param=param)
         return cls(base.config, base.fo, tuple(w // cycle for w in base.W))

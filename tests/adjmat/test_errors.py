@@ -127,3 +127,33 @@ def test_public_names_and_transition_module_agree():
     assert adjmat.SpecError is SpecError and adjmat.DivergenceError is DivergenceError
     assert old.SpecError is SpecError and old.fail is fail and old.check_memory is check_memory
     assert SpecError.__module__ == "adjmat" and issubclass(SpecError, ValueError)
+
+
+def test_within_keeps_the_parts_through_generate_and_generate_network():
+    err = _raised(adjmat.generate_network, (16, 8, 4), "basic", fo=(2, 9))
+    assert str(err) == "generate_network: junction 2 (8 -> 4): kind='basic': fo must be an integer <= 4; received fo=9."
+    assert (err.where, err.context, err.param, err.value) == \
+        ("generate_network", "junction 2 (8 -> 4): kind='basic'", "fo", 9)
+    assert err.naming("--fo") == ("generate_network: junction 2 (8 -> 4): kind='basic': --fo must be an integer "
+                                  "<= 4; received --fo=9.")
+    twin = pickle.loads(pickle.dumps(err))
+    assert str(twin) == str(err) and twin.context == err.context
+
+
+def test_within_on_free_text_replaces_only_the_where():
+    err = SpecError("generate: z (3) must divide p (16); try z=2 or z=4.", where="generate", param="z")
+    moved = err.within("generate_network", "junction 1 (16 -> 8)")
+    assert str(moved) == "generate_network: junction 1 (16 -> 8): z (3) must divide p (16); try z=2 or z=4."
+    assert (moved.where, moved.param, moved.structured) == ("generate_network", "z", False)
+    assert str(SpecError("p: q").within("f")) == "f: q"
+
+
+@pytest.mark.parametrize("call, where, param", [
+    (lambda: adjmat.generate("clash_free", 16, 8, fo=2, z=3), "generate", "z"),
+    (lambda: adjmat.JunctionSpec(16, 12, fo=5), "JunctionSpec", "fo"),
+    (lambda: adjmat.generate_network(adjmat.NetSpec((16, 8, 4), (2, 2)), "usn", fo=(1, 1)), "generate_network", "fo"),
+    (lambda: adjmat.register_kind(adjmat.get_kind("usn")), "register_kind", "kind"),
+])
+def test_free_text_errors_name_their_parameter(call, where, param):
+    err = _raised(call)
+    assert (err.where, err.param) == (where, param) and str(err).startswith(f"{where}: ")
