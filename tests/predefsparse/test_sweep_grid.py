@@ -1,0 +1,64 @@
+"""predefsparse.sweep.grid and the command line's grid flags: empty list items refused naming the flag and the
+value, grid checks in O(points), dataset names resolved in --data-dir."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from adjmat import SpecError
+from predefsparse.cli import main
+from predefsparse.cli.sweep import parse_setting
+from predefsparse.sweep import Grid
+
+from .sweep_helpers import tiny_npz
+
+
+@pytest.mark.parametrize("flag, text, mentions", [
+    ("--grid", "fo=50--10,20-10", ("--grid fo", "'50--10,20-10'", "none of them empty")),
+    ("--grid", "fo=50-10,,20-10", ("--grid fo", "'50-10,,20-10'")),
+    ("--grid", "seed=0,,1", ("--grid seed", "'0,,1'")),
+    ("--grid", "kind=fc,", ("--grid kind", "'fc,'")),
+    ("--fixed", "config=800,,10", ("--fixed config", "'800,,10'")),
+    ("--fixed", "fo=50,", ("--fixed fo", "'50,'")),
+])
+def test_an_empty_item_is_refused_never_dropped(flag, text, mentions):
+    with pytest.raises(SpecError) as err:
+        parse_setting(flag, text)
+    for m in mentions:
+        assert m in str(err.value)
+
+
+def test_an_empty_item_on_the_command_line_is_one_line_naming_the_flag(tmp_path, capsys):
+    assert main(["sweep", "--grid", "fo=50--10,20-10", "--list", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--grid fo" in err and "50--10,20-10" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_grid_of_99999_seeds_is_checked_and_listed_in_linear_time(tmp_path, capsys):
+    seeds = list(range(99_999))
+    cpu = time.process_time()
+    grid = Grid(fixed={"kind": "fc"}, axes={"seed": seeds})
+    points = grid.points()
+    assert [p.settings["seed"] for p in points] == seeds and len({p.id for p in points}) == 99_999
+    path = tmp_path / "g.toml"
+    path.write_text('[fixed]\nkind = "fc"\n[grid]\nseed = [' + ", ".join(map(str, seeds)) + "]\n")
+    assert main(["sweep", str(path), "--list", "--out", str(tmp_path / "o")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"99999 points; folder {tmp_path / 'o'}"
+    assert time.process_time() - cpu < 30  # about 5 s of CPU; a quadratic check took minutes
+    with pytest.raises(SpecError, match=r"grid.seed must be a list of distinct choices.*99998 is listed twice"):
+        Grid(fixed={"kind": "fc"}, axes={"seed": seeds + [99_998]})
+
+
+def test_data_dir_resolves_dataset_names_on_the_command_line(tmp_path, capsys):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    tiny_npz(folder, "mine")
+    argv = ["sweep", "--fixed", "config=800,16,10", "--fixed", "fo=4,5", "--fixed", "dataset=mine",
+            "--grid", "seed=0,1", "--list", "--out", str(tmp_path / "o")]
+    assert main(argv + ["--data-dir", str(folder)]) == 0
+    assert "mine" in capsys.readouterr().out
+    assert main(argv) == 1  # not in the default data folder
+    err = capsys.readouterr().err
+    assert "--fixed dataset" in err and "'mine'" in err
