@@ -98,12 +98,15 @@ def test_published_build_equals_rtl_model_on_32_random_pixel_inputs():
     assert sum(int((own.codes[i][0] != model.w[i]).sum()) for i in range(2)) > 100
 
 
-def test_small_build_with_given_tables_and_eta_equals_rtl_model():
+@pytest.mark.parametrize("kind", ["rtl", "clash_free"])
+@pytest.mark.parametrize("proctime", [0, 1, 4])
+def test_small_build_with_given_tables_and_eta_equals_rtl_model(kind, proctime):
     """Another shape (three junctions, z/fi = 2 outputs per clock), a given derivative table large enough
-    to saturate the BP multipliers (the RTL's rounding after negative saturation), eta = 1/2."""
+    to saturate the BP multipliers (the RTL's rounding after negative saturation), eta = 1/2, and other
+    pipeline depths (the delta write-back lands 2 + proctime clocks after its read)."""
     net = adjmat.NetSpec((32, 16, 8, 4), fo=(2, 2, 2), z=(8, 4, 8))
-    pats = adjmat.generate_network(net, "rtl")
-    cfg = HardwareConfig.reconfig2018(eta_shift=1)
+    pats = adjmat.generate_network(net, kind, seed=1)
+    cfg = HardwareConfig.reconfig2018(eta_shift=1, proctime=proctime)
     codes = np.arange(-512, 512)
     sig = np.clip(64 + codes // 4, 0, 127)
     dsig = np.where(codes % 3 == 0, 300, 200)
