@@ -7,13 +7,13 @@ Run::
     python bench/bench_sweep.py --epochs 2      # short points: Ray's fixed start and stop weigh more
     python bench/bench_sweep.py --address auto  # Ray on an instance already running (`ray start --head`)
 
-Points train 10 epochs by default, as ``predefsparse design`` does (a grid without ``epochs`` trains 2).
+Points train 10 epochs by default (:data:`predefsparse.defaults.EPOCHS`, as every command).
 Ray's own fixed cost (its start, 2.3-3.5 s, and stop, 0.3 s) and TensorFlow's import in every worker are paid
 once per sweep, so the ratio grows with the length of a point: docs/sweeps.md section 7 has it measured at 2,
 5, 10 and 20 epochs.
 
 Workload: the 8 points kind (random, clash_free) x fo ((50, 10), (20, 10)) x seed (0, 1) of the published
-MNIST net (800, 100, 10), each a full design point (:func:`predefsparse.design.evaluate`: patterns, the
+MNIST net (800, 100, 10), each a full design point (:func:`predefsparse.codesign.evaluate`: patterns, the
 simulator at the planned z, energy, training on the 60,000 MNIST images and a test).  Both ways are the real
 command, ``predefsparse sweep GRID``, started as a fresh process, so each wall time counts everything a user
 waits for: imports, the Ray start and stop, TensorFlow in every worker, the table after every point:
@@ -37,9 +37,9 @@ measure the cores free right now (``free cores``: 2.00 on a quiet 2-core machine
 a ``chrt -i`` job in another session while the kernel's autogroup scheduling is on (each session's group gets
 an equal share of a core, whatever the policies inside it), leaves about 1 core, and then Ray's two points run
 at half speed each and cannot win; such runs are flagged.  Both sweeps must produce the same accuracies
-point by point (seeded), which is checked.  Target (issue 9): Ray at least 1.6x faster on 2 cores; exit status
-1 when it is missed.  Times are wall-clock on a shared machine: noisy; the load average is printed before and
-after.
+point by point (seeded), which is checked (exit status 1 when they differ).  There is no speed-up target: the
+speed-up is set by the cores and the per-point bound printed beside it.  Times are wall-clock on a shared
+machine: noisy; the load average is printed before and after.
 """
 from __future__ import annotations
 
@@ -54,8 +54,6 @@ import tempfile
 import time
 
 from _machine import machine_info, require_positive  # bench/_machine.py (scripts run from bench/)
-
-TARGET = 1.6
 
 
 def _grid(epochs: int) -> str:
@@ -233,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = serial / parallel
         print()
         print(f"median wall: one process {serial:.1f} s, Ray {parallel:.1f} s -> Ray {ratio:.2f}x faster "
-              f"(target >= {TARGET}x: {'met' if ratio >= TARGET else 'MISSED'})")
+              f"(per-point bound below)")
         print(f"accuracies point by point: {'identical' if same else 'DIFFERENT'} in both ways "
               f"(mean {100 * statistics.mean(accuracy['Ray'].values()):.2f} %)")
         out_serial, out_ray = (statistics.median(outside[w]) for w in ("one process", "Ray"))
@@ -247,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"free cores fell to {min(free_all):.2f} of 2 around some runs (another job at normal priority): "
                   f"those runs do not show what Ray gains on 2 free cores")
         print(machine_info(()).splitlines()[1])
-    return 0 if ratio >= TARGET and same else 1
+    return 0 if same else 1
 
 
 if __name__ == "__main__":
