@@ -5,12 +5,14 @@
 - no file cites the specification pages by bare name (``patterns.md``) instead of ``docs/patterns.md``;
 - every relative Markdown link in the docs and the README points at a file that exists, and its ``#anchor``
   at a heading of that file;
-- every ``adjmat.*`` and ``hwsim.*`` name the docs mention exists;
+- every ``adjmat.*``, ``hwsim.*`` and ``predefsparse.*`` name the docs, the README and bench/RESULTS.md mention
+  exists (the predefsparse ones in a test of their own: resolving them imports Keras);
 - the glossary defines every term of the project's vocabulary, and the code and command-line spellings it
   gives exist;
 - the table of kinds in docs/kinds.md matches the registry, and the worked example there runs.
 
-Plain text scans plus one doctest: the whole module runs in well under a second after ``import adjmat``.
+Plain text scans plus one doctest: the module runs in well under a second after ``import adjmat``, except the
+predefsparse names, which import Keras once.
 """
 from __future__ import annotations
 
@@ -175,19 +177,35 @@ def _resolve(dotted: str) -> bool:
     return True
 
 
-def test_docs_name_only_what_adjmat_and_hwsim_have():
-    """Every ``adjmat.x`` / ``hwsim.x.y`` the docs mention exists (predefsparse names are left out: resolving
-    them would import Keras)."""
+def _named(packages: str) -> set[str]:
+    """Every dotted name of one of ``packages`` (a regex alternation) written in backquotes in the docs, the README
+    and bench/RESULTS.md (file names such as ``predefsparse.records/2`` or ``x.json`` left out)."""
     named = set()
-    for page in DOCS.glob("*.md"):
+    for page in [ROOT / "README.md", ROOT / "bench" / "RESULTS.md", *DOCS.glob("*.md")]:
         text = page.read_text(encoding="utf-8")
-        named |= {name for name in re.findall(r"`((?:adjmat|hwsim)(?:\.[A-Za-z_]\w*)+)", text)
+        named |= {name for name in re.findall(rf"`((?:{packages})(?:\.[A-Za-z_]\w*)+)", text)
                   if name.rsplit(".", 1)[-1] not in FILE_SUFFIXES}
+    return named
+
+
+def test_docs_name_only_what_adjmat_and_hwsim_have():
+    """Every ``adjmat.x`` / ``hwsim.x.y`` the docs mention exists."""
+    named = _named("adjmat|hwsim")
     assert len(named) > 20
     assert _resolve("hwsim.fixedpoint.quantize") and _resolve("hwsim.Report.traffic_per_input")
     assert not _resolve("adjmat.no_such_name") and not _resolve("hwsim.Report.traffic_per_input.x")
     missing = sorted(name for name in named if not _resolve(name))
     assert not missing, f"the docs name things the packages do not have: {missing}"
+
+
+def test_docs_name_only_what_predefsparse_has():
+    """Every ``predefsparse.x.y`` the docs mention exists (after the 0.3 moves: ``predefsparse.design`` is the
+    job's function, its parts live in ``predefsparse.codesign``)."""
+    named = _named("predefsparse")
+    assert len(named) > 10
+    assert not _resolve("predefsparse.no_such_name")
+    missing = sorted(name for name in named if not _resolve(name))
+    assert not missing, f"the docs name things predefsparse does not have: {missing}"
 
 
 # ------------------------------------------------------------------------------------------ glossary
