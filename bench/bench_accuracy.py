@@ -34,9 +34,9 @@ from predefsparse.training import sim_net  # noqa: E402
 
 RUNS = [
     # name, sim_net arguments, published test accuracy (%)
-    ("sparse (800,100,10) fo (50,10)", dict(config=(800, 100, 10), fo=(50, 10), kind="clash_free", l2_val=8e-5),
+    ("sparse (800,100,10) fo (50,10)", dict(config=(800, 100, 10), fo=(50, 10), kind="clash_free", l2=8e-5),
      97.97),
-    ("fully connected (784,112,10)", dict(config=(784, 112, 10), fo=None, kind="fc", l2_val=1.1e-4), 98.09),
+    ("fully connected (784,112,10)", dict(config=(784, 112, 10), fo=None, kind="fc", l2=1.1e-4), 98.09),
 ]
 TOLERANCE_PP = 0.3
 

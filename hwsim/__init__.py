@@ -8,6 +8,8 @@ networks (docs/hardware.md).
 - :func:`resources`, :func:`memory_bits`: the resource model (docs/hardware.md §7).
 - :func:`export_rtl`, :func:`load_rtl`: per-junction address ROMs for the RTL, and back.
 - :func:`sweep_z` -> :class:`SweepTable`: one simulation per hardware-faithful parallelism z.
+- :func:`plan` -> :class:`Plan` (:mod:`hwsim.planning`): z per junction from one budget (z1, cycle, multipliers or
+  throughput); :func:`energy_per_input` with an :class:`EnergyTable` (:mod:`hwsim.energy`): energy per input.
 - :func:`train`, :func:`infer` (:mod:`hwsim.functional`): the real FF/BP/UP arithmetic through the same
   pipeline schedule, in float or fixed point (:mod:`hwsim.fixedpoint`); a float run that diverges raises
   :class:`DivergenceError` (the same class as ``adjmat.DivergenceError``).
@@ -32,13 +34,16 @@ from .resources import memory_bits, resources
 from .engine import simulate, schedule_flags
 from .export import export_rtl, load_rtl
 from .sweep import SweepRow, SweepTable, sweep_z
+from .planning import Plan, plan
+from .energy import EnergyTable, energy_per_input
 from .functional import (ETA_SCHEDULE_FPGA, NUMERICS, FunctionalResult, InferenceResult, infer, initial_weights,
                          train, weights_from_dense, weights_to_dense)
 
 __all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "ARITHMETICS", "simulate", "schedule_flags",
            "Report", "resources", "memory_bits", "export_rtl", "load_rtl", "train", "infer", "initial_weights",
            "weights_to_dense", "weights_from_dense", "FunctionalResult", "InferenceResult", "NUMERICS",
-           "ETA_SCHEDULE_FPGA", "sweep_z", "SweepTable", "SweepRow", "DivergenceError"]
+           "ETA_SCHEDULE_FPGA", "sweep_z", "SweepTable", "SweepRow", "DivergenceError", "plan", "Plan",
+           "EnergyTable", "energy_per_input"]
 from adjmat._version import package_version as _package_version
 
 __version__ = _package_version()  # one source: pyproject.toml

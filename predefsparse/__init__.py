@@ -36,9 +36,9 @@ _LAZY = {
     "evolution": "predefsparse.evolution",
     "layers": "predefsparse.layers",
     "training": "predefsparse.training",
-    "design": "predefsparse.design",
+    "design": "predefsparse.codesign",
+    "codesign": "predefsparse.codesign",
     "sweep": "predefsparse.sweep",
-    "energy": "predefsparse.energy",
     "results": "predefsparse.results",
     "DivergenceError": "adjmat._validation",
 }

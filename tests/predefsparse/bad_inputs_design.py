@@ -1,6 +1,8 @@
-"""Bad-input cases for predefsparse.design, predefsparse.energy and the ``design`` command (see tests/badinput.py).
+"""Bad-input cases for predefsparse.design (predefsparse.codesign), hwsim.plan, hwsim.energy and the ``design``
+command (see tests/badinput.py).
 
-Every case fails before any work: the plan, kinds, dataset and energy table are checked before a pattern is drawn."""
+Every case fails before any work: the plan, kinds, dataset and energy table are checked before a pattern is drawn
+and before the output folder is made."""
 import contextlib
 import io
 import os
@@ -11,21 +13,22 @@ from tests.badinput import Case
 
 
 def _design(**kw):
-    from predefsparse.design import design
+    from predefsparse import design
     kw.setdefault("out", os.path.join(tempfile.mkdtemp(), "never"))
     kw.setdefault("verbose", 0)
     return design(**kw)
 
 
 def _evaluate(config=(800, 100, 10), kind="clash_free", **kw):
-    from predefsparse.design import evaluate
+    from predefsparse.codesign import evaluate
     kw.setdefault("train", False)
     return evaluate(config, kind, **kw)
 
 
-def _plan(**kw):
-    from predefsparse.design import plan
-    return plan(**kw)
+def _plan(config=(800, 100, 10), **kw):
+    import hwsim
+    kw.setdefault("fo", (50, 10))
+    return hwsim.plan(config, **kw)
 
 
 def _cli(*argv):
@@ -51,12 +54,17 @@ def _toml(text: str) -> str:
     return path
 
 
+def _read_energy(*args, **kw):
+    from predefsparse.codesign import read_energy
+    return read_energy(*args, **kw)
+
+
 def _energy(name, *args, **kw):
-    from predefsparse import energy
-    return getattr(energy, name)(*args, **kw)
+    import hwsim
+    return getattr(hwsim, name)(*args, **kw)
 
 
-D, E, P = "predefsparse.design.design", "predefsparse.design.evaluate", "predefsparse.design.plan"
+D, E, P, R = "predefsparse.design", "predefsparse.codesign.evaluate", "hwsim.plan", "predefsparse.codesign.read_energy"
 CASES = [
     Case(D, "impossible z1", lambda: _design(z1=300), ("z1=300", "Nearest feasible", "z1=200")),
     Case(D, "impossible cycle", lambda: _design(cycle=7), ("cycle=7", "Nearest feasible")),
@@ -68,10 +76,16 @@ CASES = [
          ("kinds='erdos_renyi'", "random number of edges", "clash_free")),
     Case(D, "empty kinds", lambda: _design(kinds=()), ("kinds", "non-empty")),
     Case(D, "missing dataset", lambda: _design(dataset="mnistt"), ("dataset", "'mnistt'", "Known names", "mnist")),
-    Case(D, "fo and density", lambda: _design(fo=(50, 10), density=(0.5, 1)), ("fo", "density", "not both")),
-    Case(D, "density not a whole fo", lambda: _design(density=(0.505, 1)), ("density", "whole out-degree")),
+    Case(D, "fo and densities", lambda: _design(fo=(50, 10), densities=(0.5, 1)), ("fo", "densities", "not both")),
+    Case(D, "densities not a whole fo", lambda: _design(densities=(0.505, 1)), ("densities", "whole out-degree")),
     Case(D, "fo of wrong length", lambda: _design(fo=(50,)), ("fo", "2 integers")),
-    Case(D, "no fo for another config", lambda: _design(config=(64, 16, 4)), ("fo or density", "(64, 16, 4)")),
+    Case(D, "no fo for another config", lambda: _design(config=(64, 16, 4)), ("fo", "(64, 16, 4)", "densities")),
+    Case(D, "rank by on-chip without on-chip training", lambda: _design(rank_by="onchip"), ("rank_by", "on-chip")),
+    Case(D, "unknown ranking measure", lambda: _design(rank_by="fp32"), ("rank_by", "'fp32'")),
+    Case(D, "negative max loss", lambda: _design(max_loss=-1.0), ("max_loss", "max_loss=-1.0")),
+    Case(D, "on_chip not a bool", lambda: _design(on_chip="yes"), ("on_chip",)),
+    Case(D, "zero on-chip epochs", lambda: _design(on_chip=True, onchip_epochs=0), ("onchip_epochs",)),
+    Case(D, "dataset that is not a dataset", lambda: _design(dataset="/etc/passwd"), ("dataset", "/etc/passwd")),
     Case(D, "epochs zero", lambda: _design(epochs=0), ("epochs", "epochs=0")),
     Case(D, "seeds zero", lambda: _design(seeds=0), ("seeds", "seeds=0")),
     Case(D, "negative seed", lambda: _design(seed=-1), ("seed", "seed=-1")),
@@ -85,7 +99,7 @@ CASES = [
     Case(E, "unknown kind", lambda: _evaluate(kind="clash-free"), ("kind", "'clash-free'", "clash_free")),
     Case(E, "kind with a random edge count", lambda: _evaluate(kind="erdos_renyi"), ("erdos_renyi", "W = p*fo")),
     Case(D, "dataset wider than config[0]", lambda: _design(config=(400, 100, 10), fo=(25, 10),
-                                                            dataset=_mnist_path()), ("config[0] (400)", "784")),
+                                                            dataset=_mnist_path()), ("config[0]", "784", "400")),
     Case(E, "z not dividing p", lambda: _evaluate(z=(300, 10)), ("z[0] (300)", "divide p (800)")),
     Case(E, "z of wrong length", lambda: _evaluate(z=(400,)), ("z", "2 integers")),
     Case(E, "int z without a balanced design", lambda: _evaluate(z=300), ("z=300", "Nearest feasible")),
@@ -99,40 +113,38 @@ CASES = [
     Case(E, "bad clock", lambda: _evaluate(clock=-5.0), ("clock", "clock=-5.0")),
     Case(E, "negative seed", lambda: _evaluate(seed=-2), ("seed", "seed=-2")),
     Case(E, "energy not a table", lambda: _evaluate(energy=3), ("energy", "TOML")),
+    Case(E, "energy table in a missing file", lambda: _evaluate(energy="/nonexistent/e.toml"), ("energy",)),
     Case(P, "impossible z1", lambda: _plan(z1=7), ("z1=7", "Nearest feasible")),
     Case(P, "budget zero", lambda: _plan(multipliers=0), ("multipliers", "multipliers=0")),
     Case(P, "throughput negative", lambda: _plan(throughput=-1.0), ("throughput", "throughput=-1.0")),
     Case(P, "no balanced design", lambda: _plan(fo=(33, 10)), ("no balanced design", "(33, 10)")),
     Case(P, "fi not whole", lambda: _plan(config=(10, 4, 2), fo=(3, 1)), ("fo", "whole number")),
-    Case("predefsparse.energy.load_energy", "unknown key", lambda: _energy("load_energy", _toml("pj = 1\n")),
-         ("unknown key", "'pj'", "valid keys")),
-    Case("predefsparse.energy.load_energy", "not TOML", lambda: _energy("load_energy", _toml("x = \n")),
-         ("not valid TOML",)),
-    Case("predefsparse.energy.load_energy", "negative energy",
-         lambda: _energy("load_energy", _toml("int8_mul_pj = -0.2\n")), ("int8_mul_pj", "picojoules")),
-    Case("predefsparse.energy.load_energy", "string for a number",
-         lambda: _energy("load_energy", _toml('fp32_add_pj = "0.9"\n')), ("fp32_add_pj", "'0.9'")),
-    Case("predefsparse.energy.load_energy", "too big",
-         lambda: _energy("load_energy", _toml("#" * 70_000 + "\n")), ("at most 65536 bytes",)),
-    Case("predefsparse.energy.load_energy", "missing file",
-         lambda: _energy("load_energy", "/nonexistent/energy.toml"), ("no energy table file",),
-         error=FileNotFoundError),
-    Case("predefsparse.energy.load_energy", "a folder", lambda: _energy("load_energy", tempfile.gettempdir()),
-         ("regular TOML file",)),
-    Case("predefsparse.energy.load_energy", "not a path", lambda: _energy("load_energy", 5), ("energy",)),
-    Case("predefsparse.energy.EnergyTable", "zero read energy",
+    Case(P, "no fo or densities", lambda: _plan(fo=None), ("fo", "densities")),
+    Case(P, "empty density item", lambda: _plan(fo=None, densities="0.5,,1"), ("densities", "'0.5,,1'")),
+    Case(R, "unknown key", lambda: _read_energy(_toml("pj = 1\n")), ("energy", "Unknown key", "'pj'")),
+    Case(R, "not TOML", lambda: _read_energy(_toml("x = \n")), ("energy", "not valid TOML")),
+    Case(R, "negative energy", lambda: _read_energy(_toml("int8_mul_pj = -0.2\n")), ("int8_mul_pj", "picojoules")),
+    Case(R, "string for a number", lambda: _read_energy(_toml('fp32_add_pj = "0.9"\n')), ("fp32_add_pj", "'0.9'")),
+    Case(R, "too big", lambda: _read_energy(_toml("#" * 70_000 + "\n")), ("energy", "65,536 bytes")),
+    Case(R, "missing file", lambda: _read_energy("/nonexistent/energy.toml"), ("energy", "/nonexistent/energy.toml")),
+    Case(R, "a folder", lambda: _read_energy(tempfile.gettempdir()), ("energy",)),
+    Case(R, "not a path", lambda: _read_energy(5), ("energy",)),
+    Case(R, "deeply nested", lambda: _read_energy(_toml("a = " + "[" * 200 + "]" * 200 + "\n")), ("energy",)),
+    Case("hwsim.energy_per_input", "unknown key in a mapping",
+         lambda: _energy("energy_per_input", _report(), {"sram_reed_pj": 1.0}), ("energy", "sram_read_pj")),
+    Case("hwsim.EnergyTable", "zero read energy",
          lambda: _energy("EnergyTable", sram_read_pj=0.0), ("sram_read_pj", "sram_read_pj=0.0")),
-    Case("predefsparse.energy.EnergyTable", "infinite multiply",
+    Case("hwsim.EnergyTable", "infinite multiply",
          lambda: _energy("EnergyTable", fp32_mul_pj=float("inf")), ("fp32_mul_pj",)),
-    Case("predefsparse.energy.EnergyTable", "word bits zero",
+    Case("hwsim.EnergyTable", "word bits zero",
          lambda: _energy("EnergyTable", sram_word_bits=0), ("sram_word_bits", "sram_word_bits=0")),
-    Case("predefsparse.energy.EnergyTable", "word bits float",
+    Case("hwsim.EnergyTable", "word bits float",
          lambda: _energy("EnergyTable", sram_word_bits=32.0), ("sram_word_bits",)),
-    Case("predefsparse.energy.EnergyTable", "unknown numerics",
+    Case("hwsim.EnergyTable", "unknown numerics",
          lambda: _energy("EnergyTable", numerics="int8"), ("numerics", "'int8'", "'fixed'")),
-    Case("predefsparse.energy.EnergyTable", "empty source", lambda: _energy("EnergyTable", source=" "),
+    Case("hwsim.EnergyTable", "empty source", lambda: _energy("EnergyTable", source=" "),
          ("source",)),
-    Case("predefsparse.energy.energy_per_input", "not a report",
+    Case("hwsim.energy_per_input", "not a report",
          lambda: _energy("energy_per_input", {"traffic_per_input": {}}), ("report", "hwsim.Report")),
     Case("predefsparse.cli", "design --z1 impossible", lambda: _cli("--z1", "300"), ("--z1=300", "Nearest feasible")),
     Case("predefsparse.cli", "design --kinds unknown", lambda: _cli("--kinds", "fc,foo"), ("--kinds", "'foo'")),
@@ -141,18 +153,35 @@ CASES = [
     Case("predefsparse.cli", "design --multipliers too few", lambda: _cli("--multipliers", "2"),
          ("--multipliers=2", "multipliers=86")),
     Case("predefsparse.cli", "design --throughput unreachable", lambda: _cli("--throughput", "5e8"),
-         ("--throughput", "--clock")),
+         ("--throughput", "clock")),
     Case("predefsparse.cli", "design --density not whole", lambda: _cli("--density", "0.505,1"),
          ("--density", "whole out-degree")),
     Case("predefsparse.cli", "design --epochs zero", lambda: _cli("--epochs", "0"), ("--epochs=0",)),
     Case("predefsparse.cli", "design --seeds zero", lambda: _cli("--seeds", "0"), ("--seeds=0",)),
     Case("predefsparse.cli", "design --energy unknown key", lambda: _cli("--energy", _toml("foo = 1\n")),
          ("--energy", "'foo'")),
+    Case("predefsparse.cli", "design --energy missing file", lambda: _cli("--energy", "/nonexistent/e.toml"),
+         ("--energy", "/nonexistent/e.toml")),
+    Case("predefsparse.cli", "design --config with an empty item", lambda: _cli("--config", "800,,100,10"),
+         ("--config", "'800,,100,10'")),
+    Case("predefsparse.cli", "design --dataset not a dataset file", lambda: _cli("--dataset", "/etc/passwd"),
+         ("--dataset",)),
+    Case("predefsparse.cli", "design --rank-by onchip without --on-chip", lambda: _cli("--rank-by", "onchip"),
+         ("--rank-by", "--on-chip")),
+    Case("predefsparse.cli", "design --max-loss negative", lambda: _cli("--max-loss", "-2"), ("--max-loss=-2.0",)),
     Case("predefsparse.cli", "design --config for which fo is needed", lambda: _cli("--config", "64,16,4"),
-         ("--fo or --density",)),
+         ("--fo", "(64, 16, 4)")),
 ]
 
 EXEMPT = {
-    "predefsparse.design.Plan": "result dataclass built only by plan(), which validates every input",
-    "predefsparse.design.Design": "result dataclass built only by design(), which validates every input",
+    "hwsim.Plan": "result dataclass built only by hwsim.plan(), which validates every input",
+    "predefsparse.codesign.Design": "result dataclass built only by design(), which validates every input",
+    "predefsparse.codesign.design": "the same function as predefsparse.design, whose cases above cover it",
 }
+
+
+def _report():
+    import adjmat
+    import hwsim
+    net = adjmat.NetSpec((64, 16, 4), fo=(2, 2), z=(32, 8))
+    return hwsim.simulate(net, adjmat.generate_network(net, "clash_free", seed=0), inputs=10)

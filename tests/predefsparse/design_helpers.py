@@ -15,7 +15,7 @@ def mnist_subset(folder, train=3000, val=500, test=500) -> str:
 
 def small_design(folder, **kwargs):
     """The default network and plan, three kinds, two seeds, one epoch on an MNIST subset, into folder/design."""
-    from predefsparse.design import design
+    from predefsparse import design
     settings = dict(kinds=("fc", "random", "clash_free"), seeds=2, epochs=1, verbose=0,
                     dataset=mnist_subset(folder), out=os.path.join(os.fspath(folder), "design"))
     settings.update(kwargs)

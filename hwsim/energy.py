@@ -1,12 +1,11 @@
-"""Energy per input of the edge-processing accelerator, from the simulator's counts (docs/design.md §3).
+"""Energy per input of the edge-processing accelerator from the simulator's counts (docs/design.md §3).
 
 Energy per training input = memory accesses x energy per access + multiplies and adds x energy per operation.
 The access counts are :attr:`hwsim.Report.traffic_per_input` (one steady-state junction cycle, i.e. one input,
 per memory and junction); the operations are the resource model's units (docs/hardware.md §7) times the clocks
 they are busy.  The per-operation figures are an :class:`EnergyTable`: by default the published 45 nm numbers
-of Horowitz (ISSCC 2014) shipped in ``predefsparse/data/energy_45nm.toml``, overridable from a TOML file.
-
-This module imports numpy, hwsim and the standard library only (never TensorFlow).
+of Horowitz (ISSCC 2014), changed by a mapping of some of its keys (``predefsparse design --energy FILE.toml``
+reads such a mapping from a file).
 
 Examples
 --------
@@ -22,22 +21,21 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-import os
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from adjmat._validation import SpecError, fail
+from adjmat.errors import SpecError
+from adjmat.validation import fail
 
-__all__ = ["EnergyTable", "load_energy", "energy_per_input", "DEFAULT_TABLE", "NUMERICS"]
+from .report import MEMORY_OF_KIND, Report
 
-#: The shipped table (Horowitz, ISSCC 2014, 45 nm).
-DEFAULT_TABLE = Path(__file__).resolve().parent / "data" / "energy_45nm.toml"
+__all__ = ["EnergyTable", "energy_table", "energy_per_input", "NUMERICS", "KEYS"]
+
 #: How words and arithmetic are costed: the build's fixed-point widths, or 32-bit floats throughout.
 NUMERICS = ("fixed", "float32")
-_MAX_FILE_BYTES = 64 * 1024   # an energy table is a dozen lines; anything bigger is not one
-_MAX_PJ = 1e6                 # 1 microjoule per operation: far above any real figure, catches unit slips
+_MAX_PJ = 1e6                   # 1 microjoule per operation: far above any real figure
+_PLAUSIBLE_PJ = (1e-4, 1e4)     # outside this a figure is almost surely in the wrong unit (unit_warnings)
 
 
 @dataclass(frozen=True)
@@ -107,14 +105,36 @@ class EnergyTable:
 
     @classmethod
     def default(cls) -> "EnergyTable":
-        """The shipped 45 nm table (``predefsparse/data/energy_45nm.toml``).
+        """The published 45 nm table (the field defaults; ``predefsparse/data/energy_45nm.toml`` is its TOML).
 
         Examples
         --------
         >>> EnergyTable.default().fp32_mul_pj
         3.7
         """
-        return load_energy(DEFAULT_TABLE)
+        return cls()
+
+    def unit_warnings(self) -> list[str]:
+        """Figures many orders of magnitude off the documented unit (picojoules per operation), one line each.
+
+        The published figures are 0.03 to 5 pJ; a value under 1e-4 pJ or over 1e4 pJ is more likely a slip of
+        units (joules, nanojoules) than a real technology, so the result it gives is not meaningful.
+
+        Examples
+        --------
+        >>> EnergyTable(sram_read_pj=5e-12).unit_warnings()[0][:40]
+        'energy table: sram_read_pj = 5e-12 pJ is'
+        >>> EnergyTable().unit_warnings()
+        []
+        """
+        out = []
+        for name in PJ_KEYS:
+            value = getattr(self, name)
+            if not _PLAUSIBLE_PJ[0] <= value <= _PLAUSIBLE_PJ[1]:
+                out.append(f"energy table: {name} = {value:g} pJ is far outside {_PLAUSIBLE_PJ[0]:g} to "
+                           f"{_PLAUSIBLE_PJ[1]:g} pJ per operation (published 45 nm figures: 0.03 to 5 pJ); the "
+                           f"figures must be in picojoules, so the energies computed from it are not meaningful.")
+        return out
 
     def access_pj(self, bits: int, *, write: bool) -> float:
         """Energy of one memory access of a ``bits``-bit word (32 bits whatever ``bits`` under float32).
@@ -158,18 +178,20 @@ class EnergyTable:
         return dataclasses.asdict(self)
 
 
-_KEYS = tuple(f.name for f in dataclasses.fields(EnergyTable))
+#: The keys of an energy table (the fields of :class:`EnergyTable`).
+KEYS = tuple(f.name for f in dataclasses.fields(EnergyTable))
+PJ_KEYS = tuple(k for k in KEYS if k.endswith("_pj"))
 
 
-def load_energy(energy: Any = None) -> EnergyTable:
-    """An :class:`EnergyTable` from None (the shipped default), a table, or a TOML file path.
+def energy_table(energy: Any = None) -> EnergyTable:
+    """An :class:`EnergyTable` from None (the published 45 nm table), a table, or a mapping of some of its keys.
 
-    A file may give any subset of the table's keys (the others keep the shipped values); unknown keys, files
-    over 64 KiB, values of the wrong type or out of range are refused before anything is computed.
+    A mapping may give any subset of :data:`KEYS` (the others keep the published values); unknown keys, values
+    of the wrong type or out of range are refused before anything is computed.
 
     Parameters
     ----------
-    energy : None, EnergyTable, str or os.PathLike
+    energy : None, EnergyTable or mapping
 
     Returns
     -------
@@ -178,53 +200,38 @@ def load_energy(energy: Any = None) -> EnergyTable:
     Raises
     ------
     adjmat.SpecError
-        Naming the file and the key.
-    FileNotFoundError
-        No such file.
+        With ``param="energy"``: an unknown key (with the nearest known one) or a bad value (naming the key).
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "e.toml")
-    >>> _ = open(path, "w").write('sram_read_pj = 2.5\\nnumerics = "float32"\\n')
-    >>> t = load_energy(path)
+    >>> t = energy_table({"sram_read_pj": 2.5, "numerics": "float32"})
     >>> t.sram_read_pj, t.sram_write_pj, t.numerics
     (2.5, 5.0, 'float32')
+    >>> energy_table() == EnergyTable()
+    True
     """
-    where = "load_energy"
+    where = "energy_table"
     if energy is None:
-        energy = DEFAULT_TABLE
+        return EnergyTable()
     if isinstance(energy, EnergyTable):
         return energy
-    if not isinstance(energy, (str, os.PathLike)) or not os.fspath(energy):
-        raise fail(where, "energy", "None, an EnergyTable or the path of a TOML file", type(energy).__name__)
-    path = Path(energy)
-    if not path.is_file():
-        if path.exists():
-            raise fail(where, "energy", "a regular TOML file", str(path))
-        raise FileNotFoundError(f"{where}: no energy table file {str(path)!r}; copy {DEFAULT_TABLE} and edit it.")
-    size = path.stat().st_size
-    if size > _MAX_FILE_BYTES:
-        raise SpecError(f"{where}: energy table {str(path)!r} must be at most {_MAX_FILE_BYTES} bytes; received "
-                        f"{size} bytes. An energy table is a few lines of TOML (see {DEFAULT_TABLE}).")
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.loads(f.read(_MAX_FILE_BYTES + 1).decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SpecError(f"{where}: energy table {str(path)!r} is not valid TOML: {err}.") from None
-    unknown = sorted(set(data) - set(_KEYS))
+    if not isinstance(energy, Mapping):
+        raise fail(where, "energy", "None, an EnergyTable or a mapping of its keys", type(energy).__name__)
+    unknown = sorted(str(k) for k in set(energy) - set(KEYS))
     if unknown:
         hints = []
         for key in unknown:
-            near = difflib.get_close_matches(key, _KEYS, n=1)
+            near = difflib.get_close_matches(key, KEYS, n=1)
             hints.append(f"{key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
-        raise SpecError(f"{where}: energy table {str(path)!r} has unknown key(s) {', '.join(hints)}; valid keys: "
-                        f"{', '.join(_KEYS)}.")
-    base = {} if path.resolve() == DEFAULT_TABLE else load_energy(DEFAULT_TABLE).to_dict()
+        raise fail(where, "energy", "a table of the keys " + ", ".join(KEYS), dict(energy),
+                   f"Unknown key(s): {', '.join(hints)}.")
     try:
-        return EnergyTable(**{**base, **data})
+        return EnergyTable(**{**EnergyTable().to_dict(), **energy})
     except SpecError as err:
-        raise SpecError(f"{where}: energy table {str(path)!r}: " + str(err).split(": ", 1)[1]) from None
+        if not err.structured:
+            raise
+        raise fail(where, "energy", f"a table whose {err.param} is {err.expected} (received {err.param}="
+                   f"{err.value!r})", dict(energy), err.hint) from None
 
 
 def _word_bits(kind: str, junction: int, config: dict) -> int:
@@ -249,8 +256,8 @@ def energy_per_input(report: Any, table: Any = None) -> dict[str, Any]:
     ----------
     report : hwsim.Report
         A run with a steady state (``traffic_per_input`` not None).
-    table : None, EnergyTable or path
-        Per-operation energies (default: the shipped 45 nm table).
+    table : None, EnergyTable or mapping
+        Per-operation energies (default: the published 45 nm table; see :func:`energy_table`).
 
     Returns
     -------
@@ -272,13 +279,10 @@ def energy_per_input(report: Any, table: Any = None) -> dict[str, Any]:
     >>> sorted(energy_per_input(rep)["per_memory_pj"])
     ['ADM', 'AM', 'BM', 'DM', 'WM']
     """
-    import hwsim
-    from hwsim.report import MEMORY_OF_KIND
-
     where = "energy_per_input"
-    if not isinstance(report, hwsim.Report):
+    if not isinstance(report, Report):
         raise fail(where, "report", "an hwsim.Report (from hwsim.simulate)", type(report).__name__)
-    table = load_energy(table)
+    table = energy_table(table)
     if report.traffic_per_input is None:
         raise SpecError(f"{where}: report must have a steady state (every unit busy in some junction cycle); "
                         f"received a run of inputs={report.inputs}. Simulate at least {2 * report.L + 1} inputs.")
