@@ -121,11 +121,10 @@ def usn_rows(p: int, n: int, W: int, rng: np.random.Generator) -> UsnRows:
         np.put_along_axis(inverse, perms.astype(np.int64),
                           np.broadcast_to(np.arange(n2, dtype=np.int32), (m, n2)), axis=1)
         length[blk, (inverse[blk, s].astype(np.int64) - D) % n2] += 1 if grow else -1
-    block = np.concatenate([np.repeat(np.arange(q, dtype=np.int64), n2), np.full(r, m - 1, dtype=np.int64)])
-    start = np.concatenate([np.tile(np.arange(n2, dtype=np.int64), q), starts])
-    order = rng.permutation(n1)                                  # larger-side neuron b reads row order[b]
-    block, start = block[order], start[order]
-    return UsnRows(perms, block, start, length[block, start], big_is_right)
+    row = rng.permutation(n1)               # larger-side neuron b reads row[b]: whole rows 0 .. q*n2 - 1, then I
+    part = row >= q * n2
+    row[part] = (m - 1) * n2 + starts[row[part] - q * n2]        # now the cell (block, rotation) as block*n2 + i
+    return UsnRows(perms, row // n2, row % n2, length.ravel()[row], big_is_right)
 
 
 def build_usn(p, n, *, fo, W, density, z, rng):
