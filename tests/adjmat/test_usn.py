@@ -144,3 +144,20 @@ def test_memory_estimate_covers_the_build():
         tracemalloc.stop()
         assert peak <= usn_memory(p, n, pat.W), (p, n, peak, usn_memory(p, n, pat.W))
     assert adjmat.get_kind("usn").memory is usn_memory
+
+
+def test_registered_kinds_differ_where_the_pattern_is_not_forced():
+    """At the default network's first junction (800 -> 100, fo 50) the built-in kinds give pairwise different
+    edge sets; at fo = n (its second junction, 100 -> 10, fo 10) every kind is fully connected."""
+    def edge_sets(p, n, fo):
+        out = {}
+        for kind in ("fc", "random", "basic", "usn", "clash_free", "rtl", "erdos_renyi"):
+            kw = {} if kind == "fc" else {"density": fo / n} if kind == "erdos_renyi" else {"fo": fo}
+            out[kind] = frozenset(_edges(generate(kind, p, n, seed=0, z=p // 2 if kind == "clash_free" else None,
+                                                  **kw)))
+        return out
+
+    first = edge_sets(800, 100, 50)
+    assert len(set(first.values())) == len(first)
+    second = edge_sets(100, 10, 10)
+    assert len(set(second.values())) == 1 and len(second["usn"]) == 1000
