@@ -44,6 +44,6 @@ __all__ = ["HardwareConfig", "TIMINGS", "RMW_POLICIES", "ACTIVATIONS", "ARITHMET
            "weights_to_dense", "weights_from_dense", "FunctionalResult", "InferenceResult", "NUMERICS",
            "ETA_SCHEDULE_FPGA", "sweep_z", "SweepTable", "SweepRow", "DivergenceError", "plan", "Plan",
            "EnergyTable", "energy_per_input"]
-from adjmat._version import package_version as _package_version
+from adjmat.version import package_version as _package_version
 
 __version__ = _package_version()  # one source: pyproject.toml
