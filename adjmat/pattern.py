@@ -243,14 +243,27 @@ class Pattern:
         self._cache: dict[str, Any] = {}
 
     @classmethod
-    def _trusted(cls, left: np.ndarray, right: np.ndarray, p: int, n: int, kind: str, seed: int | None,
-                 meta: Mapping[str, Any]) -> "Pattern":
-        """Wrap arrays a generator built correctly (int32, natural order) without re-validating them."""
+    def unchecked(cls, left: np.ndarray, right: np.ndarray, p: int, n: int, kind: str = "custom",
+                  seed: int | None = None, meta: Mapping[str, Any] | None = None) -> "Pattern":
+        """Wrap edge arrays without validating them: for code that built them correctly (a generator, SET's
+        rewiring) and for tests that need an invalid pattern on purpose.
+
+        The arrays are copied read-only as int32, as the checked constructor does; nothing else is checked
+        (indices in range, ``right`` non-decreasing, no repeated edge: the caller's promise).  Everything else
+        should use ``Pattern(...)``.
+
+        Examples
+        --------
+        >>> Pattern.unchecked(np.array([1, 0]), np.array([0, 0]), 2, 1).left.tolist()
+        [1, 0]
+        """
         self = cls.__new__(cls)
         self._left, self._right, self._p, self._n = _frozen(left), _frozen(right), int(p), int(n)
-        self._kind, self._seed, self._meta = kind, seed, MappingProxyType(dict(meta))
+        self._kind, self._seed, self._meta = kind, seed, MappingProxyType(dict(meta or {}))
         self._cache = {}
         return self
+
+    _trusted = unchecked   # adjmat's generators' name for it
 
     def _with(self, kind: str, seed: int | None, meta: Mapping[str, Any]) -> "Pattern":
         """The same edges (arrays shared, they are immutable) with another provenance; ``meta`` is merged over
