@@ -21,8 +21,9 @@ product of its axes (densities or fo, kinds, z choices, datasets, seeds...), opt
     fo = [10, 10]
 
 The keys of a point are :data:`GRID_KEYS`; any of them may be fixed, an axis or set by a case.  A fully
-connected point ignores ``fo`` and ``densities`` (its density is 1), so ``fc`` appears once per combination of
-the other axes, as the reference.
+connected point is the reference of the sparse net its ``fo`` or ``densities`` name, as in ``design``: it runs
+at that net's planned z (its own degrees are full), so ``fc`` appears once per ``fo`` like every kind.  On a
+config other than the default, an ``fc`` point without ``fo`` runs at the fully connected net's own plan.
 
 :func:`sweep` runs the points on Ray -- a local instance started with the machine's cores (and stopped after),
 or a cluster by address -- and streams the results into one table, ``OUT/sweep.csv`` (and ``OUT/sweep.parquet``
@@ -46,8 +47,8 @@ Examples
 >>> from predefsparse.sweep import parse_grid
 >>> grid = parse_grid({"fixed": {"config": [784, 16, 10], "dataset": "mnist"},
 ...                    "grid": {"kind": ["fc", "random"], "fo": [[4, 5], [2, 5]], "seed": [0, 1]}})
->>> len(grid.points())  # fc once per seed, random for both fo
-6
+>>> len(grid.points())  # every kind at both fo (fc at each sparse net's planned z) and both seeds
+8
 >>> sorted({p.settings["kind"] for p in grid.points()})
 ['fc', 'random']
 """

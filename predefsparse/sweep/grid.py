@@ -68,8 +68,8 @@ class Point:
     --------
     >>> from predefsparse.sweep import parse_grid
     >>> point = parse_grid({"fixed": {"kind": "fc", "seed": 3}}).points()[0]
-    >>> point.settings["kind"], point.settings["fo"], len(point.id)
-    ('fc', None, 12)
+    >>> point.settings["kind"], point.settings["fo"], len(point.id)  # fc at the default sparse net's plan
+    ('fc', (50, 10), 12)
     """
 
     id: str
@@ -193,13 +193,13 @@ class Grid:
         object.__setattr__(self, "_points", self._expand(where))  # every point checked now, before any work
 
     def points(self) -> list[Point]:
-        """Every point of the grid, in order (cases, then the axes' product); duplicates (fully connected
-        points that differ only in fo or densities) appear once.
+        """Every point of the grid, in order (cases, then the axes' product); a point named twice (by two
+        cases) appears once.
 
         Examples
         --------
-        >>> Grid(axes={"kind": ["fc", "rtl"], "fo": [[50, 10], [20, 10]]}).points()[0].settings["fo"] is None
-        True
+        >>> [p.settings["fo"] for p in Grid(axes={"kind": ["fc", "rtl"], "fo": [[50, 10], [20, 10]]}).points()]
+        [(50, 10), (20, 10), (50, 10), (20, 10)]
         """
         return list(self._points)
 
@@ -210,8 +210,6 @@ class Grid:
             for combo in itertools.product(*(self.axes[k] for k in keys)):
                 settings = {**DEFAULTS, **self.fixed, **case, **dict(zip(keys, combo))}
                 _check_point(where, settings)
-                if settings["kind"] == "fc":
-                    settings["fo"] = settings["densities"] = None
                 pid = point_id(settings)
                 if pid not in seen:
                     seen.add(pid)
@@ -236,7 +234,7 @@ class Grid:
 def _check_point(where: str, s: dict[str, Any]) -> None:
     """Rules between a point's settings that make it meaningless as a whole (caught before any work)."""
     what = s.get("label") or f"{s['kind']} point"
-    if s["fo"] is not None and s["densities"] is not None and s["kind"] != "fc":
+    if s["fo"] is not None and s["densities"] is not None:
         raise SpecError(f"{where}: fo and densities exclude each other; received fo={list(s['fo'])}, "
                         f"densities={list(s['densities'])} for the {what}. Give one of them per point.")
     if s["z"] is not None and s["z1"] is not None:
@@ -247,10 +245,12 @@ def _check_point(where: str, s: dict[str, Any]) -> None:
         if s[key] is not None and len(s[key]) != junctions:
             raise SpecError(f"{where}: {key} must have one value per junction ({junctions} for config "
                             f"{list(s['config'])}); received {key}={list(s[key])} for the {what}.")
-    if s["kind"] != "fc" and s["fo"] is None and s["densities"] is None:
+    if s["fo"] is None and s["densities"] is None:
         if tuple(s["config"]) == DEFAULTS["config"]:
             s["fo"] = defaults.FO  # the published net's out-degrees, as design's default
             return
+        if s["kind"] == "fc":
+            return  # no sparse net to be the reference of: the fully connected net's own plan
         raise SpecError(f"{where}: a {s['kind']} point needs fo or densities; received neither for the {what} "
                         f"(config {list(s['config'])}). Add e.g. fo to [fixed] or [grid].")
     if s["z1"] is not None and s["kind"] != "fc" and s["fo"] is None:

@@ -59,14 +59,15 @@ def _limit_threads(threads: int | None) -> None:
 
 def _evaluate(settings: Mapping[str, Any], folder: str, data_dir: str | None) -> dict[str, Any]:
     """One point through :func:`predefsparse.codesign.evaluate` (``z1`` is its int ``z``: z_1 with the other
-    junctions balanced).  A fully connected point is the fully connected network at the z in its settings
-    (the sparse net's plan, as in ``design``; see :class:`predefsparse.sweep.Grid`)."""
+    junctions balanced).  A fully connected point runs at the planned z of the sparse net its fo or densities
+    name, as ``design`` runs it; without either (a config other than the default), at its own plan."""
     try:
         from ..codesign import evaluate
     except ImportError:  # until the design package is committed: the module it replaces
         from ..design import evaluate
     s = dict(settings)
-    fo = tuple(s["config"][1:]) if s["kind"] == "fc" else s["fo"]
+    own = s["kind"] == "fc" and s["fo"] is None and s["densities"] is None
+    fo = tuple(s["config"][1:]) if own else s["fo"]
     return dict(evaluate(s["config"], s["kind"], fo=fo, densities=s["densities"],
                          z=s["z1"] if s["z1"] is not None else s["z"], seed=s["seed"],
                          dataset=s["dataset"], epochs=s["epochs"], timing=s["timing"], clock=s["clock"],

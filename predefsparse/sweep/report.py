@@ -252,7 +252,8 @@ def write_report(out: str | os.PathLike, grid: Any = None) -> str:
                + [["grid", k, ", ".join(str(cell(v)) for v in vals)] for k, vals in grid_obj.axes.items()]
                + [[f"case {i + 1}", k, cell(v)] for i, c in enumerate(grid_obj.cases) for k, v in c.items()],
                caption="Settings shared by every point (fixed), the axes whose product gives the points (grid) "
-                       "and the cases combined with them; a fully connected point ignores fo and densities.",
+                       "and the cases combined with them; a fully connected point runs at the planned z of the sparse "
+                       "net its fo names.",
                table_id="grid")
     entries = summary(rows)
     warning = near_chance_text(entries)

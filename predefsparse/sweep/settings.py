@@ -50,7 +50,8 @@ GRID_KEYS: dict[str, str] = {
     "label": "a name for the point (not part of its id); usually set by a case",
     "config": "layer sizes, input (padded) width first, e.g. [800, 100, 10]",
     "kind": "pattern kind (fc, random, basic, usn, clash_free, rtl, ...)",
-    "fo": "out-degree per junction, e.g. [50, 10] (or densities; default [50, 10] with the default config)",
+    "fo": "out-degree per junction, e.g. [50, 10] (or densities; default [50, 10] with the default config); "
+          "for fc, the sparse net whose planned z it runs at",
     "densities": "density per junction, e.g. [0.5, 1.0] (or fo)",
     "z": "parallelism per junction, e.g. [400, 100] (or z1)",
     "z1": "parallelism of junction 1; the other junctions' z balance the junction cycles (needs fo)",

@@ -52,16 +52,17 @@ def _toml(data) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- grids
-def test_points_are_the_product_with_fc_once(mnist_npz_1000):
+def test_points_are_the_product_fc_included_at_each_sparse_net(mnist_npz_1000):
     grid = parse_grid(_grid(mnist_npz_1000, kind=["fc", "random", "clash_free"], fo=[[4, 5], [2, 5]], seed=[0, 1]))
     points = grid.points()
-    assert len(points) == 2 * 2 * 2 + 2  # fc ignores fo: once per seed
+    assert len(points) == 3 * 2 * 2  # fc is the reference of each fo's sparse net (its planned z), as in design
     assert len({p.id for p in points}) == len(points)
-    fc = [p for p in points if p.settings["kind"] == "fc"]
-    assert [p.settings["seed"] for p in fc] == [0, 1] and all(p.settings["fo"] is None for p in fc)
-    assert {(p.settings["kind"], p.settings["fo"], p.settings["seed"]) for p in points if p not in fc} == {
-        (k, fo, s) for k in ("random", "clash_free") for fo in ((4, 5), (2, 5)) for s in (0, 1)}
+    assert {(p.settings["kind"], p.settings["fo"], p.settings["seed"]) for p in points} == {
+        (k, fo, s) for k in ("fc", "random", "clash_free") for fo in ((4, 5), (2, 5)) for s in (0, 1)}
     assert all(p.settings["config"] == (800, 16, 10) and p.settings["epochs"] == 1 for p in points)
+    # on another config, an fc point without fo runs at the fully connected net's own plan
+    (own,) = parse_grid({"fixed": {"config": [64, 10], "kind": "fc", "dataset": mnist_npz_1000}}).points()
+    assert own.settings["fo"] is None
 
 
 def test_point_ids_are_stable_across_file_mapping_and_flags(mnist_npz_1000, tmp_path):

@@ -85,3 +85,19 @@ def test_rows_and_the_sweep_record_are_strict_json(tmp_path):
     record = _strict((tmp_path / "out" / "sweep.json").read_text())
     assert [p["id"] for p in record["points"]] == [point.id]
     _strict((tmp_path / "out" / "points" / point.id / "row.json").read_text())
+
+
+@pytest.mark.slow
+def test_fully_connected_runs_at_the_sparse_nets_planned_z_as_in_design(tmp_path):
+    try:
+        from predefsparse.codesign import evaluate
+    except ImportError:  # until the design package is committed
+        from predefsparse.design import evaluate
+    config, fo = (800, 16, 10), (4, 5)
+    planned = evaluate(config, "fc", fo=fo, train=False)["z"]  # what design runs fc at
+    data = {"fixed": {"config": list(config), "fo": list(fo), "dataset": tiny_npz(tmp_path), "epochs": 1,
+                      "kind": "fc"}}
+    (row,) = sweep(data, out=tmp_path / "out", engine="serial", verbose=0, report=False).rows
+    own = evaluate(config, "fc", fo=config[1:], train=False)["z"]  # the fully connected net's own plan
+    assert row["status"] == "done" and row["z"] == planned and planned != own
+    assert row["W"] == 800 * 16 + 16 * 10  # fully connected at that z
