@@ -253,9 +253,10 @@ def _run(grid: Grid, folder: Path, all_points: list[Point], points, retry_failed
 
 
 def _ensure_datasets(points: Sequence[Point], progress: Progress, data_dir: str | None) -> None:
-    """Build once, here, every named dataset that is missing, so parallel points do not all build it."""
+    """Build once, here, every named dataset that is missing, so parallel points do not all build it (its
+    source named first), and check it like any other dataset file."""
     from .. import datasets
     for name in sorted({p.settings["dataset"] for p in points}):
         if name in datasets.DATASETS and not datasets.path_for(name, data_dir=data_dir).is_file():
             progress.line(f"building dataset {name!r} once before the points start")
-            datasets.build(name, data_dir=data_dir)
+            datasets.check(name, data_dir=data_dir, param="dataset")

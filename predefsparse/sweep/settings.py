@@ -125,9 +125,15 @@ def _check_dataset(where: str, param: str, value: Any, data_dir: Any) -> str:
             raise
         raise fail(where, param, "a dataset name or the path of a .npz file", value,
                    nearest_hint(value, datasets.DATASETS)) from err
-    if value in datasets.DATASETS or (path.is_file() and value == path.name[:-4]):
-        return value  # a name: resolved by each point in the data folder (data_dir, PREDEFSPARSE_DATA, ...)
+    if value in datasets.DATASETS and not path.is_file():
+        return value  # built once by the sweep before the points start
     if path.is_file():
+        try:  # its zip directory and .npy headers: six keys, shapes, non-empty splits (never its bytes)
+            datasets.check(path, param=param, build=False)
+        except SpecError as err:
+            raise err.within(where) from None
+        if value in datasets.DATASETS or value == path.name[:-4]:
+            return value  # a name: resolved by each point in the data folder (data_dir, PREDEFSPARSE_DATA, ...)
         return os.path.abspath(path)  # a file: the same file whatever the workers' working folder
     if value.endswith(".npz") or os.sep in value or "/" in value:
         raise fail(where, param, "an existing .npz file or a dataset name", value, f"No file {str(path)!r}.")

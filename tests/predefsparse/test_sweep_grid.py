@@ -9,7 +9,7 @@ import pytest
 from adjmat import SpecError
 from predefsparse.cli import main
 from predefsparse.cli.sweep import parse_setting
-from predefsparse.sweep import Grid
+from predefsparse.sweep import Grid, sweep
 
 from .sweep_helpers import tiny_npz
 
@@ -62,3 +62,18 @@ def test_data_dir_resolves_dataset_names_on_the_command_line(tmp_path, capsys):
     assert main(argv) == 1  # not in the default data folder
     err = capsys.readouterr().err
     assert "--fixed dataset" in err and "'mine'" in err
+
+
+def test_a_dataset_file_is_checked_from_its_headers_before_any_work(tmp_path):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x, y = rng.random((20, 784), dtype=np.float32), np.eye(10, dtype=np.float32)[rng.integers(0, 10, 20)]
+    empty = str(tmp_path / "empty_test.npz")
+    np.savez(empty, xtr=x, ytr=y, xva=x, yva=y, xte=x[:0], yte=y[:0])
+    for dataset, says in (("/etc/passwd", "not a zip archive"), (empty, "xte")):
+        with pytest.raises(SpecError) as err:
+            sweep({"fixed": {"config": [800, 16, 10], "fo": [4, 5], "dataset": dataset}}, out=tmp_path / "o",
+                  engine="serial")
+        assert err.value.param == "fixed.dataset" and says in str(err.value)
+        assert "root:" not in str(err.value)  # the file's bytes are never quoted
+    assert not (tmp_path / "o").exists()
