@@ -88,12 +88,12 @@ def python_cycle_loop(netspec, patterns, config, inputs):
                         mx = max(mx, cnt_adm[b], cnt_dm[b])
                         events += 1
                         tm = T + r // ports
-                        if last[l] is not None and tm - last[l] < 1 + P:
+                        if last[l] is not None and tm - last[l] < 2 + P:
                             hazards += 1
                             if policy == "count":
                                 stale += 1
                             elif policy == "stall":
-                                delay = 1 + P - (tm - last[l])
+                                delay = 2 + P - (tm - last[l])
                                 T += delay
                                 rmw_stalls += delay
                                 tm += delay
