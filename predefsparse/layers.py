@@ -21,6 +21,7 @@ Design (see the class docstring for the user-facing rules):
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Mapping
 
@@ -30,6 +31,7 @@ from keras import activations, constraints, initializers, ops, regularizers
 
 import adjmat
 from adjmat.errors import SpecError
+from adjmat.memory import check_memory
 from adjmat.seeds import extra_stream, seed_root
 from adjmat.validation import check_bool, check_choice, check_float, check_int, fail, normalize_seed
 
@@ -182,6 +184,28 @@ def _initial_kernel(initializer, pattern: adjmat.Pattern, dtype: str):
         return ops.cast(ops.scatter(indices, _degree_scaled_draws(init, pattern), (p, n)), dtype)
     full = init(shape=(p, n), dtype=dtype)
     return ops.multiply(full, ops.cast(pattern.to_mask(), full.dtype))
+
+
+#: Bytes per value of the float types a layer's variables can have (anything else counts as 4).
+_ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
+
+
+def _check_layer_memory(name: str, implementation: str, p: int, n: int, W: int, dtype: Any) -> None:
+    """Refuse, before anything is allocated, a layer whose weights and build temporaries exceed the memory limit
+    (``PREDEFSPARSE_MAX_MEMORY``, else what the machine has free: :func:`adjmat.memory.check_memory`).
+
+    Masked: the ``(p, n)`` kernel and mask variables and the mask's two build copies (bool and float32), plus
+    the edge list.  Sparse: per edge, the value, ``left`` and ``right`` and the initializer's temporaries (its
+    two degrees in float64, the float32 draw and scale): ``W x (itemsize + 40)`` bytes."""
+    itemsize = _ITEMSIZE.get(keras.backend.standardize_dtype(dtype), 4)
+    if implementation == "masked":
+        nbytes = p * n * (2 * itemsize + 1 + 4) + 16 * W
+        what = (f"SparseDense {name!r}, masked {p:,} x {n:,}: kernel and mask of {p * n:,} values of {itemsize} "
+                f"bytes each, and the mask's build copies; implementation='sparse' needs O(W)")
+    else:
+        nbytes = W * (itemsize + 40)
+        what = f"SparseDense {name!r}, sparse with W = {W:,} edges at {itemsize + 40} bytes per edge"
+    check_memory("SparseDense", nbytes, what)
 
 
 def _needs_size(kind: adjmat.Kind) -> bool:
@@ -540,6 +564,8 @@ activity_regularizer, kernel_constraint, bias_constraint
             raise ValueError(f"SparseDense: the last input dimension must be known to build the layer; received "
                              f"input_shape={tuple(input_shape)}.")
         p = int(p)
+        if self.implementation == "masked":  # refused before its pattern is even made
+            _check_layer_memory(self.name, "masked", p, self.units, 0, self.variable_dtype)
         pattern = self._pattern_obj
         placeholder = False
         if pattern is None and self._description is not None:
@@ -559,6 +585,7 @@ activity_regularizer, kernel_constraint, bias_constraint
         if resolved == "auto":
             resolved = auto_implementation(p, n, W)
         self.resolved_implementation = resolved
+        _check_layer_memory(self.name, resolved, p, n, W, self.variable_dtype)
         if placeholder:
             left = right = np.zeros(W, dtype=np.int32)
             self._loaded = False
@@ -781,8 +808,22 @@ activity_regularizer, kernel_constraint, bias_constraint
         self._description = _describe(pattern)
 
     def load_own_variables(self, store):
-        """Load this layer's variables from a ``.keras`` / weights file of either implementation."""
+        """Load this layer's variables from a ``.keras`` / weights file of either implementation.
+
+        Each stored array's declared shape is checked against the layer's (``(p, n)``, ``(n,)`` or ``(W,)``) and
+        their total size against the memory limit before any of them is read."""
         arrays = [store[str(i)] for i in range(len(store.keys()))]
+        desc = self._description
+        allowed = {(desc["p"], desc["n"]), (desc["n"],), (desc["W"],)}
+        total = 0
+        for i, a in enumerate(arrays):
+            shape = tuple(int(d) for d in getattr(a, "shape", np.shape(a)))
+            if shape not in allowed:
+                raise ValueError(f"SparseDense {self.name!r}: load: stored array {i} has shape {shape}; this layer "
+                                 f"(p={desc['p']}, n={desc['n']}, W={desc['W']}) stores arrays of shape "
+                                 + ", ".join(map(str, sorted(allowed))) + ". The file is inconsistent or crafted.")
+            total += math.prod(shape) * np.dtype(getattr(a, "dtype", np.float64)).itemsize
+        check_memory("SparseDense", total, f"the stored weights of SparseDense {self.name!r}")
         self._store_weights("load", arrays, from_file=True)
 
     def set_weights(self, weights):

@@ -390,3 +390,90 @@ def test_kinds_that_need_no_size():
     er.build((None, 40))
     assert er.pattern.meta["epsilon"] == 2 and 0 < er.pattern.W < 40 * 30
     assert sparse(30, confun="erdos_renyi", rseed=0).fo is None  # no USN default dout=1 for it
+
+
+# ---------------------------------------------------------------------- memory guards (before any allocation)
+@pytest.fixture
+def limit_8g(monkeypatch):
+    """An 8 GiB limit whatever the machine has, so a guard that failed could not allocate tens of GiB here."""
+    monkeypatch.setenv("PREDEFSPARSE_MAX_MEMORY", "8G")
+
+
+def test_a_masked_layer_too_big_is_refused_with_its_estimate(limit_8g):
+    layer = SparseDense(60000, fo=1, seed=0, implementation="masked")
+    with pytest.raises(SpecError, match=r"^SparseDense: the request needs about 43\.[0-9] GiB \(SparseDense "
+                                        r"'sparse_dense.*', masked 60,000 x 60,000: .*more than the 8 GiB"):
+        layer(np.zeros((1, 60000), "float32"))
+    assert not layer.built and not layer.weights
+    from predefsparse import models
+    with pytest.raises(SpecError, match=r"masked 60,000 x 60,000"):
+        models.mlp((60000, 60000, 10), fo=(1, 1), implementation="masked", seed=0)
+    # the same net on the sparse path is O(W): 60,000 edges fit
+    sparse_layer = SparseDense(60000, fo=1, seed=0, implementation="sparse")
+    sparse_layer(np.zeros((1, 60000), "float32"))
+    assert sparse_layer.pattern.W == 60000
+
+
+def test_a_sparse_layer_too_big_is_refused_with_its_estimate(monkeypatch):
+    monkeypatch.setenv("PREDEFSPARSE_MAX_MEMORY", "1M")
+    pat = adjmat.generate("usn", 1000, 100, fo=30, seed=0)  # 30,000 edges x 44 bytes = 1.26 MiB
+    layer = SparseDense(100, pattern=pat, implementation="sparse")
+    with pytest.raises(SpecError, match=r"needs about 1\.26 MiB \(SparseDense '.*', sparse with W = 30,000 edges "
+                                        r"at 44 bytes per edge\)"):
+        layer(np.zeros((1, 1000), "float32"))
+    monkeypatch.setenv("PREDEFSPARSE_MAX_MEMORY", "2M")
+    assert SparseDense(100, pattern=pat, implementation="sparse")(np.zeros((1, 1000), "float32")).shape == (1, 100)
+
+
+def _crafted_keras(tmp_path, edit_config=None, edit_weights=None):
+    """A saved one-layer model whose config (a dict) or weights file (an h5py File) is edited."""
+    import json
+    import zipfile
+
+    import h5py
+    inputs = keras.Input((20,))
+    keras.Model(inputs, SparseDense(6, density=0.2, seed=0, implementation="sparse", name="sd")(inputs)).save(
+        tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        files = {name: zf.read(name) for name in zf.namelist()}
+    if edit_config:
+        config = json.loads(files["config.json"])
+        layer = next(c for c in config["config"]["layers"] if c["class_name"] == "SparseDense")
+        edit_config(layer["config"])
+        files["config.json"] = json.dumps(config).encode()
+    if edit_weights:
+        (tmp_path / "w.h5").write_bytes(files["model.weights.h5"])
+        with h5py.File(tmp_path / "w.h5", "r+") as f:
+            edit_weights(f)
+        files["model.weights.h5"] = (tmp_path / "w.h5").read_bytes()
+    with zipfile.ZipFile(tmp_path / "crafted.keras", "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return tmp_path / "crafted.keras"
+
+
+def test_a_crafted_keras_file_declaring_1e10_edges_is_refused_before_allocating(tmp_path, limit_8g):
+    path = _crafted_keras(tmp_path, edit_config=lambda c: c["pattern"].update(W=10**10))
+    with pytest.raises(SpecError, match=r"needs about 410 GiB \(SparseDense 'sd', sparse with W = "
+                                        r"10,000,000,000 edges"):
+        keras.models.load_model(path)
+
+
+def test_a_crafted_weights_array_is_refused_before_it_is_read(tmp_path, limit_8g):
+    def replace_values(shape, **kw):
+        def edit(f):
+            group = next(g for name, g in f["layers"].items() if name.startswith("sparse"))["vars"]
+            del group["0"]
+            group.create_dataset("0", shape=shape, dtype="float32", **kw)
+        return edit
+
+    # stored in full but of another shape: refused from its declared shape, before it is read
+    path = _crafted_keras(tmp_path, edit_weights=replace_values((10**6,), data=np.zeros(10**6, "float32")))
+    with pytest.raises(ValueError, match=r"stored array 0 has shape \(1000000,\); this layer \(p=20, n=6, "
+                                         r"W=24\) stores arrays of shape"):
+        keras.models.load_model(path)
+    # 10^10 values declared over nothing stored (a decompression bomb): Keras's own store refuses it
+    path = _crafted_keras(tmp_path, edit_weights=replace_values((10**10,), chunks=(1 << 16,), compression="gzip"))
+    assert path.stat().st_size < 100_000
+    with pytest.raises(ValueError, match=r"declares 37\.25 GB|stored array 0 has shape"):
+        keras.models.load_model(path)
