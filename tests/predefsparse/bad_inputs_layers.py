@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..badinput import Case
+from ..badinput import Case, memory_limit
 
 
 def _layers():
@@ -37,6 +37,13 @@ def _repeated_edge():
 
 def _dense(*args, **kwargs):
     return _layers().SparseDense(*args, **kwargs)
+
+
+def _built(layer, p):
+    """Build ``layer`` on a (1, p) input under an 8 GiB memory limit (a refusal is what the case expects)."""
+    with memory_limit("8G"):
+        layer(np.zeros((1, p), "float32"))
+    return layer
 
 
 def _sparse(*args, **kwargs):
@@ -87,6 +94,9 @@ _DENSE = [
     ("pattern_options not a dict", lambda: _dense(4, density=0.5, pattern_options=3), ("pattern_options must be",)),
     ("pattern_options the kind lacks", lambda: _dense(4, density=0.5, pattern_options={"epsilon": 3}),
      ("options of kind 'usn'", "Unknown: epsilon")),
+    ("masked 60,000 x 60,000 (build, under an 8G limit)", lambda: _built(_dense(60000, fo=1, seed=0,
+                                                                                   implementation="masked"), 60000),
+     ("the request needs about 43.", "masked 60,000 x 60,000", "PREDEFSPARSE_MAX_MEMORY")),
 ]
 
 _SPARSE = [
