@@ -25,7 +25,7 @@ from typing import Any, Callable
 from adjmat.errors import SpecError
 from adjmat.pattern import atomic_write
 
-__all__ = ["dumps", "write_json", "read_json", "read_toml", "read_bytes", "check_regular", "sha256_file",
+__all__ = ["plain", "dumps", "write_json", "read_json", "read_toml", "read_bytes", "check_regular", "sha256_file",
            "MissingFileError", "MAX_DEPTH"]
 
 #: Default nesting limit of the readers: no file of this project nests more than a few levels.
@@ -57,6 +57,17 @@ def _plain(obj: Any, default: Callable[[Any], Any] | None) -> Any:
     if default is not None:
         return _plain(default(obj), None)
     raise TypeError(f"dumps: {type(obj).__name__} is not JSON serialisable; convert it first.")
+
+
+def plain(obj: Any, default: Callable[[Any], Any] | None = None) -> Any:
+    """``obj`` as plain JSON types, as :func:`dumps` writes it (NaN and +-inf as None).
+
+    Examples
+    --------
+    >>> plain({"a": (1, float("nan"))})
+    {'a': [1, None]}
+    """
+    return _plain(obj, default)
 
 
 def dumps(obj: Any, *, indent: int | None = 1, sort_keys: bool = False,

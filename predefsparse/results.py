@@ -3,7 +3,8 @@
 A run folder holds (docs/results.md)::
 
     .lock                      exclusive OS lock (fcntl.flock) of the run that owns the folder, with its pid
-    records.json               the Records (JSON, schema "predefsparse.records/2")
+    records.json               the Records (strict JSON, schema "predefsparse.records/3"), with the SHA-256
+                               of every checkpoint, model and pattern file (checked before each is read)
     model.keras                the final model with its optimizer state (written at finish)
     checkpoint-eNNNN.keras     the latest checkpoint, and the one before it until the newer is verified
     patterns/<i>_<layer>.npz   the connection patterns (the final ones: a SET run saves its evolved patterns)
@@ -11,32 +12,35 @@ A run folder holds (docs/results.md)::
 
 Every file is written through one durable helper (temp file, fsync, rename, fsync of the folder), so a crash
 leaves either the old or the new file, never a torn one; the temp files a killed writer leaves behind are
-removed by the next run that takes the lock.  Nothing here imports Keras at module level.
+removed by the next run that takes the lock.  A run reads back only its own files: regular files inside the
+folder (no symlink out, no FIFO or device) whose SHA-256 matches the digest its records hold.  Nothing here
+imports Keras at module level.
 """
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import glob
 import hashlib
-import json
 import os
 import re
 import shutil
 import warnings
 import zipfile
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
-from adjmat._validation import SpecError, check_bool, fail
+from adjmat.errors import SpecError
+from adjmat.validation import check_bool, fail
 from adjmat.pattern import atomic_write
 
+from . import jsonio
+from .fmt import fmt_list
 from .lock import FolderLock
 from .lock import alive as _alive, read_pid as _read_pid  # noqa: F401  (sweep's lock uses them until it takes FolderLock)
 
-__all__ = ["SCHEMA", "STATUSES", "Records", "RunFolder", "run_name", "settings_hash"]
+__all__ = ["SCHEMA", "STATUSES", "Records", "RunFolder", "SettingsDiffer", "run_name", "settings_hash"]
 
 #: Schema version written into every records.json (refused when it differs).
-SCHEMA = "predefsparse.records/2"
+SCHEMA = "predefsparse.records/3"
 #: The states of a run: "running" (or interrupted: resume it), "done", "diverged" (see docs/results.md).
 STATUSES = ("running", "done", "diverged")
 
@@ -46,29 +50,14 @@ PREDS = "preds.npz"
 PATTERNS = "patterns"
 LOCK = ".lock"
 _CHECKPOINT_RE = re.compile(r"^checkpoint-e(\d{4,})\.keras$")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _MAX_RECORDS_BYTES = 64 * 2**20
 # temp files of atomic_write (".<name>.<random>.tmp") and of the old _save_model (".tmp-<pid>-<name>")
 _TEMP_GLOBS = (".*.tmp", ".tmp-*", os.path.join(PATTERNS, ".*.tmp"))
 
-# Command-line vocabulary: the CLI sets this so that errors name flags (--resume) instead of arguments.
-_CLI = contextvars.ContextVar("predefsparse_cli_vocabulary", default=False)
-_FLAGS = {"resume": "--resume", "overwrite": "--overwrite", "out": "--out", "epochs": "--epochs",
-          "kind": "--kind", "config": "--config", "fo": "--fo", "z": "--z", "seed": "--seed",
-          "dataset": "--dataset", "densities": "--densities", "preprocesses": "--preprocess", "l2": "--l2",
-          "lr": "--lr", "decay": "--decay", "batch_size": "--batch-size", "valtest": "--valtest",
-          "epoch_step": "--epoch-step", "preds_compare": "--preds-compare", "dropout": "--dropout",
-          "epsilon": "--epsilon", "options.type": "--type", "options.dither": "--dither"}
-
-
-def _say(name: str, value: str = "True") -> str:
-    """``resume=True`` in Python, ``--resume`` on the command line."""
-    if _CLI.get():
-        return _FLAGS.get(name, name)
-    return f"{name}={value}" if value else f"{name}="
-
-
 # ----------------------------------------------------------------------------------------------- names
 def _canonical(obj: Any) -> str:
+    import json
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -97,10 +86,6 @@ def _slug(text: Any) -> str:
     return re.sub(r"[^A-Za-z0-9.+-]+", "-", text).strip("-") or "data"
 
 
-def _fmt(values) -> str:
-    return "-".join(str(v) for v in values)
-
-
 def run_name(settings: Mapping[str, Any]) -> str:
     """The default folder name of a run: dataset, net, kind, epochs and a hash of every other setting.
 
@@ -123,9 +108,9 @@ def run_name(settings: Mapping[str, Any]) -> str:
 
 def _stem(settings: Mapping[str, Any]) -> str:
     net = settings.get("config") or (settings.get("net") or {}).get("config")
-    parts = [_slug(settings.get("dataset", "data")), f"net{_fmt(net)}" if net else "model"]
+    parts = [_slug(settings.get("dataset", "data")), f"net{fmt_list(net)}" if net else "model"]
     if settings.get("fo") and not settings.get("densities"):
-        parts.append(f"fo{_fmt(settings['fo'])}")
+        parts.append(f"fo{fmt_list(settings['fo'])}")
     if settings.get("densities"):
         parts.append("d" + "-".join(f"{d:g}" for d in settings["densities"]))
     kind = settings.get("kind") or (settings.get("net") or {}).get("kind")
@@ -182,6 +167,9 @@ _FIELD_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "optimizer": (_is_opt(lambda v: isinstance(v, dict)), "an object or null"),
     "model_name": (_is_opt(lambda v: isinstance(v, str)), "a string or null"),
     "folder": (_is_opt(lambda v: isinstance(v, str)), "a string or null"),
+    "digests": (lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and isinstance(x, str) and _SHA256_RE.match(x) for k, x in v.items()),
+        "an object of file name -> SHA-256 hex digest"),
 }
 
 
@@ -233,6 +221,9 @@ class Records:
     model_name : str or None
     folder : str or None
         Where the run was written (the path as given).
+    digests : dict
+        SHA-256 of each checkpoint, model and pattern file written (``{"patterns/1_junction1.npz": ...}``),
+        checked before the file is read back.
     schema : str
         :data:`SCHEMA`.
 
@@ -277,6 +268,7 @@ class Records:
     optimizer: dict | None = None
     model_name: str | None = None
     folder: str | None = None
+    digests: dict = dataclasses.field(default_factory=dict)
     schema: str = SCHEMA
 
     def __post_init__(self):
@@ -291,30 +283,30 @@ class Records:
         Examples
         --------
         >>> Records(settings={}).to_dict()["schema"]
-        'predefsparse.records/2'
+        'predefsparse.records/3'
         """
-        return json.loads(json.dumps(dataclasses.asdict(self), allow_nan=False))
+        return jsonio.plain(dataclasses.asdict(self))
 
     @classmethod
-    def from_dict(cls, data: Any, *, origin: str | None = None) -> "Records":
+    def from_dict(cls, data: Any, *, origin: str | None = None, param: str = "data") -> "Records":
         """Validate ``data`` (e.g. a parsed ``records.json``) and build Records.
 
-        Raises :class:`adjmat.SpecError` naming ``origin`` (the file) and the first bad field: a wrong schema,
-        a missing or unknown key, or a value of the wrong type.
+        Raises :class:`adjmat.SpecError` naming ``param`` (how the caller names the records), ``origin`` (the
+        file) and the first bad field: a wrong schema, a missing or unknown key, or a value of the wrong type.
 
         Examples
         --------
         >>> try:
-        ...     Records.from_dict({"schema": "predefsparse.records/2"}, origin="records.json")
+        ...     Records.from_dict({"schema": "predefsparse.records/3"}, origin="records.json")
         ... except ValueError as err:
-        ...     print(str(err)[:60])
-        Records.from_dict: records.json is not valid records: missin
+        ...     print(str(err)[:72])
+        Records.from_dict: data must be a valid records file; received data='rec
         """
         where = "Records.from_dict"
         src = origin or "data"
 
         def bad(problem: str) -> SpecError:
-            return SpecError(f"{where}: {src} is not valid records: {problem}.")
+            return fail(where, param, "a valid records file", src, f"Invalid: {problem}.")
 
         if not isinstance(data, dict):
             raise bad(f"expected a JSON object, found {type(data).__name__}")
@@ -322,7 +314,7 @@ class Records:
         if data.get("schema") != SCHEMA:
             found = data.get("schema", data.get("format"))
             raise bad(f"schema {found!r} is not {SCHEMA!r} (written by another version; start the run again "
-                      f"with {_say('overwrite')} or in a new folder)")
+                      f"with overwrite or in a new folder)")
         missing = [k for k in names if k not in data]
         if missing:
             raise bad("missing key(s) " + ", ".join(missing))
@@ -339,8 +331,11 @@ class Records:
         return cls(**{k: data[k] for k in names})
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Records":
-        """Read and validate a ``records.json``; every problem is a :class:`adjmat.SpecError` naming the file.
+    def load(cls, path: str | os.PathLike, *, param: str = "path", inside: str | os.PathLike | None = None
+             ) -> "Records":
+        """Read and validate a ``records.json`` as a hostile file (:func:`predefsparse.jsonio.read_json`: a
+        regular file inside ``inside`` when given, strict JSON); every problem is a :class:`adjmat.SpecError`
+        naming ``param`` and the file.
 
         Examples
         --------
@@ -350,85 +345,15 @@ class Records:
         >>> try:
         ...     Records.load(p)
         ... except ValueError as err:
-        ...     print("records.json" in str(err), "truncated" in str(err))
+        ...     print("records.json" in str(err), "not valid JSON" in str(err))
         True True
         """
         where = "Records.load"
         if not isinstance(path, (str, os.PathLike)):
             raise fail(where, "path", "a path to a records.json", type(path).__name__)
-        path = os.fspath(path)
-        try:
-            size = os.path.getsize(path)
-            if size > _MAX_RECORDS_BYTES:
-                raise SpecError(f"{where}: {path} holds {size} bytes, more than records ever need "
-                                f"({_MAX_RECORDS_BYTES} bytes); it is not a records file.")
-            with open(path, "rb") as f:
-                raw = f.read(_MAX_RECORDS_BYTES + 1)
-        except OSError as err:
-            raise SpecError(f"{where}: cannot read {path}: {err.strerror or err}.") from None
-        if not raw.strip():
-            raise SpecError(f"{where}: {path} is empty (a run killed before its first write, or a truncated "
-                            f"file); start the run again with {_say('overwrite')}.")
-        try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        except (UnicodeDecodeError, ValueError) as err:
-            raise SpecError(f"{where}: {path} is not valid JSON (truncated or corrupted: {err}); start the run "
-                            f"again with {_say('overwrite')}.") from None
-        return cls.from_dict(data, origin=path)
-
-    # -- deprecated dict-style reads (records used to be a plain dict) -------------------------------
-    def _legacy(self, key: str) -> tuple[bool, Any]:
-        if key in {f.name for f in dataclasses.fields(self)}:
-            return True, getattr(self, key)
-        if key in self.settings:
-            return True, self.settings[key]
-        return False, None
-
-    def __getitem__(self, key: str) -> Any:
-        warnings.warn(f"records[{key!r}] is deprecated: Records is a dataclass now; read records.{key} "
-                      f"(or records.settings[{key!r}] for a setting).", DeprecationWarning, stacklevel=2)
-        found, value = self._legacy(key)
-        if not found or value is None:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key: str) -> bool:
-        found, value = self._legacy(key)
-        return found and value is not None
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """Deprecated dict-style read: ``getattr(records, key)`` (or a setting), ``default`` when absent.
-
-        Examples
-        --------
-        >>> Records(settings={"l2": 1e-4}).get("l2")
-        0.0001
-        """
-        found, value = self._legacy(key)
-        return value if found and value is not None else default
-
-
-def _json_safe(obj: Any) -> Any:
-    """Plain JSON types: numpy scalars to Python, tuples to lists, non-finite floats to strings."""
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "item") and hasattr(obj, "dtype") and getattr(obj, "ndim", 1) == 0:
-        obj = obj.item()
-    if hasattr(obj, "tolist") and hasattr(obj, "dtype"):
-        return _json_safe(obj.tolist())
-    if isinstance(obj, float) and not (obj == obj and abs(obj) != float("inf")):
-        return str(obj)
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    return repr(obj)
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"non-standard JSON constant {name}")
+        data = jsonio.read_json(path, param=param, max_bytes=_MAX_RECORDS_BYTES, where=where,
+                                what="records file", inside=inside)
+        return cls.from_dict(data, origin=os.fspath(path), param=param)
 
 
 # ----------------------------------------------------------------------------------------------- files
@@ -467,11 +392,36 @@ def save_model(model, path: str | os.PathLike) -> str:
     return path
 
 
-def _json_text(obj: Any) -> bytes:
-    return (json.dumps(obj, indent=1, allow_nan=False) + "\n").encode("utf-8")
-
-
 # ----------------------------------------------------------------------------------------------- RunFolder
+class SettingsDiffer(SpecError):
+    """A resume whose settings differ from the saved run's; ``differ`` holds ``{setting: (saved, now)}``.
+
+    :meth:`naming_settings` words the message with other names for the settings (the command line's flags).
+
+    Examples
+    --------
+    >>> err = SettingsDiffer("run_model", "out/run", {"seed": (0, 1)})
+    >>> "seed: saved 0, now 1" in str(err), "--seed: saved 0" in err.naming_settings(lambda k: "--" + k)
+    (True, True)
+    """
+
+    def __init__(self, where: str, path: str, differ: Mapping[str, tuple[Any, Any]]) -> None:
+        self.differ = dict(differ)
+        super().__init__(where=where, param="out", value=path, expected="a run with the settings asked for",
+                         hint=self._hint(lambda k: k))
+
+    def _hint(self, name: Callable[[str], str]) -> str:
+        parts = [f"{name(k)}: saved {a!r}, now {b!r}" for k, (a, b) in self.differ.items()]
+        return ("Cannot resume: settings differ from the saved run: " + "; ".join(parts) + f".  Only a larger "
+                f"{name('epochs')} may change on resume; use the saved settings, {name('overwrite')}, or "
+                f"another folder.")
+
+    def naming_settings(self, name: Callable[[str], str]) -> str:
+        """The message with every setting (and the folder's parameter) named by ``name``."""
+        return str(SpecError(where=self.where, param=name(self.param), value=self.value, expected=self.expected,
+                             hint=self._hint(name)))
+
+
 class RunFolder:
     """The results folder of one run, owned by it from :meth:`open` to :meth:`close`.
 
@@ -573,18 +523,17 @@ class RunFolder:
         if not isinstance(settings, Mapping):
             raise fail(self.where, "settings", "a mapping of setting names to values", type(settings).__name__)
         if resume and overwrite:
-            raise SpecError(f"{self.where}: {_say('resume')} and {_say('overwrite')} exclude each other; pass "
-                            f"one of them.")
+            raise fail(self.where, "overwrite", "False when resume is True", overwrite,
+                       "Resume and overwrite exclude each other; ask for one of them.")
         if self._folder_lock is not None:
             raise SpecError(f"{self.where}: {self.path!r} is already open in this process.")
         if os.path.lexists(self.path) and not os.path.isdir(self.path):
-            raise SpecError(f"{self.where}: {_say('out', '')} {self.path!r} is an existing file, not a folder; "
-                            f"choose a folder path.")
+            raise fail(self.where, "out", "a folder path", self.path, "It is an existing file, not a folder.")
         try:
             os.makedirs(self.path, exist_ok=True)
         except OSError as err:
-            raise SpecError(f"{self.where}: cannot create the results folder {self.path!r}: "
-                            f"{err.strerror or err}.") from None
+            raise fail(self.where, "out", "a folder that can be created", self.path,
+                       f"Creating it failed: {err.strerror or err}.") from None
         self._lock()
         try:
             self._remove_stale_temps()
@@ -612,8 +561,8 @@ class RunFolder:
                          if name not in ours and not _CHECKPOINT_RE.match(name))
         if foreign:
             shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-            raise SpecError(f"{self.where}: {_say('out', '')} {self.path!r} is a folder holding other files "
-                            f"({shown}), not a results folder; choose a new or empty folder.")
+            raise fail(self.where, "out", "a new or empty folder, or a results folder", self.path,
+                       f"It is a folder holding other files ({shown}); choose a new or empty folder.")
 
     def _decide(self, settings: dict, resume: bool, overwrite: bool) -> str:
         records_path = os.path.join(self.path, RECORDS)
@@ -626,18 +575,18 @@ class RunFolder:
             self.clean()
             return "fresh"
         if not resume:
-            raise SpecError(f"{self.where}: results folder {self.path!r} already holds a run; pass "
-                            f"{_say('resume')} to continue it, {_say('overwrite')} to replace it, or choose "
-                            f"another {_say('out', '')}.")
-        previous = Records.load(records_path)
+            raise fail(self.where, "out", "a folder holding no run", self.path,
+                       "It already holds a run; ask to resume it (resume), to replace it (overwrite), or choose "
+                       "another folder.")
+        previous = Records.load(records_path, param="out", inside=self.path)
         self._compare(previous.settings, settings)
         self.previous = previous
         old_epochs, new_epochs = previous.settings.get("epochs"), settings.get("epochs")
         if previous.status == "diverged":
-            raise SpecError(f"{self.where}: the run in {self.path!r} diverged (epoch "
-                            f"{previous.divergence.get('epoch') if previous.divergence else '?'}); resuming would "
-                            f"diverge again.  Start it again with {_say('overwrite')} and a smaller "
-                            f"learning rate ({_say('lr', '').rstrip('=')}).")
+            raise fail(self.where, "out", "a run that can be resumed", self.path,
+                       f"Its run diverged (epoch {previous.divergence.get('epoch') if previous.divergence else '?'}"
+                       f"); resuming would diverge again.  Start it again (overwrite) with a smaller learning "
+                       f"rate (lr).")
         if previous.status == "done":
             if new_epochs == old_epochs:
                 return "done"
@@ -660,28 +609,29 @@ class RunFolder:
             for k in derived:
                 differ.pop(k)
         if differ:
-            parts = [f"{_say(k, '').rstrip('=')}: saved {a!r}, now {b!r}" for k, (a, b) in differ.items()]
-            raise SpecError(f"{self.where}: cannot resume {self.path!r}: settings differ from the saved run: "
-                            + "; ".join(parts) + f".  Only a larger {_say('epochs', '').rstrip('=')} may "
-                            f"change on resume; use the saved settings, {_say('overwrite')}, or another "
-                            f"{_say('out', '')}.")
+            raise SettingsDiffer(self.where, self.path, differ)
 
     # -- writing -----------------------------------------------------------------------------------
     def write_records(self, records: Records) -> str:
         """Write ``records.json`` durably (the folder must be open)."""
         self._require_lock()
-        return durable_write(os.path.join(self.path, RECORDS), lambda f: f.write(_json_text(records.to_dict())))
+        return jsonio.write_json(os.path.join(self.path, RECORDS), records.to_dict())
 
-    def save_patterns(self, model) -> list[str]:
-        """Save every SparseDense pattern of ``model`` to ``patterns/<i>_<layer>.npz``; returns the names."""
+    def save_patterns(self, model, records: Records) -> list[str]:
+        """Save every SparseDense pattern of ``model`` to ``patterns/<i>_<layer>.npz``, record each file's
+        digest in ``records.digests``; returns the names (also set as ``records.patterns``)."""
         self._require_lock()
-        from .training import _sparse_layers
+        from .netfacts import sparse_layers
         folder = os.path.join(self.path, PATTERNS)
         names = []
-        for i, layer in enumerate(_sparse_layers(model)):
+        for key in [k for k in records.digests if k.startswith(PATTERNS + "/")]:
+            del records.digests[key]
+        for i, layer in enumerate(sparse_layers(model)):
             name = f"{i + 1}_{layer.name}.npz"
             layer.pattern.save(os.path.join(folder, name))  # atomic and durable (temp, fsync, rename, fsync)
+            self._digest(records, f"{PATTERNS}/{name}")
             names.append(name)
+        records.patterns = names
         if os.path.isdir(folder):
             for stale in set(os.listdir(folder)) - set(names):
                 if stale.endswith(".npz"):
@@ -694,15 +644,48 @@ class RunFolder:
         self._require_lock()
         name = f"checkpoint-e{records.epochs_done:04d}.keras"
         save_model(model, os.path.join(self.path, name))
+        self._digest(records, name)
         if records.checkpoint != name:
             records.previous_checkpoint = records.checkpoint
         records.checkpoint = name
-        self.write_records(records)
         keep = {records.checkpoint, records.previous_checkpoint}
+        for key in [k for k in records.digests if _CHECKPOINT_RE.match(k) and k not in keep]:
+            del records.digests[key]
+        self.write_records(records)
         for path in self.checkpoints():
             if os.path.basename(path) not in keep:
                 os.unlink(path)
         return name
+
+    def _digest(self, records: Records, name: str) -> None:
+        records.digests[name] = jsonio.sha256_file(os.path.join(self.path, name), param="out", where=self.where,
+                                                   inside=self.path)
+
+    def check_file(self, records: Records, name: str) -> str:
+        """The path of the run's file ``name`` after checking that it is a regular file inside the folder whose
+        SHA-256 is the one ``records`` hold; refused (:class:`adjmat.SpecError` naming ``out``) otherwise."""
+        path = os.path.join(self.path, name)
+        recorded = records.digests.get(name.replace(os.sep, "/"))
+        if recorded is None:
+            raise fail(self.where, "out", "a run folder whose records hold a digest of every file", self.path,
+                       f"records.json holds no digest of {name}.")
+        found = jsonio.sha256_file(path, param="out", where=self.where, inside=self.path)
+        if found != recorded:
+            raise fail(self.where, "out", "a run folder holding the files its run wrote", self.path,
+                       f"{name} is not the file this run wrote (its SHA-256 differs from the one in "
+                       f"records.json: replaced or changed after the run).")
+        return path
+
+    def check_files(self, records: Records, names: Sequence[str]) -> None:
+        """:meth:`check_file` for each of ``names``."""
+        for name in names:
+            self.check_file(records, name)
+
+    def load_model(self, records: Records):
+        """The final ``model.keras`` of a finished run, after :meth:`check_file` of it and of the patterns."""
+        import keras
+        self.check_files(records, [f"{PATTERNS}/{name}" for name in records.patterns])
+        return keras.models.load_model(self.check_file(records, MODEL))
 
     def checkpoints(self) -> list[str]:
         """Paths of the checkpoint files present, oldest first."""
@@ -721,10 +704,13 @@ class RunFolder:
         for name in (records.checkpoint, records.previous_checkpoint):
             if not name:
                 continue
-            path = os.path.join(self.path, name)
             try:
+                path = self.check_file(records, name)
                 _verify_keras_file(path)
                 model = keras.models.load_model(path)
+            except SpecError as err:  # not the run's own file: never loaded, the previous one is tried
+                tried.append(f"{name} ({(err.hint or str(err)).rstrip('.')})")
+                continue
             except Exception as err:  # a torn or missing file: fall back to the previous checkpoint
                 tried.append(f"{name} ({type(err).__name__}: {str(err)[:120]})")
                 continue
@@ -736,9 +722,9 @@ class RunFolder:
             records.checkpoint = name
             records.previous_checkpoint = None
             return model, epochs
-        raise SpecError(f"{self.where}: cannot resume {self.path!r}: no loadable checkpoint ("
-                        + ("; ".join(tried) if tried else "the run was interrupted before its first checkpoint")
-                        + f"); start it again with {_say('overwrite')}.")
+        why = "; ".join(tried) if tried else "the run was interrupted before its first checkpoint"
+        raise fail(self.where, "out", "a run with a loadable checkpoint", self.path,
+                   f"Cannot resume: no loadable checkpoint: {why}; start it again (overwrite).")
 
     def finish(self, model, records: Records, preds: Any = None) -> Records:
         """Write the final model, patterns (from ``model``: a SET run's final ones), predictions and records
@@ -748,9 +734,11 @@ class RunFolder:
             import numpy as np
             durable_write(os.path.join(self.path, PREDS), lambda f: np.savez_compressed(f, preds=preds))
         save_model(model, os.path.join(self.path, MODEL))
-        records.patterns = self.save_patterns(model)
+        self._digest(records, MODEL)
+        self.save_patterns(model, records)
         records.status = "done"
         records.checkpoint = records.previous_checkpoint = None
+        records.digests = {k: v for k, v in records.digests.items() if not _CHECKPOINT_RE.match(k)}
         self.write_records(records)
         for path in self.checkpoints():
             os.unlink(path)

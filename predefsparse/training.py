@@ -1,4 +1,4 @@
-"""The training driver: :func:`sim_net` (build an MLP and train it) and :func:`run_model` (train any model).
+"""The training driver: :func:`run_model` trains any model into a results folder; :func:`sim_net` builds an MLP for it.
 
 Semantics of the original ``sim_net`` / ``run_model`` (docs/training.md §1) with its bugs fixed:
 
@@ -17,42 +17,44 @@ resume / extend / refuse), build and fit, finish.  The folder holds ``model.kera
 :class:`adjmat.DivergenceError` (status "diverged", the last finite checkpoint kept).
 
 Randomness: the data order of epoch e (counting from 0) is ``numpy.random.default_rng([seed, e + 1]).permutation``
-cut into batches (:func:`_epoch_order`), so a resumed run sees the same batches as an uninterrupted one; model
-seeds are set by the builders.  No global seed is set.
+cut into batches (:func:`predefsparse.batches.epoch_order`), so a resumed run sees the same batches as an
+uninterrupted one; model seeds are set by the builders.  No global seed is set.
 """
 from __future__ import annotations
 
-import dataclasses
 import glob
-import hashlib
 import math
 import os
 import platform
 import time
-import warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import keras
 import numpy as np
 
 import adjmat
-from adjmat._validation import DivergenceError, SpecError, check_bool, check_choice, check_float, check_int, \
-    fail, normalize_seed
+from adjmat.errors import DivergenceError, SpecError
+from adjmat.validation import check_bool, check_choice, check_float, check_int, fail, normalize_seed
 
-from . import results
-from ._sparse_ops import ALIGN, _aligned
-from .layers import SparseDense
+from . import defaults, jsonio, results
+from .batches import fit_batches
+from .callbacks import Checkpointer, DivergenceGuard, progress_callback
+from .netfacts import net_facts, net_settings
 from .results import Records, RunFolder
+from .rundata import RunData, check_preds_compare, load_standard_preds, prepare_data
 
-__all__ = ["sim_net", "run_model", "default_optimizer", "kl_divergence", "results_name", "RECORDS_FORMAT"]
+__all__ = ["sim_net", "run_model", "default_optimizer", "kl_divergence", "RECORDS_FORMAT"]
 
 #: The records schema (``predefsparse.results.SCHEMA``).
 RECORDS_FORMAT = results.SCHEMA
 KL_CLIP = 1e-7
-_DEFAULT_FO = (50, 10)
 
 
-# ---------------------------------------------------------------------------------------------- helpers
+def _plain(obj: Any) -> Any:
+    """Plain JSON types for records (non-finite numbers to None, anything else unknown by its repr)."""
+    return jsonio.plain(obj, default=repr)
+
+
 def default_optimizer(lr: float = 1e-3, decay: float = 1e-5) -> keras.optimizers.Optimizer:
     """Adam as the original: ``lr / (1 + decay * iterations)`` -- Keras 2's ``decay`` as an
     ``InverseTimeDecay`` schedule stepped per batch.
@@ -111,52 +113,6 @@ def kl_divergence(standard: np.ndarray, other: np.ndarray, clip: float = KL_CLIP
     return float(np.mean(np.sum(p * np.log(p / q), axis=1)))
 
 
-def _fmt(values) -> str:
-    return "-".join(str(v) for v in values)
-
-
-def results_name(config: Sequence[int] | None, fo: Sequence[int] | None = None, l2: float | None = None,
-                 kind: str | None = None, z: Sequence[int] | None = None, seed: int | None = None,
-                 densities: Sequence[float] | None = None) -> str:
-    """Deprecated: the old folder name (``net800-100-10_fo50-10_l28e-05_clash_free_seed0``), which collided
-    across datasets and epochs.  Runs now use :func:`predefsparse.results.run_name` (dataset, epochs and a hash
-    of every setting).
-
-    Examples
-    --------
-    >>> import warnings
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     results_name((800, 100, 10), (50, 10), 8e-5, "clash_free", seed=0)
-    'net800-100-10_fo50-10_l28e-05_clash_free_seed0'
-    """
-    where = "results_name"
-    for name, value in (("config", config), ("fo", fo), ("z", z), ("densities", densities)):
-        if value is not None and (isinstance(value, (str, bytes)) or not isinstance(value, Sequence)):
-            raise fail(where, name, "a sequence of numbers or None", value)
-    if l2 is not None:
-        check_float(where, "l2", l2, low=0.0)
-    if kind is not None and not isinstance(kind, str):
-        raise fail(where, "kind", "a kind name or None", kind)
-    check_int(where, "seed", seed, minimum=0, allow_none=True)
-    warnings.warn("predefsparse.training.results_name is deprecated (its names collide across datasets and "
-                  "epochs); use predefsparse.results.run_name(settings).", DeprecationWarning, stacklevel=2)
-    parts = [f"net{_fmt(config)}"] if config else ["model"]
-    if fo:
-        parts.append(f"fo{_fmt(fo)}")
-    if densities:
-        parts.append("d" + "-".join(f"{d:g}" for d in densities))
-    if l2 is not None:
-        parts.append(f"l2{l2:g}")
-    if kind:
-        parts.append(str(kind))
-    if z:
-        parts.append(f"z{_fmt(z)}")
-    if seed is not None:
-        parts.append(f"seed{seed}")
-    return "_".join(parts)
-
-
 def _versions() -> dict[str, str]:
     import predefsparse
     out = {"python": platform.python_version(), "numpy": np.__version__, "keras": keras.__version__,
@@ -167,251 +123,6 @@ def _versions() -> dict[str, str]:
         out["tensorflow"] = tf.__version__
     return out
 
-
-def _sparse_layers(model) -> list[SparseDense]:
-    return [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, SparseDense)]
-
-
-def _pad(where: str, param: str, a: np.ndarray, width: int | None) -> np.ndarray:
-    """Zero-pad the last axis of a 2-D array to ``width`` (never truncates)."""
-    if width is None or a.shape[-1] == width:
-        return a
-    if a.ndim != 2:
-        raise fail(where, param, f"None for data of shape {a.shape[1:]} (only 2-D x / y can be padded)", width)
-    if a.shape[-1] > width:
-        raise fail(where, param, f"at least the data width {a.shape[-1]}", width,
-                   "Padding never truncates; build the model for the data width.")
-    out = _aligned((a.shape[0], width), a.dtype)
-    out[:, :a.shape[-1]] = a
-    out[:, a.shape[-1]:] = 0
-    return out
-
-
-class _EpochClock(keras.callbacks.Callback):
-    """Tells :func:`_fit_batches`'s dataset which epoch it serves (Keras's epoch index, counting from 0)."""
-
-    def __init__(self):
-        super().__init__()
-        self.epoch: int | None = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = int(epoch)
-
-
-def _as_tensor(a: np.ndarray):
-    """``a`` as a TensorFlow tensor that shares its memory where it can, so that the training data is not held
-    twice: through DLPack when ``a`` is C-contiguous, writable and 64-byte aligned (TensorFlow aborts the
-    process on a less aligned buffer instead of raising); otherwise a copy."""
-    import tensorflow as tf
-    if a.size and a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % ALIGN == 0:
-        try:
-            return tf.experimental.dlpack.from_dlpack(a.__dlpack__())
-        except (AttributeError, BufferError, TypeError, ValueError, RuntimeError):
-            pass  # a dtype DLPack cannot carry, or a TensorFlow without tf.experimental.dlpack: copied
-    return tf.convert_to_tensor(a)
-
-
-def _epoch_order(n: int, batch_size: int, seed: int, epoch: int) -> np.ndarray:
-    """The sample indices of one epoch, batch after batch, each batch's indices ascending.
-
-    Epoch e (Keras's count from 0) is ``numpy.random.default_rng([seed, e + 1]).permutation(n)`` cut into
-    batches: the order every release has used (the earlier batch loader stepped its epoch once before the
-    first), so results stay bit-identical across releases.
-    """
-    order = np.random.default_rng([seed, epoch + 1]).permutation(n)
-    full = (n // batch_size) * batch_size
-    order[:full].reshape(-1, batch_size).sort(axis=1)
-    order[full:].sort()
-    return order
-
-
-def _fit_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
-    """The training batches as a ``tf.data`` pipeline run inside TensorFlow, and the callback that keeps it on
-    the current epoch: returns ``(dataset, clock, steps per epoch)``.
-
-    Each epoch asks Python once for its order (:func:`_epoch_order`); every batch is then gathered in the graph
-    from the data held as tensors, on the thread that runs the training step: no loader thread, no Python per
-    batch, no prefetch.  This matters when processes share cores (a sweep's Ray points, two per 2 cores): a
-    batch handed from Python thread to TensorFlow thread waited for the other process's time slice, and a
-    3-epoch fit ran 2.3x slower in a pair than alone; it now runs as fast (docs/sweeps.md section 7).
-    """
-    import tensorflow as tf
-    n = len(x)
-    steps = math.ceil(n / batch_size)
-    clock = _EpochClock()
-    index = tf.int32 if n < 2 ** 31 else tf.int64
-
-    def order():
-        if clock.epoch is None:
-            raise RuntimeError("the fit batches were read before Keras began an epoch")
-        yield _epoch_order(n, batch_size, seed, clock.epoch).astype(index.as_numpy_dtype)
-
-    xs, ys = _as_tensor(x), _as_tensor(y)
-    starts = tf.range(0, n, batch_size, dtype=index)
-
-    def batches(order_):
-        def batch(start):
-            idx = order_[start:start + batch_size]
-            return tf.gather(xs, idx), tf.gather(ys, idx)
-        return tf.data.Dataset.from_tensor_slices(starts).map(batch)
-
-    ds = tf.data.Dataset.from_generator(order, output_signature=tf.TensorSpec([n], index)).flat_map(batches)
-    ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
-    options = tf.data.Options()
-    options.autotune.enabled = False  # no tuning threads; every op runs in the step's thread
-    options.threading.private_threadpool_size = 1
-    options.experimental_optimization.apply_default_optimizations = False
-    return ds.with_options(options), clock, steps
-
-
-class _Progress(keras.callbacks.ProgbarLogger):
-    """Keras's progress bar with the step count clamped to the epoch's steps.
-
-    With ``steps_per_execution`` k, Keras's epoch iterator reports the end of the last (partial) chunk of an
-    epoch as ``start + k - 1`` whatever the chunk's real length (``keras/src/trainers/epoch_iterator.py``), so
-    the stock bar showed ``256/235`` for 235 batches and k = 32.  The number of batches itself is right."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.target is not None:
-            batch = min(batch, self.target - 1)
-        super().on_train_batch_end(batch, logs)
-
-
-class _DivergenceGuard(keras.callbacks.Callback):
-    """Stop at the first non-finite loss (checked after every compiled call of ``steps_per_execution`` steps)
-    or weight / epoch metric (checked at every epoch end, before the checkpoint is written)."""
-
-    def __init__(self, steps: int, every: int):
-        super().__init__()
-        self.steps, self.every, self.epoch = steps, every, 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def _raise(self, what: str, value: Any, step: int | None):
-        where = f"epoch {self.epoch + 1}" + (f", step {step} of {self.steps}" if step is not None else "")
-        err = DivergenceError(f"run_model: training diverged: {what} became {value} at {where}; the run stopped "
-                              f"there and its last finite checkpoint is kept.  Try a smaller learning rate "
-                              f"(e.g. a tenth of it), or a smaller L2 / input scale.")
-        err.divergence = {"epoch": self.epoch + 1, "step": step, "what": what, "value": str(value),
-                          "checked_every_steps": self.every}
-        raise err
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            self._raise("the training loss", float(loss), min(batch + 1, self.steps))
-
-    def on_epoch_end(self, epoch, logs=None):
-        for key, value in (logs or {}).items():
-            if isinstance(value, (int, float, np.floating)) and not math.isfinite(float(value)):
-                self._raise(f"the epoch's {key}", float(value), None)
-        for var in self.model.weights:
-            arr = keras.ops.convert_to_numpy(var)
-            if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-                bad = int(np.count_nonzero(~np.isfinite(arr)))
-                self._raise(f"weight {var.path}", f"non-finite in {bad} of {arr.size} entries", None)
-
-
-class _Checkpointer(keras.callbacks.Callback):
-    """Record each epoch's metrics; every ``epoch_step`` epochs and after the last, write a checkpoint."""
-
-    def __init__(self, folder: RunFolder, records: Records, epochs: int, epoch_step: int, started: float,
-                 wall_before: float):
-        super().__init__()
-        self.folder, self.records, self.epochs, self.epoch_step = folder, records, epochs, epoch_step
-        self.started, self.wall_before = started, wall_before
-
-    def on_epoch_end(self, epoch, logs=None):
-        history = self.records.history
-        for key, value in (logs or {}).items():
-            if key == "learning_rate":
-                continue
-            history.setdefault(key, []).append(float(value))
-        done = epoch + 1
-        self.records.epochs_done = done
-        if done % self.epoch_step == 0 or done == self.epochs:
-            self.records.wall_time_s = self.wall_before + (time.perf_counter() - self.started)
-            self.folder.checkpoint(self.model, self.records)
-
-
-def _load_dataset(where: str, dataset: Any, data_dir) -> tuple[tuple[np.ndarray, ...], str]:
-    from . import datasets
-    if isinstance(dataset, (str, os.PathLike)):
-        return datasets.load(dataset, data_dir=data_dir), os.fspath(dataset)
-    if isinstance(dataset, (tuple, list)) and len(dataset) == 6:
-        arrays = tuple(np.asarray(a) for a in dataset)
-        datasets.validate(*arrays)
-        return arrays, "arrays"
-    raise fail(where, "dataset", "a dataset name, a .npz path or the six arrays (xtr, ytr, xva, yva, xte, yte)",
-               type(dataset).__name__)
-
-
-def _resolve_preprocesses(where: str, preprocesses, ytr) -> list[tuple[str, Callable]]:
-    from . import preprocess
-    if preprocesses is None:
-        return []
-    if callable(preprocesses) or isinstance(preprocesses, str):
-        preprocesses = [preprocesses]
-    out = []
-    for item in preprocesses:
-        if isinstance(item, str):
-            out.append((item, preprocess.get(item, ytr=ytr)))
-        elif callable(item):
-            out.append((getattr(item, "__name__", repr(item)), item))
-        else:
-            raise fail(where, "preprocesses", "names (e.g. 'minmax', 'pca200') or functions "
-                       "(xtr, xva, xte) -> (xtr, xva, xte)", item)
-    return out
-
-
-def _net_facts(model) -> dict[str, Any]:
-    """config / fo / z / kind / densities / weights read off the model's SparseDense layers."""
-    layers = _sparse_layers(model)
-    pats = [layer.pattern for layer in layers]
-    facts: dict[str, Any] = {"junctions": [
-        {"layer": layer.name, "p": pat.p, "n": pat.n, "W": pat.W, "density": pat.density, "fo": pat.fo,
-         "fi": pat.fi, "kind": pat.kind, "seed": pat.seed, "z": pat.z, "meta": dict(pat.meta)}
-        for layer, pat in zip(layers, pats)]}
-    chain = all(a.n == b.p for a, b in zip(pats, pats[1:]))
-    facts["config"] = [pats[0].p] + [pat.n for pat in pats] if pats and chain else None
-    facts["fo"] = [pat.fo for pat in pats] if pats else None
-    facts["z"] = [pat.z for pat in pats] if pats and any(pat.z for pat in pats) else None
-    kinds = sorted({pat.kind for pat in pats})
-    facts["kind"] = kinds[0] if len(kinds) == 1 else (kinds or None)
-    facts["densities"] = [pat.density for pat in pats]
-    facts["weights"] = int(sum(pat.W for pat in pats))
-    total = sum(pat.p * pat.n for pat in pats)
-    facts["overall_density"] = facts["weights"] / total if total else None
-    masked_out = sum(pat.p * pat.n - pat.W for pat in pats)
-    facts["trainable_parameters"] = int(sum(int(np.prod(v.shape)) for v in model.trainable_weights) - masked_out)
-    return facts
-
-
-
-
-def _net_settings(model) -> dict[str, Any]:
-    """What defines the net for a resume: the patterns' facts and digest, and the weights' shapes."""
-    facts = _net_facts(model)
-    digest = hashlib.blake2b(digest_size=8)
-    for layer in _sparse_layers(model):
-        pat = layer.pattern
-        digest.update(np.asarray([pat.p, pat.n, pat.W], dtype=np.int64).tobytes())
-        digest.update(np.ascontiguousarray(pat.left, dtype=np.int64).tobytes())
-        digest.update(np.ascontiguousarray(pat.right, dtype=np.int64).tobytes())
-    return {"config": facts["config"], "fo": facts["fo"], "z": facts["z"], "kind": facts["kind"],
-            "densities": facts["densities"], "seeds": [j["seed"] for j in facts["junctions"]],
-            "patterns_digest": digest.hexdigest(),
-            "weight_shapes": [list(v.shape) for v in model.weights]}
-
-
-def _data_digest(arrays: Sequence[np.ndarray]) -> str:
-    digest = hashlib.blake2b(digest_size=8)
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        digest.update(f"{a.dtype.str}{a.shape}".encode("ascii"))
-        digest.update(memoryview(a).cast("B"))
-    return digest.hexdigest()
 
 
 def _name_of(obj: Any) -> Any:
@@ -431,51 +142,7 @@ def _optimizer_settings(optimizer) -> dict | None:
         if isinstance(obj, list):
             return [strip(v) for v in obj]
         return obj
-    return results._json_safe(strip(config))
-
-
-@dataclasses.dataclass
-class _Data:
-    """The prepared splits: fit on (xfit, yfit), evaluate on (xeval, yeval), test on (xte, yte)."""
-
-    xfit: np.ndarray
-    yfit: np.ndarray
-    xeval: np.ndarray
-    yeval: np.ndarray
-    xte: np.ndarray
-    yte: np.ndarray
-    eval_split: str
-    classes: int
-    name: str
-    digest: str
-    x_pad: int | None
-    y_pad: int | None
-    preprocesses: list
-
-
-def _prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, output_pad, valtest) -> _Data:
-    (xtr, ytr, xva, yva, xte, yte), data_name = _load_dataset(where, dataset, data_dir)
-    digest = _data_digest((xtr, ytr, xva, yva, xte, yte))
-    classes = int(ytr.shape[1])
-    steps = _resolve_preprocesses(where, preprocesses, ytr)
-    for _, fn in steps:
-        xtr, xva, xte = fn(xtr, xva, xte)
-    # auto-padding only for flat (2-D) inputs / outputs of single-input, single-output models
-    in_shape, out_shape = model.input_shape, model.output_shape
-    in_width = in_shape[-1] if isinstance(in_shape, tuple) and len(in_shape) == 2 else None
-    out_width = out_shape[-1] if isinstance(out_shape, tuple) and len(out_shape) == 2 else None
-    x_pad = input_pad if input_pad is not None else (in_width if xtr.ndim == 2 and in_width else None)
-    y_pad = output_pad if output_pad is not None else out_width
-    xtr, xva, xte = (_pad(where, "input_pad", a, x_pad) for a in (xtr, xva, xte))
-    ytr, yva, yte = (_pad(where, "output_pad", a, y_pad) for a in (ytr, yva, yte))
-    if valtest == 1:  # joined into aligned buffers (the dtype numpy's join gives): no copy for TensorFlow
-        xfit, yfit = (np.concatenate([a, b], out=_aligned((len(a) + len(b), *a.shape[1:]), np.result_type(a, b)))
-                      for a, b in ((xtr, xva), (ytr, yva)))
-    else:
-        xfit, yfit = xtr, ytr
-    xeval, yeval, split = (xva, yva, "val") if valtest == 0 else (xte, yte, "test")
-    return _Data(xfit, yfit, xeval, yeval, xte, yte, split, classes, data_name, digest, x_pad, y_pad,
-                 [name for name, _ in steps])
+    return _plain(strip(config))
 
 
 def _default_folder(settings: dict, resume: bool) -> str:
@@ -494,36 +161,7 @@ def _default_folder(settings: dict, resume: bool) -> str:
     return path
 
 
-def _check_preds_compare(where: str, preds_compare: Any) -> str | None:
-    if isinstance(preds_compare, (str, os.PathLike)):
-        path = os.fspath(preds_compare)
-        if os.path.isdir(path):
-            path = os.path.join(path, results.PREDS)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"{where}: preds_compare: no predictions file {path!r}; run the standard "
-                                    f"(fully connected) model first with preds_compare=1.")
-        return path
-    if preds_compare not in (0, 1) or isinstance(preds_compare, bool):
-        raise fail(where, "preds_compare", "0, 1 or the path of saved standard predictions", preds_compare)
-    return None
-
-
-def _load_standard_preds(where: str, path: str) -> np.ndarray:
-    """The ``preds`` array of a ``preds.npz``, read as a hostile file."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if "preds" not in data.files:
-                raise SpecError(f"{where}: preds_compare: {path} has no 'preds' array (found: "
-                                f"{', '.join(data.files) or 'nothing'}).")
-            return np.asarray(data["preds"])
-    except SpecError:
-        raise
-    except Exception as err:  # BadZipFile, EOFError, ValueError, zlib.error, OSError ...
-        raise SpecError(f"{where}: preds_compare: {path} is not a readable predictions file "
-                        f"({type(err).__name__}: {err}).") from None
-
-
-def _evaluate(where, model, records: Records, data: _Data, valtest, batch_size, preds_compare, compare_path):
+def _evaluate(where, model, records: Records, data: RunData, valtest, batch_size, preds_compare, compare_path):
     """Best epoch (valtest 0) or test metrics; predictions and KL.  Returns the predictions to save (or None)."""
     records.test = records.best = records.kl = records.kl_clip = records.preds = None
     if valtest == 0:
@@ -543,7 +181,7 @@ def _evaluate(where, model, records: Records, data: _Data, valtest, batch_size, 
     preds = np.asarray(model.predict(data.xeval, batch_size=batch_size, verbose=0), dtype=np.float32)
     records.preds = {"file": results.PREDS, "split": data.eval_split}
     if compare_path:
-        standard = _load_standard_preds(where, compare_path)
+        standard = load_standard_preds(where, compare_path)
         if standard.ndim != 2 or standard.shape[0] != preds.shape[0] or min(standard.shape[1],
                                                                             preds.shape[1]) < data.classes:
             raise SpecError(f"{where}: preds_compare: standard predictions of shape {standard.shape} do not "
@@ -554,27 +192,28 @@ def _evaluate(where, model, records: Records, data: _Data, valtest, batch_size, 
 
 
 def _set_net_facts(records: Records, model) -> None:
-    facts = _net_facts(model)
+    facts = net_facts(model)
     for key, value in facts.items():
-        setattr(records, key, results._json_safe(value))
+        setattr(records, key, _plain(value))
 
 
 def _evolution(callbacks) -> list | None:
-    found = [results._json_safe(cb.history_for_records()) for cb in callbacks
+    found = [_plain(cb.history_for_records()) for cb in callbacks
              if callable(getattr(cb, "history_for_records", None))]
     return found or None
 
 
 # ---------------------------------------------------------------------------------------------- driver
-def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, batch_size: int = 256,
-              epochs: int = 50, epoch_step: int = 1, optimizer: Any = None,
+def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1,
+              batch_size: int = defaults.BATCH_SIZE,
+              epochs: int = defaults.EPOCHS, epoch_step: int = 1, optimizer: Any = None,
               loss: Any = "categorical_crossentropy", metrics: Sequence[Any] = ("accuracy",),
               preds_compare: Any = 0, input_pad: int | None = None, output_pad: int | None = None,
-              preprocesses: Any = (), seed: Any = 0, out: str | os.PathLike | None = None,
+              preprocesses: Any = (), seed: Any = defaults.SEED, out: str | os.PathLike | None = None,
               resume: bool = False, overwrite: bool = False, verbose: Any = "auto",
               data_dir: str | os.PathLike | None = None, callbacks: Sequence[Any] = (),
-              extra_settings: dict | None = None, steps_per_execution: int = 32,
-              extra_records: dict | None = None) -> tuple[Records, keras.Model]:
+              extra_settings: dict | None = None, steps_per_execution: int = 32
+              ) -> tuple[Records, keras.Model]:
     """Train ``model`` on a dataset with the semantics of the original ``run_model`` and write a results folder.
 
     Parameters
@@ -620,7 +259,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     overwrite : bool
         Replace an existing run in ``out`` (otherwise refused).
     verbose : "auto", 0, 1 or 2
-        Keras progress display.
+        Progress display: ``"auto"`` Keras's bar on a terminal and one line per epoch otherwise; 1 the bar;
+        2 one line per epoch; 0 nothing.
     data_dir : path, optional
         Data folder for dataset names.
     callbacks : sequence of keras callbacks
@@ -637,8 +277,6 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         per-step dispatch cost (bench/bench_layer.py measures it).  The arithmetic is the same; Keras
         callbacks' batch hooks then fire once per call (so does the divergence check of the loss).  Use 1 to
         mimic a per-batch loop.
-    extra_records : dict, optional
-        Deprecated spelling of ``extra_settings``.
 
     Returns
     -------
@@ -681,8 +319,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     resume = check_bool(where, "resume", resume)
     overwrite = check_bool(where, "overwrite", overwrite)
     if resume and overwrite:
-        raise SpecError(f"{where}: {results._say('resume')} and {results._say('overwrite')} exclude each other; "
-                        f"received resume=True, overwrite=True.")
+        raise fail(where, "overwrite", "False when resume is True", overwrite,
+                   "Resume and overwrite exclude each other; ask for one of them.")
     if verbose not in ("auto", 0, 1, 2) or isinstance(verbose, bool):
         raise fail(where, "verbose", "'auto', 0, 1 or 2", verbose)
     if out is not None and (not isinstance(out, (str, os.PathLike)) or not os.fspath(out)):
@@ -690,19 +328,15 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     if isinstance(callbacks, keras.callbacks.Callback) or not all(
             isinstance(cb, keras.callbacks.Callback) for cb in callbacks):
         raise fail(where, "callbacks", "a sequence of keras.callbacks.Callback", callbacks)
-    if extra_records is not None:
-        warnings.warn("run_model(extra_records=...) is deprecated; use extra_settings=...", DeprecationWarning,
-                      stacklevel=2)
-        extra_settings = {**extra_records, **(extra_settings or {})}
     if extra_settings is not None and not isinstance(extra_settings, dict):
         raise fail(where, "extra_settings", "a dict of JSON-safe settings", type(extra_settings).__name__)
-    compare_path = _check_preds_compare(where, preds_compare)
+    compare_path = check_preds_compare(where, preds_compare)
     if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
         raise fail(where, "seed", "None or a non-negative int (the seed is recorded)", type(seed).__name__)
     _, seed = normalize_seed(where, seed)
 
     # ---- 1. data
-    data = _prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, output_pad, valtest)
+    data = prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, output_pad, valtest)
     if optimizer is not None or getattr(model, "optimizer", None) is None:
         model.compile(optimizer=optimizer if optimizer is not None else default_optimizer(), loss=loss,
                       metrics=list(metrics), steps_per_execution=steps_per_execution)
@@ -711,8 +345,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
                 "seed": seed, "input_pad": data.x_pad, "output_pad": data.y_pad,
                 "preprocesses": data.preprocesses, "preds_compare": compare_path or preds_compare,
                 "optimizer": _optimizer_settings(model.optimizer), "loss": _name_of(loss),
-                "metrics": [_name_of(m) for m in metrics], "net": _net_settings(model),
-                **results._json_safe(extra_settings or {})}
+                "metrics": [_name_of(m) for m in metrics], "net": net_settings(model),
+                **_plain(extra_settings or {})}
 
     # ---- 2. the folder: fresh, resumed, extended or refused (locked for the whole run)
     path = os.fspath(out) if out is not None else _default_folder(settings, resume)
@@ -720,7 +354,7 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     with RunFolder(path, where=where) as folder:
         mode = folder.open(settings, resume=resume, overwrite=overwrite)
         if mode == "done":
-            return folder.previous, keras.models.load_model(os.path.join(path, results.MODEL))
+            return folder.previous, folder.load_model(folder.previous)
         if mode == "fresh":
             records = Records(settings=settings, seed=seed, versions=_versions(), model_name=model.name,
                               samples={"fit": int(len(data.xfit)), "eval": int(len(data.xeval)),
@@ -728,7 +362,7 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
                               optimizer=settings["optimizer"], folder=path,
                               callbacks=[type(cb).__name__ for cb in callbacks])
             _set_net_facts(records, model)
-            records.patterns = folder.save_patterns(model)
+            folder.save_patterns(model, records)
             folder.write_records(records)
         else:
             records = folder.previous
@@ -736,7 +370,7 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
             records.resumed += 1
             records.status = "running"
             if mode == "extend":  # a finished run continued to a larger epochs: from its final model
-                model = keras.models.load_model(os.path.join(path, results.MODEL))
+                model = folder.load_model(records)
             else:
                 model, _ = folder.restore(records)
         wall_before = records.wall_time_s
@@ -744,15 +378,18 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
         # ---- 3. fit
         start_epoch = records.epochs_done
         if start_epoch < epochs:
-            batches, clock, steps = _fit_batches(data.xfit, data.yfit, batch_size, seed)
+            batches, clock, steps = fit_batches(data.xfit, data.yfit, batch_size, seed)
             every = int(getattr(model, "steps_per_execution", 1) or 1)
-            guard = _DivergenceGuard(steps, every)
-            checkpointer = _Checkpointer(folder, records, epochs, epoch_step, started, wall_before)
+            guard = DivergenceGuard(steps, every)
+            checkpointer = Checkpointer(folder, records, epochs, epoch_step, started, wall_before)
+            display = progress_callback(verbose, epochs)
+            shown = [display] if display is not None else []
+            bar = isinstance(display, keras.callbacks.ProgbarLogger)
             try:
-                # the order is ours (seeded per epoch, _epoch_order); the clock comes first so that the
+                # the order is ours (seeded per epoch, epoch_order); the clock comes first so that the
                 # dataset knows the epoch before any callback or step reads it
-                model.fit(batches, epochs=epochs, initial_epoch=start_epoch, verbose=verbose, shuffle=False,
-                          callbacks=[clock, guard, checkpointer, _Progress(), *callbacks],
+                model.fit(batches, epochs=epochs, initial_epoch=start_epoch, verbose=1 if bar else 0, shuffle=False,
+                          callbacks=[clock, guard, checkpointer, *shown, *callbacks],
                           validation_data=(data.xeval, data.yeval) if valtest == 0 else None)
             except DivergenceError as err:
                 records.wall_time_s = wall_before + (time.perf_counter() - started)
@@ -775,9 +412,10 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1, b
     return records, model
 
 
-def sim_net(config: Sequence[int] = (800, 100, 10), fo: Sequence[int] | None = None, l2_val: float = 8e-5,
+def sim_net(config: Sequence[int] = defaults.CONFIG, fo: Sequence[int] | None = None, l2: float = defaults.L2,
             z: Sequence[int] | None = None, dataset: Any = "mnist", preds_compare: Any = 0,
-            kind: str = "clash_free", seed: Any = 0, epochs: int = 50, batch_size: int = 256, *,
+            kind: str = "clash_free", seed: Any = defaults.SEED, epochs: int = defaults.EPOCHS,
+            batch_size: int = defaults.BATCH_SIZE, *,
             densities: Sequence[float] | None = None, valtest: int = 1, epoch_step: int = 1, lr: float = 1e-3,
             decay: float = 1e-5, preprocesses: Any = (), input_pad: int | None = None,
             output_pad: int | None = None, out: str | os.PathLike | None = None, resume: bool = False,
@@ -786,8 +424,9 @@ def sim_net(config: Sequence[int] = (800, 100, 10), fo: Sequence[int] | None = N
             callbacks: Sequence[Any] = (), **options) -> tuple[Records, keras.Model]:
     """Build a sparse MLP (:func:`predefsparse.models.mlp`) and train it with the original's settings.
 
-    ReLU hidden layers, softmax output, He-normal kernels from real degrees, biases 0.1, L2 ``l2_val`` on the
-    kernels, Adam (``lr`` 1e-3, ``decay`` 1e-5 per step), batch 256, 50 epochs, final-run mode (train+val,
+    ReLU hidden layers, softmax output, He-normal kernels from real degrees, biases 0.1, L2 ``l2`` on the
+    kernels, Adam (``lr`` 1e-3, ``decay`` 1e-5 per step), batch 256, :data:`predefsparse.defaults.EPOCHS` epochs
+    (the published runs: 50), final-run mode (train+val,
     test once), input padded to ``config[0]`` and labels to ``config[-1]``.
 
     Parameters
@@ -797,7 +436,7 @@ def sim_net(config: Sequence[int] = (800, 100, 10), fo: Sequence[int] | None = N
     fo : sequence of int, optional
         Out-degree per junction.  None: the published ``(50, 10)`` for a kind that needs a degree when neither
         ``densities`` nor ``epsilon`` is given; nothing for ``kind="fc"``.
-    l2_val : float
+    l2 : float
         L2 factor (0 for none).
     dataset, preds_compare, valtest, epoch_step, preprocesses, input_pad, output_pad, out, resume, overwrite, \
 verbose, data_dir, steps_per_execution, callbacks
@@ -829,7 +468,7 @@ verbose, data_dir, steps_per_execution, callbacks
     """
     from . import models
     where = "sim_net"
-    l2_val = check_float(where, "l2_val", l2_val, low=0.0)
+    l2 = check_float(where, "l2", l2, low=0.0)
     lr = check_float(where, "lr", lr, low=0.0, low_open=True)
     decay = check_float(where, "decay", decay, low=0.0)
     if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
@@ -838,17 +477,17 @@ verbose, data_dir, steps_per_execution, callbacks
     if not isinstance(kind, str):
         raise fail(where, "kind", "a pattern kind name such as 'clash_free'", kind)
     if fo is None and densities is None and epsilon is None and adjmat.get_kind(kind, where).sized_by:
-        fo = _DEFAULT_FO  # a kind sized by nothing (fc) needs no fo
+        fo = defaults.FO  # a kind sized by nothing (fc) needs no fo
     build = dict(options)
     if dropout is not None:
         build["dropout"] = dropout
     if epsilon is not None:
         build["epsilon"] = check_float(where, "epsilon", epsilon, low=0.0, low_open=True)
-    model = models.mlp(config, fo=fo, densities=densities, kind=kind, z=z, l2=l2_val or None, seed=seed, **build)
-    facts = _net_facts(model)
+    model = models.mlp(config, fo=fo, densities=densities, kind=kind, z=z, l2=l2 or None, seed=seed, **build)
+    facts = net_facts(model)
     extra = {"config": facts["config"], "fo": None if fo is None else list(fo),
              "densities": None if densities is None else list(densities), "z": None if z is None else list(z),
-             "kind": kind, "l2": l2_val, "lr": lr, "decay": decay,
+             "kind": kind, "l2": l2, "lr": lr, "decay": decay,
              "dropout": list(dropout) if isinstance(dropout, (list, tuple)) else dropout, "epsilon": epsilon,
              "options": options}
     return run_model(model, dataset, valtest=valtest, batch_size=batch_size, epochs=epochs,

@@ -1,9 +1,12 @@
 """The ``predefsparse`` command line.
 
 Each sub-command is a small module in this package with ``add_parser(subparsers)`` and ``run(args) -> int``;
-it adapts arguments onto one library function.  User errors (``ValueError``, including ``SpecError``), a
-diverged training run (``adjmat.DivergenceError``), ``MemoryError`` and file-system errors exit 1 with one clear
-line on stderr, never a traceback.
+it adapts arguments onto one public library function.  User errors (``ValueError``, including ``SpecError``),
+a diverged training run (``adjmat.DivergenceError``), ``MemoryError`` and file-system errors exit 1 with one
+clear line on stderr, never a traceback; a ``SpecError`` names the flag of its parameter (the one table in
+:mod:`predefsparse.cli._errors`).  Building the parser imports neither TensorFlow nor Keras, so ``--help`` is
+quick; TensorFlow's C++ log lines are off unless ``--verbose`` is given (``TF_CPP_MIN_LOG_LEVEL``, set here
+before anything imports TensorFlow; a value already in the environment is kept).
 
 Examples
 --------
@@ -15,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+from ._errors import user_message
 
 # sub-command name -> module (in order of appearance in --help)
 COMMANDS = {
@@ -62,26 +68,29 @@ def main(argv: list[str] | None = None) -> int:
     >>> main(["pattern", "fc", "--p", "2", "--n", "2"])  # doctest: +SKIP
     0
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--verbose" not in argv:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before any import of TensorFlow
     parser = build_parser()
     args = parser.parse_args(argv)
+    known = _known(parser, args.command)
     try:
         return int(args.func(args) or 0)
-    except ValueError as err:  # SpecError and friends: one clear line, exit 1
-        return _error(args.command, err)
     except MemoryError as err:
         return _error(args.command, f"out of memory{f' ({err})' if str(err) else ''}; ask for less (a smaller "
                       f"net, batch or dataset), or free memory and try again.")
-    except ArithmeticError as err:  # adjmat.DivergenceError: training diverged
-        return _error(args.command, err)
-    except OSError as err:  # FileNotFoundError, PermissionError, IsADirectoryError, a full disk ...
-        if err.filename is not None and err.strerror:
-            return _error(args.command, f"{err.strerror}: {err.filename}")
-        return _error(args.command, err)
+    except (ValueError, ArithmeticError, OSError) as err:  # SpecError, DivergenceError, file-system errors
+        return _error(args.command, user_message(err, args.command, known))
 
 
-def _error(command: str, err) -> int:
+def _known(parser: argparse.ArgumentParser, command: str) -> set[str]:
+    """The flags and argument names of ``command``'s parser."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    return {name for a in sub._actions for name in (a.option_strings or [a.metavar or a.dest]) if name}
+
+
+def _error(command: str, text: str) -> int:
     """Print one line (never a traceback) on stderr; exit status 1."""
-    text = " ".join(str(err).split()) or type(err).__name__
     print(f"predefsparse {command}: error: {text}", file=sys.stderr)
     return 1
 

@@ -23,23 +23,18 @@ Examples
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import adjmat
-from adjmat._validation import check_float, check_int, check_int_tuple
 
-__all__ = ["add_parser", "run", "format_summary", "DEFAULT_EPOCHS"]
+from .. import defaults
+from ..fmt import pct
+from ._args import float_list, int_list
+from ._startup import import_tensorflow
 
-#: Default epochs of the command (the published runs used 50).
-DEFAULT_EPOCHS = 10
+__all__ = ["add_parser", "run", "format_summary"]
 
-
-def _floats(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(v) for v in text.replace(" ", "").split(",") if v)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+DEFAULT_EPOCHS = defaults.EPOCHS
 
 
 def _preds_compare(text: str):
@@ -66,7 +61,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--fo", default=None, metavar="FO1,...", help="out-degree per junction (default 50,10 with "
                    "the default config)")
-    g.add_argument("--densities", type=_floats, default=None, metavar="D1,...", help="density per junction")
+    g.add_argument("--densities", default=None, metavar="D1,...", help="density per junction")
     p.add_argument("--kind", choices=adjmat.KINDS, default="clash_free", help="pattern kind (default clash_free)")
     p.add_argument("--z", default=None, metavar="Z1,...",
                    help="parallelism per junction (clash_free default: z = fi)")
@@ -88,7 +83,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="normaliser, repeatable (none, gaussian, minmax, zca, gcn, pca<k>, lda)")
     p.add_argument("--preds-compare", type=_preds_compare, default=0, metavar="0|1|PATH",
                    help="1 save predictions; PATH also record KL(standard || this run)")
-    p.add_argument("--dropout", type=_floats, default=None, metavar="R[,R...]",
+    p.add_argument("--dropout", default=None, metavar="R[,R...]",
                    help="dropout rate after each hidden layer (one, or one per hidden layer)")
     p.add_argument("--epsilon", type=float, default=None, metavar="E",
                    help="erdos_renyi: the SET density parameter epsilon (then --fo is not needed)")
@@ -99,13 +94,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true", help="continue an interrupted run in --out (same settings; "
                    "a larger --epochs continues a finished run)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--verbose", action="store_true", help="also TensorFlow's own log lines")
     p.set_defaults(func=run)
     return p
-
-
-def _pct(x) -> str:
-    return "-" if x is None else f"{100 * x:.2f} %"
 
 
 def format_summary(records, folder: str | None = None) -> str:
@@ -125,22 +117,22 @@ def format_summary(records, folder: str | None = None) -> str:
     lines = [f"{'junction':<12} {'p':>5} {'n':>6} {'W':>9} {'density':>9} {'fo':>5} {'fi':>5} {'z':>6}  kind",
              "-" * 72]
     for j in records.junctions:
-        lines.append(f"{j['layer']:<12} {j['p']:>5} {j['n']:>6} {j['W']:>9} {_pct(j['density']):>9} "
+        lines.append(f"{j['layer']:<12} {j['p']:>5} {j['n']:>6} {j['W']:>9} {pct(j['density']):>9} "
                      f"{'-' if j['fo'] is None else j['fo']:>5} {'-' if j['fi'] is None else j['fi']:>5} "
                      f"{'-' if j['z'] is None else j['z']:>6}  {j['kind']}")
     s = records.settings
     mode = {0: "train, validate each epoch", 1: "train+val, test once", 2: "train, test once"}[s["valtest"]]
     lines += ["",
-              f"{'weights':<12} {records.weights:,} (overall density {_pct(records.overall_density)})",
+              f"{'weights':<12} {records.weights:,} (overall density {pct(records.overall_density)})",
               f"{'data':<12} {s['dataset']}, {records.samples['fit']:,} training samples ({mode})",
               f"{'epochs':<12} {records.epochs_done} (batch {s['batch_size']}, seed {s['seed']})",
               f"{'final loss':<12} {records.history['loss'][-1]:.4f}"]
     if records.test is not None:
-        lines.append(f"{'test':<12} accuracy {_pct(records.test.get('accuracy'))}, "
+        lines.append(f"{'test':<12} accuracy {pct(records.test.get('accuracy'))}, "
                      f"loss {records.test['loss']:.4f}")
     if records.best is not None:
         b = records.best
-        lines.append(f"{'best epoch':<12} {b['epoch']}: val accuracy {_pct(b.get('val_accuracy'))}, "
+        lines.append(f"{'best epoch':<12} {b['epoch']}: val accuracy {pct(b.get('val_accuracy'))}, "
                      f"val loss {b.get('val_loss', float('nan')):.4f}")
     if records.kl is not None:
         lines.append(f"{'KL':<12} {records.kl:.4g} nats (standard || this run)")
@@ -149,49 +141,28 @@ def format_summary(records, folder: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _check_flags(args: argparse.Namespace) -> None:
-    """Numbers checked here, so that errors name the flag (``--epochs``), not the Python argument."""
-    check_int("run", "--epochs", args.epochs, minimum=1)
-    check_int("run", "--batch-size", args.batch_size, minimum=1)
-    check_int("run", "--epoch-step", args.epoch_step, minimum=1)
-    check_int("run", "--seed", args.seed, minimum=0)
-    check_float("run", "--l2", args.l2, low=0.0)
-    check_float("run", "--lr", args.lr, low=0.0, low_open=True)
-    check_float("run", "--decay", args.decay, low=0.0)
-    check_float("run", "--epsilon", args.epsilon, low=0.0, low_open=True, allow_none=True)
-    for rate in args.dropout or ():
-        check_float("run", "--dropout", rate, low=0.0, high=1.0, high_open=True)
-    if args.densities is not None:
-        for d in args.densities:
-            check_float("run", "--densities", d, low=0.0, high=1.0, low_open=True)
-
-
 def run(args: argparse.Namespace) -> int:
     """Train as asked, print the summary; returns 0 (130 when interrupted: resume with ``--resume``)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    _check_flags(args)
-    config, fo = args.config, args.fo
-    if config is None:
-        config = "800,100,10"
-    config = check_int_tuple("run", "--config", config)
-    fo = check_int_tuple("run", "--fo", fo, allow_none=True)
-    z = check_int_tuple("run", "--z", args.z, allow_none=True)
+    config = int_list("run", "config", args.config) or defaults.CONFIG
+    fo = int_list("run", "fo", args.fo)
+    z = int_list("run", "z", args.z)
+    densities = float_list("run", "densities", args.densities)
+    dropout = float_list("run", "dropout", args.dropout)
     options = {}
     if args.type is not None:
         options["type"] = args.type
     if args.dither:
         options["dither"] = True
-    dropout = None
-    if args.dropout is not None:
-        dropout = args.dropout[0] if len(args.dropout) == 1 else list(args.dropout)
+    if dropout is not None:
+        dropout = dropout[0] if len(dropout) == 1 else list(dropout)
 
-    from predefsparse import results, training
-    token = results._CLI.set(True)  # errors name flags (--resume), not arguments (resume=True)
+    import_tensorflow(verbose=args.verbose, quiet=args.quiet)
+    from predefsparse.training import sim_net
     try:
-        records, _ = training.sim_net(
-            config, fo=fo, l2_val=args.l2, z=z, dataset=args.dataset, preds_compare=args.preds_compare,
+        records, _ = sim_net(
+            config, fo=fo, l2=args.l2, z=z, dataset=args.dataset, preds_compare=args.preds_compare,
             kind=args.kind, seed=args.seed, epochs=args.epochs, batch_size=args.batch_size,
-            densities=args.densities, valtest=args.valtest, epoch_step=args.epoch_step, lr=args.lr,
+            densities=densities, valtest=args.valtest, epoch_step=args.epoch_step, lr=args.lr,
             decay=args.decay, preprocesses=args.preprocess, out=args.out, resume=args.resume,
             overwrite=args.overwrite, verbose=0 if args.quiet else "auto", data_dir=args.data_dir,
             dropout=dropout, epsilon=args.epsilon, **options)
@@ -200,8 +171,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"\npredefsparse run: interrupted; the last checkpoint is {where}; continue with the same "
               f"arguments plus --resume.", file=sys.stderr)
         return 130
-    finally:
-        results._CLI.reset(token)
     print()
     print(format_summary(records))  # its last line says where the run wrote
     return 0

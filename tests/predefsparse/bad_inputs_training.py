@@ -151,15 +151,6 @@ def _opt(**kw):
     return default_optimizer(**kw)
 
 
-def _name(*args, **kw):
-    import warnings
-
-    from predefsparse.training import results_name
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return results_name(*args, **kw)
-
-
 def _run_name(settings):
     from predefsparse.results import run_name
     return run_name(settings)
@@ -204,13 +195,13 @@ for _name_of_entry in ("predefsparse.run_model", "predefsparse.training.run_mode
         Case(_name_of_entry, "out an existing file", lambda: _run(out=_existing_file()),
              ("out=", "notes.txt", "existing file")),
         Case(_name_of_entry, "out a folder of other files", lambda: _run(out=_foreign_folder()),
-             ("thesis.tex", "not a results folder")),
+             ("thesis.tex", "holding other files")),
         Case(_name_of_entry, "out locked by another run", lambda: _locked_twice(), ("in use by another run", "pid")),
         Case(_name_of_entry, "extra_settings not a dict", lambda: _run(extra_settings=[1]), ("extra_settings",)),
     ]
 for _name_of_entry in ("predefsparse.sim_net", "predefsparse.training.sim_net"):
     CASES += [
-        Case(_name_of_entry, "l2_val negative", lambda: _sim(l2_val=-1.0), ("l2_val", "-1.0")),
+        Case(_name_of_entry, "l2 negative", lambda: _sim(l2=-1.0), ("l2", "-1.0")),
         Case(_name_of_entry, "lr zero", lambda: _sim(lr=0.0), ("lr", "0.0")),
         Case(_name_of_entry, "lr nan", lambda: _sim(lr=float("nan")), ("lr", "nan")),
         Case(_name_of_entry, "decay negative", lambda: _sim(decay=-1e-5), ("decay",)),
@@ -224,7 +215,7 @@ for _name_of_entry in ("predefsparse.sim_net", "predefsparse.training.sim_net"):
         Case(_name_of_entry, "epochs 0", lambda: _sim(epochs=0), ("epochs",)),
         Case(_name_of_entry, "resume with another kind", lambda: _sim(out=_finished_run(), kind="random", fo=None,
                                                                       densities=(0.5, 1.0), resume=True),
-             ("cannot resume", "kind: saved 'usn', now 'random'")),
+             ("Cannot resume", "kind: saved 'usn', now 'random'")),
         Case(_name_of_entry, "resume with another seed", lambda: _sim(out=_finished_run(), seed=1, resume=True),
              ("seed: saved 0, now 1",)),
         Case(_name_of_entry, "resume with another batch size",
@@ -243,9 +234,6 @@ CASES += [
     Case("predefsparse.training.kl_divergence", "nan", lambda: _kl(_P, _P * np.nan), ("other", "finite")),
     Case("predefsparse.training.kl_divergence", "clip zero", lambda: _kl(_P, _P, clip=0.0), ("clip", "0.0")),
     Case("predefsparse.training.kl_divergence", "strings", lambda: _kl("ab", _P), ("standard",)),
-    Case("predefsparse.training.results_name", "config an int", lambda: _name(5), ("config", "5")),
-    Case("predefsparse.training.results_name", "l2 negative", lambda: _name((8, 4), l2=-1.0), ("l2", "-1.0")),
-    Case("predefsparse.training.results_name", "seed a float", lambda: _name((8, 4), seed=1.5), ("seed", "1.5")),
     # results
     Case("predefsparse.results.Records", "settings not a dict", lambda: _records(settings=5), ("settings", "5")),
     Case("predefsparse.results.Records", "status unknown", lambda: _records(status="finished"),

@@ -48,7 +48,7 @@ def test_run_prints_summary_and_writes_results(mnist_file, tmp_path, capsys):
     # finished runs are not silently redone or overwritten; the message speaks in flags
     err = _one_line_error(capsys, main(["run", "--dataset", mnist_file, "--epochs", "2", "--out", str(out)]
                                        + SMALL_NET))
-    assert "already holds a run; pass --resume to continue it, --overwrite to replace it" in err
+    assert "--out must be a folder holding no run" in err and "already holds a run; ask to resume it" in err
     assert "resume=True" not in err
     assert main(["run", "--dataset", mnist_file, "--epochs", "2", "--out", str(out), "--resume"] + SMALL_NET) == 0
     assert "results      " + str(out) in capsys.readouterr().out
@@ -105,7 +105,7 @@ def test_out_naming_an_existing_file_or_foreign_folder(mnist_file, tmp_path, cap
     assert "--out" in err and "is an existing file" in err and file.read_text() == "keep me"
     err = _one_line_error(capsys, main(["run", "--dataset", mnist_file, "--epochs", "1", "--out", str(tmp_path)]
                                        + SMALL_NET))
-    assert "--out" in err and "holding other files (report.txt)" in err
+    assert "--out" in err and "a folder holding other files (report.txt)" in err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -117,7 +117,7 @@ def test_out_naming_an_existing_file_or_foreign_folder(mnist_file, tmp_path, cap
     (["--lr", "0"], "--lr must be a finite number in (0, inf]"),
     (["--lr", "nan"], "--lr must be a finite number"),
     (["--l2", "-1"], "--l2 must be a finite number in [0, inf]"),
-    (["--seed", "-3"], "--seed must be an integer >= 0"),
+    (["--seed", "-3"], "--seed must be None, a non-negative int"),
     (["--dropout", "1.5"], "--dropout must be a finite number in [0, 1)"),
     (["--densities", "0,1"], "--densities must be a finite number in (0, 1]"),
     (["--epsilon", "-2", "--kind", "erdos_renyi"], "--epsilon must be a finite number in (0, inf]"),
@@ -127,3 +127,44 @@ def test_run_user_errors_exit_1_with_one_line(argv, message, tmp_path, capsys):
     code = main(["run", "--out", str(tmp_path / "x"), "--quiet"] + argv)
     err = _one_line_error(capsys, code)
     assert message in err
+
+
+@pytest.mark.parametrize("argv, flag, value", [
+    (["--config", "800,,10"], "--config", "'800,,10'"),
+    (["--fo", "50,"], "--fo", "'50,'"),
+    (["--z", ",100"], "--z", "',100'"),
+    (["--densities", "0.5,,1"], "--densities", "'0.5,,1'"),
+    (["--dropout", "0.1,,0.2"], "--dropout", "'0.1,,0.2'"),
+    (["--config", "800,x,10"], "--config", "'800,x,10'"),
+])
+def test_list_flags_refuse_empty_or_bad_items_naming_flag_and_value(argv, flag, value, tmp_path, capsys):
+    """An empty item used to vanish (800,,10 ran 800,10); now it is refused before any work."""
+    err = _one_line_error(capsys, main(["run", "--out", str(tmp_path / "x"), "--quiet"] + argv))
+    assert f"{flag} must be comma-separated" in err and f"received {flag}={value}" in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_out_that_cannot_be_created_names_out(mnist_file, capsys):
+    err = _one_line_error(capsys, main(["run", "--dataset", mnist_file, "--epochs", "1", "--out",
+                                        "/proc/self/nope"] + SMALL_NET))
+    assert "--out must be a folder that can be created; received --out='/proc/self/nope'" in err
+
+
+def test_run_prints_no_tensorflow_log_line(mnist_file, tmp_path):
+    """TensorFlow's C++ logs are off by default (the entry point sets TF_CPP_MIN_LOG_LEVEL before TensorFlow is
+    imported) and Keras's bar is replaced by one line per epoch when output is not a terminal."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    out = subprocess.run([sys.executable, "-m", "predefsparse", "run", "--dataset", mnist_file, "--epochs", "2",
+                          "--out", str(tmp_path / "r"), *SMALL_NET[:-1]], capture_output=True, text=True, env=env,
+                         timeout=600)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    for marker in ("I0000", "W0000", "E0000", "absl::", "oneDNN", "cuda", "tensorflow/core", "\x08", "\r"):
+        assert marker not in text, (marker, text)
+    assert "importing TensorFlow ..." in out.stdout
+    lines = [line for line in out.stdout.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"], out.stdout
+    assert "loss" in lines[0] and "accuracy" in lines[0]

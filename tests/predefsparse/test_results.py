@@ -23,7 +23,7 @@ def _records(**kw):
 def test_records_round_trip_through_json(tmp_path):
     rec = _records(kl=0.25, evolution=[{"rule": "SET"}], patterns=["1_junction1.npz"])
     data = json.loads(json.dumps(rec.to_dict()))
-    assert data["schema"] == SCHEMA == "predefsparse.records/2"
+    assert data["schema"] == SCHEMA == "predefsparse.records/3"
     assert Records.from_dict(data) == rec
     with RunFolder(tmp_path / "run") as folder:
         folder.open(rec.settings)
@@ -45,9 +45,10 @@ def test_records_round_trip_through_json(tmp_path):
 def test_records_validation_names_the_file_and_field(mutate, message):
     data = _records().to_dict()
     mutate(data)
-    with pytest.raises(SpecError, match="run/records.json is not valid records") as err:
+    with pytest.raises(SpecError, match="data must be a valid records file; received data='run/records.json'") \
+            as err:
         Records.from_dict(data, origin="run/records.json")
-    assert message in str(err.value)
+    assert message in str(err.value) and err.value.param == "data"
 
 
 def test_records_load_refuses_damaged_files(tmp_path):
@@ -55,8 +56,8 @@ def test_records_load_refuses_damaged_files(tmp_path):
     text = json.dumps(_records().to_dict())
     for damaged, message in ((text[: len(text) // 2], "not valid JSON"), ("", "is empty"),
                              ("[1, 2]", "expected a JSON object, found list"),
-                             (text.replace('"kl": null', '"kl": NaN'), "not valid JSON"),
-                             (b"\xff\xfe{", "not valid JSON")):
+                             (text.replace('"kl": null', '"kl": NaN'), "NaN is not JSON"),
+                             (b"\xff\xfe{", "must be a UTF-8 records file")):
         if isinstance(damaged, bytes):
             path.write_bytes(damaged)
         else:
@@ -66,10 +67,15 @@ def test_records_load_refuses_damaged_files(tmp_path):
         assert str(path) in str(err.value)
 
 
-def test_records_refuse_non_finite_values_on_write():
+def test_records_write_non_finite_values_as_null(tmp_path):
+    """Strict JSON: a missing or non-finite number is null, never a bare NaN that JSON parsers refuse."""
     rec = _records(kl=float("nan"))
-    with pytest.raises(ValueError):
-        rec.to_dict()  # JSON has no NaN: a diverged value is recorded as text, never as NaN
+    assert rec.to_dict()["kl"] is None
+    with RunFolder(tmp_path / "run") as folder:
+        folder.open(rec.settings)
+        folder.write_records(rec)
+    text = (tmp_path / "run" / "records.json").read_text()
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(c))["kl"] is None
 
 
 def test_run_name_has_dataset_epochs_and_hash():
@@ -92,7 +98,7 @@ def test_run_folder_modes_and_refusals(tmp_path):
         assert folder.open(settings) == "fresh" and folder.locked
         folder.write_records(_records(settings=settings, status="running", epochs_done=0, history={}, test=None))
     assert not folder.locked
-    with pytest.raises(SpecError, match="already holds a run; pass resume=True"):
+    with pytest.raises(SpecError, match="out must be a folder holding no run.*already holds a run; ask to resume it"):
         RunFolder(path).open(settings)
     with pytest.raises(SpecError) as err:
         RunFolder(path).open({**settings, "seed": 1, "kind": "random", "options": {"type": 3}}, resume=True)

@@ -1,0 +1,54 @@
+"""Parsing of the command line's list values (``800,100,10``): every item present and a number, or a refusal.
+
+An empty item (``800,,100``, a trailing comma, a lost negative number in ``50--10``) is refused naming the flag and
+the value; nothing is dropped.  Refusals are :class:`adjmat.SpecError` naming the parameter, which
+``predefsparse.cli.main`` words with its flag.
+
+Examples
+--------
+>>> int_list("run", "config", "800, 100,10")
+(800, 100, 10)
+>>> try:
+...     int_list("run", "config", "800,,10")
+... except ValueError as err:
+...     print(err.naming("--config"))
+run: --config must be comma-separated integers with no empty item; received --config='800,,10'.
+"""
+from __future__ import annotations
+
+from adjmat.validation import fail
+
+__all__ = ["int_list", "float_list"]
+
+
+def _items(where: str, param: str, text: str, what: str) -> list[str]:
+    items = [item.strip() for item in str(text).split(",")]
+    if not text or any(item == "" for item in items):
+        raise fail(where, param, f"comma-separated {what} with no empty item", text)
+    return items
+
+
+def int_list(where: str, param: str, text: str | None) -> tuple[int, ...] | None:
+    """``"800,100,10"`` as ``(800, 100, 10)``; None stays None.  Items must be whole numbers (``1_000`` too)."""
+    if text is None:
+        return None
+    out = []
+    for item in _items(where, param, text, "integers"):
+        try:
+            out.append(int(item.replace("_", "")))
+        except ValueError:
+            raise fail(where, param, "comma-separated integers", text, f"{item!r} is not an integer.") from None
+    return tuple(out)
+
+
+def float_list(where: str, param: str, text: str | None) -> tuple[float, ...] | None:
+    """``"0.5,1"`` as ``(0.5, 1.0)``; None stays None.  Range checks are the library's."""
+    if text is None:
+        return None
+    out = []
+    for item in _items(where, param, text, "numbers"):
+        try:
+            out.append(float(item))
+        except ValueError:
+            raise fail(where, param, "comma-separated numbers", text, f"{item!r} is not a number.") from None
+    return tuple(out)
