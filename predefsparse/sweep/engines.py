@@ -19,7 +19,8 @@ from adjmat.validation import fail
 
 from .. import fmt
 from .grid import Point
-from .points import run_point, thread_env
+from .cluster import run_here, run_on_ray
+from .points import thread_env
 
 __all__ = ["ENGINES", "Progress", "check_address", "usable_cpus", "run_serial", "RayInstance"]
 
@@ -85,9 +86,7 @@ def usable_cpus() -> int:
 def run_serial(todo: Sequence[Point], folder: Path, finished: Finished, fresh: set[str],
                data_dir: str | None) -> None:
     """Evaluate the points one after another in this process."""
-    for point in todo:
-        finished(point, run_point(point.settings, str(folder / "points" / point.id), fresh=point.id in fresh,
-                                  data_dir=data_dir))
+    run_here(todo, folder, finished, data_dir)  # each point in a scratch folder, as on a cluster
 
 
 def _answers(where: str, address: str) -> None:
@@ -191,29 +190,5 @@ class RayInstance:
     def run(self, todo: Sequence[Point], folder: Path, finished: Finished, fresh: set[str],
             data_dir: str | None) -> None:
         """Submit every point as a Ray task; hand each outcome to ``finished`` as it arrives."""
-        import ray
-
-        refs: dict = {}
-        try:
-            task = ray.remote(num_cpus=self.cpus_per_point, max_retries=0)(run_point)
-            refs = {task.remote(dict(p.settings), str((folder / "points" / p.id).absolute()), self.cpus_per_point,
-                                p.id in fresh, data_dir): p for p in todo}
-            pending = list(refs)
-            while pending:
-                ready, pending = ray.wait(pending, num_returns=1)
-                for ref in ready:
-                    point = refs[ref]
-                    try:
-                        outcome = ray.get(ref)
-                    except Exception as err:  # the worker died (memory, a signal): recorded, the others go on
-                        outcome = {"status": "failed", "error": f"{type(err).__name__}: {str(err)[:2000]}",
-                                   "result": {}, "started": time.time(), "wall_s": 0.0}
-                    finished(point, outcome)
-        except KeyboardInterrupt:
-            # An instance started here is stopped by close(), its workers with it.  Cancelling its tasks first
-            # raced with tasks finishing at that moment and could abort the driver inside Ray ("Tried to
-            # complete task that was not pending"), so only a cluster's tasks are cancelled.
-            if not self.ours:
-                for ref in refs:
-                    ray.cancel(ref, force=True)
-            raise
+        run_on_ray(todo, folder, finished, cpus_per_point=self.cpus_per_point, data_dir=data_dir,
+                   line=self.progress.line, cancel_on_interrupt=not self.ours)

@@ -78,8 +78,9 @@ def sweep(grid: Any, *, out: str | os.PathLike, address: str | None = None, engi
     address : str, optional
         None: start a local Ray instance with ``num_cpus`` CPUs and stop it at the end, whatever a killed
         ``ray start`` left behind (a Ray session already open in this process is used as is); ``"auto"``,
-        ``"ray://host:port"`` or ``"host:port"``: a running cluster (``out`` should then be a folder every
-        node shares).
+        ``"ray://host:port"`` or ``"host:port"``: a running cluster.  No shared file system is needed: each
+        point runs in a scratch folder of its node, its dataset is shipped there and its files come back into
+        ``out`` on this machine (:mod:`predefsparse.sweep.transfer`).
     engine : {"ray", "serial"}
         ``"serial"`` evaluates the points one after another in this process (no Ray).
     num_cpus : int, optional
