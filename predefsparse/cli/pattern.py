@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 
 import adjmat
-import adjmat._validation
-from adjmat import SpecError
+from adjmat.errors import SpecError
+from adjmat.memory import MEMORY_ENV
+from adjmat.validation import fail
 
 
 def whole_number(text: str) -> int:
@@ -64,29 +64,18 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-_FLAGS = ("p", "n", "fo", "density", "z", "seed", "type", "dither", "epsilon")
-
-
-def _in_flags(message: str) -> str:
-    """A library message in command-line words: ``p must`` -> ``--p must``, ``received z=3`` -> ``received --z=3``."""
-    names = "|".join(_FLAGS)
-    message = re.sub(rf"(: )({names}) must\b", r"\1--\2 must", message)
-    return re.sub(rf"\breceived ({names})=", r"received --\1=", message)
-
-
-def _check_output(flag: str, path: str | None) -> None:
+def _check_output(param: str, path: str | None) -> None:
     """Refuse, before any work, an output path that names a folder or lies under a file."""
     if path is None:
         return
     if os.path.isdir(path):
-        raise SpecError(f"pattern: {flag} must name a file; received {flag}={path!r}, which is a folder. Try "
-                        f"{flag}={os.path.join(path, 'pattern.npz' if flag == '--out' else 'pattern.png')!r}.")
+        raise fail("pattern", param, "a file path", path, f"It is a folder; try "
+                   f"{os.path.join(path, 'pattern.npz' if param == 'out' else 'pattern.png')!r}.")
     parent = os.path.dirname(os.path.abspath(path))
     while parent and not os.path.exists(parent):
         parent = os.path.dirname(parent)
     if parent and not os.path.isdir(parent):
-        raise SpecError(f"pattern: {flag} must be a path inside a folder; received {flag}={path!r}, but "
-                        f"{parent!r} is a file.")
+        raise fail("pattern", param, "a path inside a folder", path, f"{parent!r} is a file.")
 
 
 def _options(args: argparse.Namespace) -> dict:
@@ -100,7 +89,7 @@ def _options(args: argparse.Namespace) -> dict:
     for item in args.option:
         name, sep, text = item.partition("=")
         if not sep or not name:
-            raise SpecError(f"pattern: --option must be NAME=VALUE; received --option={item!r}.")
+            raise fail("pattern", "option", "NAME=VALUE", item)
         try:
             options[name] = json.loads(text)
         except ValueError:
@@ -112,25 +101,24 @@ def run(args: argparse.Namespace) -> int:
     """Generate, summarise, save and plot as asked; returns 0 (user errors raise SpecError, one line, exit 1)."""
     from predefsparse.report import pattern_summary, plot_pattern
 
-    _check_output("--out", args.out)
-    _check_output("--plot", args.plot)
+    _check_output("out", args.out)
+    _check_output("plot", args.plot)
     options = _options(args)
     try:
         pat = adjmat.generate(args.kind, args.p, args.n, fo=args.fo, density=args.density, z=args.z,
                               seed=args.seed, **options)
-    except SpecError as err:
-        raise SpecError(_in_flags(str(err))) from None
     except MemoryError:
         raise SpecError(f"pattern: not enough memory for a {args.kind} pattern of --p {args.p} --n {args.n}; "
-                        f"ask for a smaller one (or lower {adjmat._validation.MEMORY_ENV} so that such "
-                        f"requests are refused before they start).") from None
+                        f"ask for a smaller one (or lower {MEMORY_ENV} so that such requests are refused before "
+                        f"they start).") from None
     print(pattern_summary(pat, z=args.z))
-    for flag, path, write in (("--out", args.out, pat.save),
-                              ("--plot", args.plot, lambda f: plot_pattern(pat, f, z=args.z))):
+    for param, path, write in (("out", args.out, pat.save),
+                               ("plot", args.plot, lambda f: plot_pattern(pat, f, z=args.z))):
         if path:
             try:
                 written = write(path)
             except OSError as err:
-                raise SpecError(f"pattern: cannot write {flag}={path!r}: {err.strerror or err}.") from None
-            print(f"{'saved' if flag == '--out' else 'plot':<9} {written}")
+                raise fail("pattern", param, "a file path that can be written", path,
+                           f"Writing failed: {err.strerror or err}.") from None
+            print(f"{'saved' if param == 'out' else 'plot':<9} {written}")
     return 0

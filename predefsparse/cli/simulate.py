@@ -4,9 +4,6 @@ Adapts arguments onto :func:`hwsim.simulate` (with :func:`adjmat.generate_networ
 prints the report's summary (and the sweep table), optionally writes them as JSON and CSV and plots them
 (:mod:`predefsparse.plots`).  Imports neither TensorFlow nor Keras.
 
-Old spellings kept for one release: ``--pattern`` (now ``--kind``) and ``--mode`` (now ``--timing``); each
-prints a deprecation warning on stderr.
-
 Examples
 --------
 >>> from predefsparse.cli import main
@@ -17,38 +14,17 @@ Examples
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
-import sys
 from typing import Any
 
 import adjmat
 import hwsim
-from adjmat._validation import SpecError, check_int_tuple, fail
-from adjmat.pattern import atomic_write
+from adjmat.errors import SpecError
+
+from .. import jsonio
+from ._args import int_list
 
 _LONG_RUN_EDGES = 2 * 10**8  # every-cycle runs above this many edge events print a progress line
-
-#: Python parameter -> command-line flag, for library messages shown on the command line.
-_FLAGS = {"allow_unbalanced": "--allow-unbalanced", "every_cycle": "--every-cycle", "inputs": "--inputs",
-          "proctime": "--proctime", "ports": "--ports", "rmw": "--rmw", "f_clk": "--f-clk", "timing": "--timing",
-          "seed": "--seed", "type": "--type", "dither": "--dither", "kind": "--kind", "z": "--z", "fo": "--fo",
-          "config": "--config"}
-_FLAG_RE = re.compile(r"(?<![\w.\[-])(" + "|".join(sorted(_FLAGS, key=len, reverse=True)) + r")"
-                      r"(?:(=True)\b|(=)|(?=\s+must\b|\s\())")
-
-
-def _in_flags(message: str) -> str:
-    """Rewrite a library message so that it names flags: ``allow_unbalanced=True`` -> ``--allow-unbalanced``,
-    ``received inputs=0`` -> ``received --inputs 0``."""
-    def swap(m: re.Match) -> str:
-        flag = _FLAGS[m.group(1)]
-        if m.group(2):
-            return flag
-        return flag + (" " if m.group(3) else "")
-    return _FLAG_RE.sub(swap, message)
-
 
 def add_parser(subparsers) -> None:
     """Register the ``simulate`` sub-command.
@@ -67,14 +43,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("--config", required=True, help="layer sizes N_0,...,N_L, e.g. 1024,64,32")
     p.add_argument("--fo", required=True, help="out-degree of every junction, e.g. 4,16")
     p.add_argument("--z", help="parallelism of every junction, e.g. 128,32 (optional with --sweep-z)")
-    p.add_argument("--kind", choices=adjmat.KINDS, help="pattern kind (default clash_free)")
-    p.add_argument("--pattern", choices=adjmat.KINDS, dest="pattern_alias", help="deprecated alias of --kind")
+    p.add_argument("--kind", choices=adjmat.KINDS, default="clash_free", help="pattern kind (default clash_free)")
     p.add_argument("--type", type=int, choices=(1, 2, 3), help="clash_free address map (default 2)")
     p.add_argument("--dither", action="store_true", help="clash_free: random bank permutation per sweep")
     p.add_argument("--seed", type=int, help="pattern seed (default: drawn and printed)")
-    p.add_argument("--timing", choices=hwsim.TIMINGS,
+    p.add_argument("--timing", choices=hwsim.TIMINGS, default="ideal",
                    help="ideal (cpc = C) or rtl (cpc = C + 2 + PROCTIME); default ideal")
-    p.add_argument("--mode", choices=hwsim.TIMINGS, dest="mode_alias", help="deprecated alias of --timing")
     p.add_argument("--proctime", type=int, default=2, help="arithmetic pipeline stages (default 2)")
     p.add_argument("--ports", type=int, default=1, choices=(1, 2), help="ports per memory bank (default 1)")
     p.add_argument("--rmw", default="count", choices=hwsim.RMW_POLICIES,
@@ -98,20 +72,6 @@ def add_parser(subparsers) -> None:
     p.add_argument("--sweep-z", action="store_true",
                    help="also simulate every hardware-faithful z (hwsim.sweep_z) and report throughput vs z")
     p.set_defaults(func=run)
-
-
-def _deprecated_aliases(args: argparse.Namespace) -> None:
-    for old, new, alias, attr, default in (("--pattern", "--kind", "pattern_alias", "kind", "clash_free"),
-                                           ("--mode", "--timing", "mode_alias", "timing", "ideal")):
-        value = getattr(args, alias, None)
-        if value is not None:
-            print(f"predefsparse simulate: warning: {old} is deprecated; use {new} {value}", file=sys.stderr)
-            if getattr(args, attr) is not None and getattr(args, attr) != value:
-                raise SpecError(f"simulate: give {new} once; received {new} {getattr(args, attr)} and its "
-                                f"deprecated alias {old} {value}. Keep {new}.")
-            setattr(args, attr, value)
-        elif getattr(args, attr) is None:
-            setattr(args, attr, default)
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -163,7 +123,7 @@ def _sweep_plot_path(path: str, both: bool) -> str:
 
 
 def _simulate(args, config, fo, hw):
-    net = adjmat.NetSpec(config, fo, check_int_tuple("simulate", "z", args.z))
+    net = adjmat.NetSpec(config, fo, int_list("simulate", "z", args.z))
     pats = adjmat.generate_network(net, args.kind, seed=args.seed, **_options(args))
     edges = args.inputs * sum(net.W) * 3
     progress = bool(args.every_cycle and edges > _LONG_RUN_EDGES)
@@ -191,8 +151,6 @@ def run(args: argparse.Namespace) -> int:
     """
     try:
         return _run(args)
-    except SpecError as err:
-        raise SpecError(_in_flags(str(err))) from None
     except MemoryError:
         raise SpecError("simulate: the request does not fit in memory; use fewer --inputs, leave out "
                         "--every-cycle or choose a smaller --config.") from None
@@ -202,11 +160,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    _deprecated_aliases(args)
-    config = check_int_tuple("simulate", "config", args.config)
-    fo = check_int_tuple("simulate", "fo", args.fo)
-    if args.inputs < 1:
-        raise fail("simulate", "--inputs", "a positive integer", args.inputs)
+    config = int_list("simulate", "config", args.config)
+    fo = int_list("simulate", "fo", args.fo)
     _check_outputs(args)
     hw = _hardware(args)
     rep = None
@@ -227,8 +182,7 @@ def _run(args: argparse.Namespace) -> int:
         print(("\n" if rep is not None else "") + table.summary())
     if args.json:
         if rep is not None and table is not None:
-            text = json.dumps({"report": rep.to_dict(), "sweep_z": table.to_dict()}, indent=1) + "\n"
-            path = atomic_write(args.json, lambda f: f.write(text.encode()))
+            path = jsonio.write_json(args.json, {"report": rep.to_dict(), "sweep_z": table.to_dict()})
         else:
             path = rep.to_json(args.json) if rep is not None else table.to_json(args.json)
         print(f"json      {path}")

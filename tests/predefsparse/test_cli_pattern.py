@@ -65,7 +65,7 @@ def test_out_naming_a_folder_is_refused_before_work(tmp_path, capsys):
     rc = main(["pattern", "usn", "--p", "8", "--n", "4", "--fo", "1", "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert rc == 1 and captured.out == ""
-    assert captured.err.count("\n") == 1 and "--out must name a file" in captured.err and "which is a folder" in \
+    assert captured.err.count("\n") == 1 and "--out must be a file path" in captured.err and "It is a folder" in \
         captured.err
     blocker = tmp_path / "file"
     blocker.write_text("x")
