@@ -9,7 +9,8 @@ import numpy as np
 
 import adjmat
 from adjmat import NetSpec, Pattern
-from adjmat._validation import SpecError, fail
+from adjmat.errors import SpecError
+from adjmat.validation import fail
 
 from .config import HardwareConfig
 
