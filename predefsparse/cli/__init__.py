@@ -86,7 +86,13 @@ def main(argv: list[str] | None = None) -> int:
 def _known(parser: argparse.ArgumentParser, command: str) -> set[str]:
     """The flags and argument names of ``command``'s parser."""
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
-    return {name for a in sub._actions for name in (a.option_strings or [a.metavar or a.dest]) if name}
+    names, todo = set(), [sub]
+    while todo:  # nested actions too (data build ...)
+        for action in todo.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend(action.choices.values())
+            names.update(action.option_strings or [action.metavar or action.dest])
+    return {name for name in names if isinstance(name, str)}
 
 
 def _error(command: str, text: str) -> int:

@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import Any
@@ -34,11 +33,11 @@ def parse_option(text: str) -> tuple[str, Any]:
     >>> parse_option("dash=3,9"), parse_option("noisesd=2.5"), parse_option("leading_space=true")
     (('dash', (3, 9)), ('noisesd', 2.5), ('leading_space', True))
     """
-    from adjmat._validation import fail
+    from adjmat.validation import fail
     key, sep, raw = text.partition("=")
     key = key.strip().replace("-", "_")
     if not sep or not key.isidentifier():
-        raise fail("data build", "--option", "KEY=VALUE (e.g. noisesd=4 or dash=3,9)", text)
+        raise fail("data build", "option", "KEY=VALUE (e.g. noisesd=4 or dash=3,9)", text)
     raw = raw.strip()
     if raw.lower() in ("true", "false"):
         return key, raw.lower() == "true"
@@ -48,8 +47,11 @@ def parse_option(text: str) -> tuple[str, Any]:
         except ValueError:
             pass
     if "," in raw:
+        items = [v.strip() for v in raw.split(",")]
+        if "" in items:
+            raise fail("data build", "option", "KEY=VALUE with no empty item in a list VALUE", text)
         try:
-            return key, tuple(int(v) for v in raw.split(",") if v.strip())
+            return key, tuple(int(v) for v in items)
         except ValueError:
             pass
     return key, raw
@@ -160,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     >>> main(["data", "list", "--data-dir", "/tmp/psdata"])  # doctest: +SKIP
     0
     """
-    from predefsparse import datasets
+    from predefsparse import datasets, jsonio
     action = getattr(args, "data_command", None)
     if action == "build":
         options = dict(parse_option(o) for o in args.option)
@@ -181,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     if action == "info":
         d = datasets.info(args.target, data_dir=args.data_dir)
         if args.json:
-            print(json.dumps(d, indent=1, default=list))
+            print(jsonio.dumps(d, default=list))
         else:
             print(format_info(d))
         return 0

@@ -61,6 +61,8 @@ def test_user_errors_exit_1_with_one_line(tmp_path, capsys):
     cases = [
         (["data", "info", "digits", "--data-dir", str(tmp_path)], "Build it with `predefsparse data build digits`"),
         (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "noisesd"], "--option must be KEY=VALUE"),
+        (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "dash=3,,9"],
+         "--option must be KEY=VALUE with no empty item in a list VALUE; received --option='dash=3,,9'"),
         (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "framelen=3"],
          "framelen must be an option of 'morse'"),
         (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "frame=20"], "frame must be at least 57"),
@@ -92,8 +94,12 @@ def test_parse_option():
     assert parse_option("leading-space=False") == ("leading_space", False)
     assert parse_option("style=bw") == ("style", "bw")
     assert parse_option("maxflip=3") == ("maxflip", 3)
-    with pytest.raises(SpecError, match=r"^data build: --option must be KEY=VALUE"):
+    with pytest.raises(SpecError, match=r"^data build: option must be KEY=VALUE"):
         parse_option("=3")
+    for text in ("dash=3,,9", "dash=3,", "per_class=,1,1"):  # an empty item used to vanish (3,,9 gave (3, 9))
+        with pytest.raises(SpecError, match="no empty item") as err:
+            parse_option(text)
+        assert err.value.param == "option" and repr(text) in str(err.value)
 
 
 def test_format_info_summarises_many_classes(tmp_path):
