@@ -20,11 +20,12 @@ No shared file system is assumed, and the task of a point is given no path of th
   received and a copy used for the first time in a process are checked against the driver's digest.
 
 A point interrupted on a node (a node lost, a sweep stopped) leaves nothing in ``OUT``; it is run again from the
-start.
+start.  Its scratch folder, locked while the point runs, is removed by the next point that starts on that node.
 """
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import io
 import os
@@ -174,6 +175,8 @@ def run_anywhere(settings: Mapping[str, Any], dataset: Shipped, threads: int | N
     started = time.time()
     scratch = tempfile.mkdtemp(prefix=f"point-{point}-", dir=node_folder("points"))
     folder = os.path.join(scratch, "p")
+    held = _hold(scratch)
+    _sweep_dead(Path(scratch).parent)
     try:
         try:
             local = dataset.local_path()
@@ -184,6 +187,31 @@ def run_anywhere(settings: Mapping[str, Any], dataset: Shipped, threads: int | N
         return outcome, pack(folder) if os.path.isdir(folder) else b""
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        os.close(held)
+
+
+def _hold(scratch: str) -> int:
+    """Lock a scratch folder for as long as its point runs (the lock goes with the process, however it ends)."""
+    fd = os.open(os.path.join(scratch, ".holding"), os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.rename(os.path.join(scratch, ".holding"), os.path.join(scratch, ".held"))  # seen by others only when locked
+    return fd
+
+
+def _sweep_dead(points: Path) -> None:
+    """Remove the scratch folders of points whose process died (killed node, stopped sweep): their lock is free."""
+    for entry in points.glob("point-*"):
+        try:
+            fd = os.open(entry / ".held", os.O_RDWR)
+        except OSError:  # being made (no lock file yet), or gone
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a running point's
+            continue
+        finally:
+            os.close(fd)
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 def _replace(value: Any, pairs: list[tuple[str, str]]) -> Any:
