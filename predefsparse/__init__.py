@@ -18,7 +18,7 @@ import importlib.util
 import sys
 import warnings
 
-from adjmat._version import package_version as _package_version
+from adjmat.version import package_version as _package_version
 
 __version__ = _package_version()  # one source: pyproject.toml
 
@@ -40,7 +40,7 @@ _LAZY = {
     "codesign": "predefsparse.codesign",
     "sweep": "predefsparse.sweep",
     "results": "predefsparse.results",
-    "DivergenceError": "adjmat._validation",
+    "DivergenceError": "adjmat.errors",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

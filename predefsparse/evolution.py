@@ -35,7 +35,8 @@ import numpy as np
 from keras import ops
 
 import adjmat
-from adjmat._validation import SpecError, check_bool, check_choice, check_float, check_int, fail, normalize_seed
+from adjmat.errors import SpecError
+from adjmat.validation import check_bool, check_choice, check_float, check_int, fail, normalize_seed
 
 from . import _evolve_ops
 from ._sparse_ops import _pointers
@@ -558,7 +559,8 @@ def plot_degrees(degrees: Any, out: Any = None, *, layer: str | None = None,
     >>> fig.axes[0].get_title()
     'step 0'
     """
-    from .plots import _figure, save_figure
+    from .fmt import blank_figure
+    from .plots import save_figure
     where = "plot_degrees"
     record = degrees.degrees if isinstance(degrees, SETCallback) else degrees
     if not isinstance(record, dict) or not record:
@@ -577,7 +579,7 @@ def plot_degrees(degrees: Any, out: Any = None, *, layer: str | None = None,
         raise fail(where, "image_shape", f"(rows, cols) with rows * cols == p ({p})", image_shape)
     panels = check_int(where, "panels", panels, minimum=1)
     shown = sorted(set(np.linspace(0, len(steps) - 1, min(panels, len(steps))).round().astype(int).tolist()))
-    fig = _figure(2.0 * len(shown), 2.4)
+    fig = blank_figure(2.0 * len(shown), 2.4)
     top = max(int(max(d.max() for d in steps)), 1)
     image = None
     for k, idx in enumerate(shown):

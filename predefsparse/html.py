@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from adjmat._validation import fail
+from adjmat.validation import fail
 from adjmat.pattern import atomic_write
 
 __all__ = ["Page", "Cell", "figure_png"]

@@ -26,18 +26,16 @@ from typing import Any
 import numpy as np
 
 import adjmat
-from adjmat._validation import SpecError, check_int, fail
+from adjmat.errors import SpecError
+from adjmat.validation import check_int, fail
 from adjmat.pattern import atomic_write
+
+from .fmt import blank_figure
 
 __all__ = ["plot_pattern", "plot_bank_loads", "plot_simulation", "plot_sweep_z", "save_figure", "figure_to_svg",
            "figure_to_png_data_uri", "bank_loads"]
 
 _DPI = 110
-
-
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def _integer_axis(axis) -> None:
@@ -197,7 +195,7 @@ def plot_bank_loads(pattern: adjmat.Pattern, z: int, out: Any = None, *, ax: Any
     peak = int(loads.max()) if loads.size else 0
     own = ax is None
     if own:
-        fig = _figure(8.5, 4.2)
+        fig = blank_figure(8.5, 4.2)
         ax, side = fig.subplots(1, 2, width_ratios=(3, 1))
     else:
         fig, side = ax.figure, None
@@ -299,7 +297,7 @@ def plot_pattern(pattern: adjmat.Pattern, out: Any = None, *, z: int | None = No
     if isinstance(bank_z, int) and (bank_z < 1 or pattern.p % bank_z):
         bank_z = None
     ncols = 4 if z is not None else 3
-    fig = _figure(4.3 * ncols, 4.3)
+    fig = blank_figure(4.3 * ncols, 4.3)
     axes = fig.subplots(1, ncols)
     ax = axes[0]
     p, n = pattern.p, pattern.n
@@ -367,7 +365,7 @@ def plot_simulation(report, out: Any = None):
     'clash_free  config=(64, 16, 4) fo=(2, 2) z=(32, 8), ideal timing, train: 3,750,000 inputs/s (cpc 4)'
     """
     rep = _check_report("plot_simulation", report)
-    fig = _figure(15, 4.2)
+    fig = blank_figure(15, 4.2)
     axes = fig.subplots(1, 3)
     x = np.arange(1, rep.L + 1)
     ax = axes[0]
@@ -412,7 +410,7 @@ def plot_sweep_z(table, out: Any = None):
     labels = [str(tuple(r.z)) + ("" if r.balanced else " *") for r in rows]
     x = np.arange(len(rows))
     done = [k for k, r in enumerate(rows) if r.skipped is None]
-    fig = _figure(max(9.0, 1.1 * len(rows) + 4), 4.4)
+    fig = blank_figure(max(9.0, 1.1 * len(rows) + 4), 4.4)
     ax, bx = fig.subplots(1, 2)
     for balanced, colour, name in ((True, "tab:blue", "balanced"), (False, "tab:red", "unbalanced")):
         ks = [k for k in done if rows[k].balanced == balanced]

@@ -60,7 +60,8 @@ def add_parser(subparsers) -> None:
                    help="any kind option (repeatable), VALUE read as JSON: e.g. --option type=1 (see "
                         "adjmat.get_kind(KIND).options)")
     p.add_argument("--out", metavar="FILE", help="save the pattern (.npz)")
-    p.add_argument("--plot", metavar="FILE", help="write a picture (spy plot, degree histograms) e.g. pattern.png")
+    p.add_argument("--plot", metavar="FILE",
+                   help="write a picture (connections, degree histograms; bank loads with --z), e.g. pattern.png")
     p.set_defaults(func=run)
 
 
