@@ -107,7 +107,8 @@ def _one(flag: str, key: str, text: str, sep: str, whole: str) -> Any:
                        "A negative number is not a valid value either." if sep == "-" else None)
         return [_number(flag, key, t, kind, whole) for t in items]
     if not text:
-        raise fail("sweep", f"{flag} {key}", "a list of values, none of them empty", whole)
+        raise fail("sweep", f"{flag} {key}", "a value" if flag == "--fixed" else "a list of values, none of them "
+                   "empty", whole)
     if key in _INTS:
         return _number(flag, key, text, int, whole)
     if key in _FLOATS:

@@ -84,8 +84,10 @@ def usable_cpus() -> int:
 
 
 def run_serial(todo: Sequence[Point], folder: Path, finished: Finished, fresh: set[str],
-               data_dir: str | None) -> None:
+               data_dir: str | None, progress: Progress) -> None:
     """Evaluate the points one after another in this process."""
+    if todo and "tensorflow" not in sys.modules:
+        progress.line("importing TensorFlow for the first point")
     run_here(todo, folder, finished, data_dir)  # each point in a scratch folder, as on a cluster
 
 

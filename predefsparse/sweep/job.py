@@ -236,7 +236,7 @@ def _run(grid: Grid, folder: Path, all_points: list[Point], points, retry_failed
 
     fresh = {p.id for p in todo if rows[p.id] is not None or p.id in problems}
     if todo and engine == "serial":
-        run_serial(todo, folder, finished, fresh, data_dir)
+        run_serial(todo, folder, finished, fresh, data_dir, progress)
     elif todo:  # Ray is started already, unless the rows changed between the first look and the lock
         ray_session().run(todo, folder, finished, fresh, data_dir)
     final = [r for r in (rows[p.id] for p in all_points) if r is not None]
