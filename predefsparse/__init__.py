@@ -18,9 +18,6 @@ import importlib.util
 import sys
 import warnings
 
-from adjmat.version import package_version as _package_version
-
-__version__ = _package_version()  # one source: pyproject.toml
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
@@ -47,6 +44,10 @@ __all__ = sorted(_LAZY) + ["__version__"]
 
 
 def __getattr__(name):
+    if name == "__version__":  # one source: pyproject.toml (read on first use: importing adjmat is not free)
+        from adjmat.version import package_version
+        globals()["__version__"] = package_version()
+        return globals()["__version__"]
     try:
         module_name = _LAZY[name]
     except KeyError:

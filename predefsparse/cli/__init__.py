@@ -45,8 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="predefsparse",
         description="Pre-defined sparse neural networks: patterns, hardware simulation, training.")
-    from predefsparse import __version__
-    parser.add_argument("--version", action="version", version=f"predefsparse {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module_name in COMMANDS.values():
@@ -58,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.add_parser(sub)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the version is read (importing adjmat) only when asked for."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from predefsparse import __version__
+        print(f"predefsparse {__version__}")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:

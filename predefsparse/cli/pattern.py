@@ -12,10 +12,7 @@ import argparse
 import json
 import os
 
-import adjmat
-from adjmat.errors import SpecError
-from adjmat.memory import MEMORY_ENV
-from adjmat.validation import fail
+from ._args import kinds as _kinds
 
 
 def whole_number(text: str) -> int:
@@ -44,8 +41,7 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "pattern", help="generate a connection pattern and print degrees, density, clash-freedom, bank loads",
         description="Generate one junction's connection pattern (p left, n right neurons).")
-    kinds = adjmat.kind_names()  # read when the parser is built, so a registered kind appears
-    p.add_argument("kind", choices=kinds, help="pattern kind: " + ", ".join(kinds))
+    p.add_argument("kind", choices=_kinds(), help="pattern kind: %(choices)s")
     p.add_argument("--p", type=whole_number, required=True, help="left layer size (e.g. 1024 or 1e6)")
     p.add_argument("--n", type=whole_number, required=True, help="right layer size")
     g = p.add_mutually_exclusive_group()
@@ -67,6 +63,7 @@ def add_parser(subparsers) -> None:
 
 def _check_output(param: str, path: str | None) -> None:
     """Refuse, before any work, an output path that names a folder or lies under a file."""
+    from adjmat.validation import fail
     if path is None:
         return
     if os.path.isdir(path):
@@ -80,6 +77,7 @@ def _check_output(param: str, path: str | None) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict:
+    from adjmat.validation import fail
     options = {}
     if args.type is not None:
         options["type"] = args.type
@@ -100,6 +98,10 @@ def _options(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, summarise, save and plot as asked; returns 0 (user errors raise SpecError, one line, exit 1)."""
+    import adjmat
+    from adjmat.errors import SpecError
+    from adjmat.memory import MEMORY_ENV
+    from adjmat.validation import fail
     from predefsparse.report import pattern_summary, plot_pattern
 
     _check_output("out", args.out)

@@ -25,11 +25,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-import adjmat
-
 from .. import defaults
 from ..fmt import pct
-from ._args import float_list, int_list
+from ._args import float_list, int_list, kinds
 from ._startup import import_tensorflow
 
 __all__ = ["add_parser", "run", "format_summary"]
@@ -62,7 +60,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--fo", default=None, metavar="FO1,...", help="out-degree per junction (default 50,10 with "
                    "the default config)")
     g.add_argument("--densities", default=None, metavar="D1,...", help="density per junction")
-    p.add_argument("--kind", choices=adjmat.KINDS, default="clash_free", help="pattern kind (default clash_free)")
+    p.add_argument("--kind", choices=kinds(), default="clash_free", help="pattern kind (default clash_free)")
     p.add_argument("--z", default=None, metavar="Z1,...",
                    help="parallelism per junction (clash_free default: z = fi)")
     p.add_argument("--type", type=int, choices=(1, 2, 3), default=None, help="clash_free address map (default 2)")

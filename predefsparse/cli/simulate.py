@@ -17,12 +17,19 @@ import argparse
 import os
 from typing import Any
 
-import adjmat
-import hwsim
-from adjmat.errors import SpecError
+from typing import TYPE_CHECKING
 
-from .. import jsonio
-from ._args import int_list
+from ._args import LazyChoices, int_list, kinds
+
+if TYPE_CHECKING:
+    import hwsim
+
+
+def _hwsim_choices(name: str) -> LazyChoices:
+    def load():
+        import hwsim
+        return getattr(hwsim, name)
+    return LazyChoices(load)
 
 _LONG_RUN_EDGES = 2 * 10**8  # every-cycle runs above this many edge events print a progress line
 
@@ -43,15 +50,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("--config", required=True, help="layer sizes N_0,...,N_L, e.g. 1024,64,32")
     p.add_argument("--fo", required=True, help="out-degree of every junction, e.g. 4,16")
     p.add_argument("--z", help="parallelism of every junction, e.g. 128,32 (optional with --sweep-z)")
-    p.add_argument("--kind", choices=adjmat.KINDS, default="clash_free", help="pattern kind (default clash_free)")
+    p.add_argument("--kind", choices=kinds(), default="clash_free", help="pattern kind (default clash_free)")
     p.add_argument("--type", type=int, choices=(1, 2, 3), help="clash_free address map (default 2)")
     p.add_argument("--dither", action="store_true", help="clash_free: random bank permutation per sweep")
     p.add_argument("--seed", type=int, help="pattern seed (default: drawn and printed)")
-    p.add_argument("--timing", choices=hwsim.TIMINGS, default="ideal",
+    p.add_argument("--timing", choices=_hwsim_choices("TIMINGS"), default="ideal",
                    help="ideal (cpc = C) or rtl (cpc = C + 2 + PROCTIME); default ideal")
     p.add_argument("--proctime", type=int, default=2, help="arithmetic pipeline stages (default 2)")
     p.add_argument("--ports", type=int, default=1, choices=(1, 2), help="ports per memory bank (default 1)")
-    p.add_argument("--rmw", default="count", choices=hwsim.RMW_POLICIES,
+    p.add_argument("--rmw", default="count", choices=_hwsim_choices("RMW_POLICIES"),
                    help="delta-memory read-modify-write hazard policy (default count)")
     p.add_argument("--f-clk", type=float, default=15e6, help="clock in Hz (default 15e6)")
     p.add_argument("--inputs", type=int, default=1000, help="inputs N to simulate (default 1000)")
@@ -75,6 +82,8 @@ def add_parser(subparsers) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
+    import adjmat
+    from adjmat.errors import SpecError
     options: dict[str, Any] = {}
     if args.type is not None:
         options["type"] = args.type
@@ -90,13 +99,15 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def _hardware(args: argparse.Namespace) -> hwsim.HardwareConfig:
+def _hardware(args: argparse.Namespace) -> "hwsim.HardwareConfig":
+    import hwsim
     return hwsim.HardwareConfig(f_clk=args.f_clk, timing=args.timing, proctime=args.proctime, ports=args.ports,
                                 rmw=args.rmw)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse output paths that cannot be written before any simulation runs."""
+    from adjmat.errors import SpecError
     for flag, path, want in (("--json", args.json, "file"), ("--plot", args.plot, "file"),
                              ("--csv", args.csv, "folder")):
         if path is None:
@@ -123,6 +134,8 @@ def _sweep_plot_path(path: str, both: bool) -> str:
 
 
 def _simulate(args, config, fo, hw):
+    import adjmat
+    import hwsim
     net = adjmat.NetSpec(config, fo, int_list("simulate", "z", args.z))
     pats = adjmat.generate_network(net, args.kind, seed=args.seed, **_options(args))
     edges = args.inputs * sum(net.W) * 3
@@ -149,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     ...
     0
     """
+    from adjmat.errors import SpecError
     try:
         return _run(args)
     except MemoryError:
@@ -160,6 +174,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import adjmat
+    import hwsim
+    from adjmat.errors import SpecError
     config = int_list("simulate", "config", args.config)
     fo = int_list("simulate", "fo", args.fo)
     _check_outputs(args)
@@ -182,6 +199,7 @@ def _run(args: argparse.Namespace) -> int:
         print(("\n" if rep is not None else "") + table.summary())
     if args.json:
         if rep is not None and table is not None:
+            from .. import jsonio
             path = jsonio.write_json(args.json, {"report": rep.to_dict(), "sweep_z": table.to_dict()})
         else:
             path = rep.to_json(args.json) if rep is not None else table.to_json(args.json)

@@ -46,13 +46,13 @@ def fig_accuracy(d) -> Any:
             acc = 100 * np.asarray(e.get(key) or [], dtype=float)
             if not acc.size:
                 continue
-            values.extend(acc.tolist())
             ax.plot(np.full(acc.size, i + dx), acc, marker, color=colour(e["kind"], i), alpha=0.5, markersize=5,
                     markerfacecolor="none" if key != "accuracies" else None,
                     label=None if key in shown else label)
             shown.add(key)
             mean = float(acc.mean())
             std = float(acc.std(ddof=1)) if acc.size > 1 else 0.0
+            values.extend(acc.tolist() + [mean - std, mean + std])
             ax.errorbar(i + dx, mean, yerr=std, fmt="_", color="black", markersize=12, capsize=4, linewidth=1)
     fc = next((e for e in kinds if e["kind"] == "fc"), None)
     measure = d.answer.get("rank_by", "float")
@@ -64,7 +64,7 @@ def fig_accuracy(d) -> Any:
         values.append(floor)
     if values:
         lo, hi = min(values), max(values)
-        mid, half = (lo + hi) / 2, max(2.5, 0.6 * (hi - lo))
+        mid, half = (lo + hi) / 2, max(2.5, 0.55 * (hi - lo) + 0.3)
         ax.set_ylim(max(0.0, mid - half), min(100.0, mid + half))
     ax.set_xticks(np.arange(len(kinds)), [e["kind"] for e in kinds])
     ax.set_xlim(-0.6, len(kinds) - 0.4)

@@ -247,8 +247,8 @@ def recommend(kinds: list, plan, *, rank_by: str = "float", max_loss: float = MA
         d = 100 * (pick[field] - fc[field])
         significance = "beyond the seeds' noise" if pick["differs_from_fc"] else "within the seeds' noise"
         text += (f"; against fully connected at the same z it {'loses' if d < 0 else 'gains'} {abs(d):.2f} points "
-                 f"({significance}; floor {max_loss:g}) for {pick['throughput'] / fc['throughput']:.2f}x the "
-                 f"inputs/s, {pick['energy_pj'] / fc['energy_pj']:.2f}x the energy per input and "
+                 f"({significance}; floor {max_loss:g} point(s) below fc) for "
+                 f"{pick['throughput'] / fc['throughput']:.2f}x the inputs/s, {pick['energy_pj'] / fc['energy_pj']:.2f}x the energy per input and "
                  f"{pick['W'] / fc['W']:.0%} of the weights")
     else:
         text += "; no fully connected baseline was trained, so the floor was not applied (add fc to the kinds)"
@@ -261,7 +261,7 @@ def recommend(kinds: list, plan, *, rank_by: str = "float", max_loss: float = MA
     why = _buildable(pick, plan)
     facts["buildable"] = not why
     if why:
-        facts["buildable_note"] = "; ".join(why) + ". " + _nearest_buildable(pick, plan, kinds)
+        facts["buildable_note"] = "; ".join(why) + "; " + _nearest_buildable(pick, plan, kinds)
         text += f". Not buildable on the published RTL: {facts['buildable_note']}"
     else:
         text += ". Buildable on the published RTL (hardware-faithful plan, clash-free pattern)"

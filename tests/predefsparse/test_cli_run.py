@@ -168,3 +168,13 @@ def test_run_prints_no_tensorflow_log_line(mnist_file, tmp_path):
     lines = [line for line in out.stdout.splitlines() if line.startswith("epoch ")]
     assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"], out.stdout
     assert "loss" in lines[0] and "accuracy" in lines[0]
+
+
+def test_help_imports_neither_tensorflow_nor_keras():
+    """``predefsparse --help`` stays quick: building every sub-command's parser imports no heavy module."""
+    import subprocess
+    import sys
+    code = ("import sys; from predefsparse.cli import build_parser; build_parser().format_help(); "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'ray', 'matplotlib', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

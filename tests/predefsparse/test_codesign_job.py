@@ -206,3 +206,54 @@ def test_cli_bad_requests_exit_1_with_one_line_naming_the_flag(argv, flag, tmp_p
     assert rc == 1 and flag in err.getvalue() and len(err.getvalue().strip().splitlines()) == 1, err.getvalue()
     assert "root:" not in err.getvalue()                               # never quotes a file's bytes
     assert not (tmp_path / "never").exists()
+
+
+# ------------------------------------------------------------------------------------------ on-chip training
+def test_on_chip_training_on_the_published_build_equals_hwsim_run_by_hand(tmp_path):
+    data = mnist_subset(tmp_path, train=1500, val=500, test=500)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main(["design", "--config", "1024,64,32", "--fo", "4,16", "--z1", "128", "--kinds", "fc,clash_free",
+                   "--seeds", "1", "--epochs", "1", "--dataset", data, "--on-chip", "--onchip-epochs", "2",
+                   "--rank-by", "onchip", "--out", str(tmp_path / "chip")])
+    assert rc == 0 and "on-chip clash_free seed 0 epoch 2/2" in buf.getvalue()    # progress is shown
+    saved = _strict(tmp_path / "chip" / "design.json")
+    assert saved["plan"]["z"] == [128, 32] and saved["answer"]["rank_by"] == "onchip"
+    row = next(r for r in saved["rows"] if r["kind"] == "clash_free")
+    # by hand: hwsim's initial weights of seed 0, one fixed-point epoch at a time on train+val, test after each
+    from predefsparse import datasets
+    xtr, ytr, xva, yva, xte, yte = datasets.load(data)
+    net = adjmat.NetSpec((1024, 64, 32), (4, 16), (128, 32))
+    pats = adjmat.generate_network(net, "clash_free", seed=0)
+    hw = hwsim.HardwareConfig()
+    x = np.pad(np.concatenate([xtr, xva]), ((0, 0), (0, 1024 - 784)))
+    y = np.concatenate([ytr, yva]).argmax(1)
+    xt = np.pad(xte, ((0, 0), (0, 1024 - 784)))
+    w = hwsim.initial_weights(pats, seed=0)
+    for epoch in (0, 1):
+        res = hwsim.train(net, pats, hw, (x, y), epochs=1, numerics="fixed", weights=w)
+        w = res.weights
+        acc = hwsim.infer(net, pats, hw, xt, weights=w, numerics="fixed", y=yte.argmax(1)).accuracy
+        point = row["onchip_curve"][epoch]
+        assert (point["epoch"], point["test_accuracy"], point["train_accuracy"]) == (epoch + 1, acc, res.accuracy)
+    assert row["onchip_accuracy"] == acc > 0.5 and row["onchip_stale_reads"] == sum(
+        p["stale_reads"] for p in row["onchip_curve"])
+    assert saved["kinds"][0]["onchip_accuracy_mean"] >= saved["kinds"][1]["onchip_accuracy_mean"]  # ranked on it
+
+
+# ------------------------------------------------------------------------------------ the floor, for real
+@pytest.mark.slow
+def test_morse_three_seeds_recommends_no_kind_far_below_fully_connected(tmp_path):
+    """Issue 17's morse case, small: a sparse kind ~20 points below fully connected is not recommended."""
+    from predefsparse import datasets
+    from predefsparse.codesign.ranking import recommend
+    data = datasets.build("morse", data_dir=tmp_path, per_class=(150, 15, 15), seed=0)
+    d = design((64, 64, 64), fo=(8, 16), kinds=("fc", "clash_free"), seeds=3, epochs=15, dataset=data,
+               out=tmp_path / "morse", verbose=0)
+    fc, cf = d.kind("fc"), d.kind("clash_free")
+    assert fc["accuracy_mean"] - cf["accuracy_mean"] > 0.10 and cf["differs_from_fc"]
+    assert cf["accuracy_mean"] > 1 / 64 + 0.05                        # far from chance: the floor decides
+    assert d.recommended is None and d.recommendation.startswith("No sparse kind qualifies")
+    assert "Best trade-offs (accuracy vs inputs/s): clash_free (" in d.recommendation
+    loss = 100 * (fc["accuracy_mean"] - cf["accuracy_mean"])
+    assert recommend(d.kinds, d.plan, max_loss=loss + 1, classes=64)[0] == "clash_free"   # a looser floor accepts it

@@ -93,6 +93,7 @@ def test_report_renders_in_chromium_with_the_numbers_of_design_json(report, tmp_
         assert float(row[4]["value"]) == kind["throughput"] and row[4]["text"] == f"{kind['throughput']:,.0f}"
         assert float(row[5]["value"]) == kind["energy_pj"]
         assert int(row[6]["value"]) == kind["W"]
+        assert float(row[7]["value"]) == kind["hardware_accuracy_mean"]  # the trained weights on the chip
     hardware = {r[0]["text"]: r for r in tables["hardware"]}
     for kind in saved["kinds"]:
         row = hardware[kind["kind"]]

@@ -178,3 +178,87 @@ def test_checkpoints_keep_the_previous_until_the_next_is_verified(tmp_path):
         folder.finish(model, rec)
     assert sorted(os.listdir(tmp_path)) == [".lock", "model.keras", "patterns", "records.json"]
     assert isinstance(keras.models.load_model(tmp_path / "model.keras"), keras.Model)
+
+
+def _checkpointed(path, epochs=2):
+    """A run folder holding checkpoints of a tiny model after ``epochs`` epochs, closed; returns its records."""
+    model = models.mlp((8, 4, 2), fo=(2, 2), kind="usn", seed=0)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    rec = Records(settings={"epochs": 5}, history={"loss": [1.0] * epochs})
+    with RunFolder(path) as folder:
+        folder.open(rec.settings)
+        for epoch in range(1, epochs + 1):
+            rec.epochs_done = epoch
+            folder.checkpoint(model, rec)
+    return rec
+
+
+def test_checkpoints_carry_digests_and_a_symlink_out_of_the_folder_is_never_resumed(tmp_path):
+    """Issue 19.4: a checkpoint swapped for a symlink to another run's file used to be resumed from, so the run
+    reported another run's training as its own."""
+    run, other = tmp_path / "run", tmp_path / "other"
+    rec = _checkpointed(run)
+    _checkpointed(other, epochs=3)
+    saved = Records.load(run / "records.json")
+    assert set(saved.digests) == {"checkpoint-e0001.keras", "checkpoint-e0002.keras"}
+    assert all(len(d) == 64 for d in saved.digests.values())
+    for name in ("checkpoint-e0001.keras", "checkpoint-e0002.keras"):
+        (run / name).unlink()
+        (run / name).symlink_to(other / "checkpoint-e0003.keras")
+    with RunFolder(run) as folder:
+        assert folder.open(rec.settings, resume=True) == "resume"
+        with pytest.raises(SpecError, match="no loadable checkpoint") as err:
+            folder.restore(folder.previous)
+    assert "outside the folder" in str(err.value) and err.value.param == "out"
+
+
+def test_a_replaced_checkpoint_is_not_resumed_from_and_the_previous_one_is(tmp_path):
+    run = tmp_path / "run"
+    rec = _checkpointed(run)
+    other = models.mlp((8, 4, 2), fo=(2, 2), kind="usn", seed=1)
+    other.compile(optimizer="adam", loss="categorical_crossentropy")
+    other.save(tmp_path / "other.keras")
+    (run / "checkpoint-e0002.keras").write_bytes((tmp_path / "other.keras").read_bytes())  # valid, not this run's
+    with RunFolder(run) as folder:
+        folder.open(rec.settings, resume=True)
+        with pytest.warns(RuntimeWarning, match="checkpoint-e0002.keras .*SHA-256 differs"):
+            _, epochs = folder.restore(folder.previous)
+        assert epochs == 1
+
+
+def test_a_fifo_records_file_is_refused_without_blocking(tmp_path):
+    """Issue 19: a records.json that is a FIFO made `run --resume` block for ever."""
+    import threading
+    os.mkfifo(tmp_path / "records.json")
+    outcome = {}
+
+    def resume():
+        try:
+            RunFolder(tmp_path).open({"epochs": 1}, resume=True)
+        except SpecError as err:
+            outcome["err"] = err
+
+    t = threading.Thread(target=resume, daemon=True)
+    t.start()
+    t.join(10)
+    assert not t.is_alive(), "opening a run whose records.json is a FIFO blocked"
+    assert outcome["err"].param == "out" and "FIFO" in str(outcome["err"])
+
+
+def test_a_replaced_final_model_is_refused(tmp_path):
+    model = models.mlp((8, 4, 2), fo=(2, 2), kind="usn", seed=0)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    rec = _records(settings={"epochs": 2})
+    with RunFolder(tmp_path) as folder:
+        folder.open(rec.settings)
+        folder.finish(model, rec)
+    saved = Records.load(tmp_path / "records.json")
+    assert {"model.keras", "patterns/1_junction1.npz", "patterns/2_junction2.npz"} <= set(saved.digests)
+    with RunFolder(tmp_path) as folder:
+        assert folder.open(rec.settings, resume=True) == "done"
+        assert isinstance(folder.load_model(folder.previous), keras.Model)
+        other = models.mlp((8, 4, 2), fo=(2, 2), kind="usn", seed=1)
+        other.save(tmp_path / "other.keras")
+        os.replace(tmp_path / "other.keras", tmp_path / "model.keras")
+        with pytest.raises(SpecError, match="model.keras is not the file this run wrote"):
+            folder.load_model(folder.previous)
