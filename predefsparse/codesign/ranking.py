@@ -248,7 +248,8 @@ def recommend(kinds: list, plan, *, rank_by: str = "float", max_loss: float = MA
         significance = "beyond the seeds' noise" if pick["differs_from_fc"] else "within the seeds' noise"
         text += (f"; against fully connected at the same z it {'loses' if d < 0 else 'gains'} {abs(d):.2f} points "
                  f"({significance}; floor {max_loss:g} point(s) below fc) for "
-                 f"{pick['throughput'] / fc['throughput']:.2f}x the inputs/s, {pick['energy_pj'] / fc['energy_pj']:.2f}x the energy per input and "
+                 f"{pick['throughput'] / fc['throughput']:.2f}x the inputs/s, "
+                 f"{pick['energy_pj'] / fc['energy_pj']:.2f}x the energy per input and "
                  f"{pick['W'] / fc['W']:.0%} of the weights")
     else:
         text += "; no fully connected baseline was trained, so the floor was not applied (add fc to the kinds)"
