@@ -16,12 +16,14 @@ settings.register_profile("default", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", deadline=None, max_examples=100, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 def in_ci() -> bool:
     """Whether the suite runs under CI (``CI`` set to anything but empty, ``0`` or ``false``)."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
+
+
+settings.load_profile("ci" if in_ci() else "default")
 
 
 def chromium_path(item: pytest.Item) -> str | None:
