@@ -145,11 +145,12 @@ def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_npz_1000
     data = _grid(mnist_npz_1000, kind=["fc", "clash_free"], fo=[[4, 5], [4, 3]])  # fo (4, 3): fi = 4.8, invalid
     result = sweep(data, out=tmp_path, engine="serial", verbose=0)
     ids = [p.id for p in parse_grid(data).points()]
-    assert len(ids) == 3 and result.ran == tuple(ids) and result.skipped == () and result.missing == ()
+    assert len(ids) == 4 and result.ran == tuple(ids) and result.skipped == () and result.missing == ()
     rows = {r["point"]: r for r in result.rows}
-    bad = next(r for r in rows.values() if r["settings"]["fo"] == [4, 3])
-    assert result.failed == (bad["point"],)
-    assert bad["status"] == "failed" and "SpecError" in bad["error"] and "4.8" in bad["error"]
+    bad = tuple(pid for pid in ids if rows[pid]["settings"]["fo"] == [4, 3])  # fc at that net's plan fails too
+    assert len(bad) == 2 and result.failed == bad
+    assert all(rows[pid]["status"] == "failed" and "SpecError" in rows[pid]["error"] and "4.8" in rows[pid]["error"]
+               for pid in bad)
     table = {r["point"]: r for r in _csv(result.table)}
     assert set(table) == set(ids)
     for pid, row in rows.items():
@@ -178,7 +179,7 @@ def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_npz_1000
     again = sweep(data, out=tmp_path, engine="serial", verbose=0)
     assert again.ran == () and set(again.skipped) == set(ids)
     retried = sweep(data, out=tmp_path, engine="serial", verbose=0, retry_failed=True, report=False)
-    assert retried.ran == (bad["point"],) and retried.failed == (bad["point"],)
+    assert retried.ran == bad and retried.failed == bad
     # one point alone, again, fresh: the same numbers (seeded)
     good = next(pid for pid, r in rows.items() if r["status"] == "done" and r["kind"] == "clash_free")
     alone = sweep(data, out=tmp_path, engine="serial", verbose=0, points=[good], report=False)
