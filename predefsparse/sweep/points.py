@@ -61,10 +61,7 @@ def _evaluate(settings: Mapping[str, Any], folder: str, data_dir: str | None) ->
     """One point through :func:`predefsparse.codesign.evaluate` (``z1`` is its int ``z``: z_1 with the other
     junctions balanced).  A fully connected point runs at the planned z of the sparse net its fo or densities
     name, as ``design`` runs it; without either (a config other than the default), at its own plan."""
-    try:
-        from ..codesign import evaluate
-    except ImportError:  # until the design package is committed: the module it replaces
-        from ..design import evaluate
+    from ..codesign import evaluate
     s = dict(settings)
     own = s["kind"] == "fc" and s["fo"] is None and s["densities"] is None
     fo = tuple(s["config"][1:]) if own else s["fo"]

@@ -89,10 +89,7 @@ def test_rows_and_the_sweep_record_are_strict_json(tmp_path):
 
 @pytest.mark.slow
 def test_fully_connected_runs_at_the_sparse_nets_planned_z_as_in_design(tmp_path):
-    try:
-        from predefsparse.codesign import evaluate
-    except ImportError:  # until the design package is committed
-        from predefsparse.design import evaluate
+    from predefsparse.codesign import evaluate
     config, fo = (800, 16, 10), (4, 5)
     planned = evaluate(config, "fc", fo=fo, train=False)["z"]  # what design runs fc at
     data = {"fixed": {"config": list(config), "fo": list(fo), "dataset": tiny_npz(tmp_path), "epochs": 1,
