@@ -67,7 +67,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     >>> add_parser(sub).prog.endswith("data")
     True
     """
-    from predefsparse.datasets import DATASETS
+    from ._args import LazyChoices
+
+    def names():
+        from predefsparse.datasets import DATASETS
+        return DATASETS
     parser = subparsers.add_parser(
         "data", help="build or inspect a six-key dataset npz",
         description="Build a dataset from local files (nothing is downloaded) or describe a dataset file.")
@@ -76,7 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
     b = sub.add_parser("build", help="build a dataset into the data folder",
                        description="Build a dataset and write <data folder>/<name>.npz plus a provenance note.")
-    b.add_argument("name", metavar="NAME", choices=DATASETS, help="one of: " + ", ".join(DATASETS))
+    b.add_argument("name", metavar="NAME", choices=LazyChoices(names), help="one of: %(choices)s")
     b.add_argument("--data-dir", metavar="D", default=None,
                    help="data folder (default: $PREDEFSPARSE_DATA, else the repository's datasets/)")
     b.add_argument("--source", metavar="S", default=None,

@@ -41,7 +41,7 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "pattern", help="generate a connection pattern and print degrees, density, clash-freedom, bank loads",
         description="Generate one junction's connection pattern (p left, n right neurons).")
-    p.add_argument("kind", choices=_kinds(), help="pattern kind: %(choices)s")
+    p.add_argument("kind", choices=_kinds(), metavar="KIND", help="pattern kind: %(choices)s")
     p.add_argument("--p", type=whole_number, required=True, help="left layer size (e.g. 1024 or 1e6)")
     p.add_argument("--n", type=whole_number, required=True, help="right layer size")
     g = p.add_mutually_exclusive_group()

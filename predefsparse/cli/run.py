@@ -60,7 +60,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--fo", default=None, metavar="FO1,...", help="out-degree per junction (default 50,10 with "
                    "the default config)")
     g.add_argument("--densities", default=None, metavar="D1,...", help="density per junction")
-    p.add_argument("--kind", choices=kinds(), default="clash_free", help="pattern kind (default clash_free)")
+    p.add_argument("--kind", choices=kinds(), default="clash_free", metavar="KIND",
+                   help="pattern kind: %(choices)s (default clash_free)")
     p.add_argument("--z", default=None, metavar="Z1,...",
                    help="parallelism per junction (clash_free default: z = fi)")
     p.add_argument("--type", type=int, choices=(1, 2, 3), default=None, help="clash_free address map (default 2)")

@@ -50,16 +50,17 @@ def add_parser(subparsers) -> None:
     p.add_argument("--config", required=True, help="layer sizes N_0,...,N_L, e.g. 1024,64,32")
     p.add_argument("--fo", required=True, help="out-degree of every junction, e.g. 4,16")
     p.add_argument("--z", help="parallelism of every junction, e.g. 128,32 (optional with --sweep-z)")
-    p.add_argument("--kind", choices=kinds(), default="clash_free", help="pattern kind (default clash_free)")
+    p.add_argument("--kind", choices=kinds(), default="clash_free", metavar="KIND",
+                   help="pattern kind: %(choices)s (default clash_free)")
     p.add_argument("--type", type=int, choices=(1, 2, 3), help="clash_free address map (default 2)")
     p.add_argument("--dither", action="store_true", help="clash_free: random bank permutation per sweep")
     p.add_argument("--seed", type=int, help="pattern seed (default: drawn and printed)")
-    p.add_argument("--timing", choices=_hwsim_choices("TIMINGS"), default="ideal",
+    p.add_argument("--timing", choices=_hwsim_choices("TIMINGS"), default="ideal", metavar="TIMING",
                    help="ideal (cpc = C) or rtl (cpc = C + 2 + PROCTIME); default ideal")
     p.add_argument("--proctime", type=int, default=2, help="arithmetic pipeline stages (default 2)")
     p.add_argument("--ports", type=int, default=1, choices=(1, 2), help="ports per memory bank (default 1)")
-    p.add_argument("--rmw", default="count", choices=_hwsim_choices("RMW_POLICIES"),
-                   help="delta-memory read-modify-write hazard policy (default count)")
+    p.add_argument("--rmw", default="count", choices=_hwsim_choices("RMW_POLICIES"), metavar="POLICY",
+                   help="delta-memory read-modify-write hazard policy: %(choices)s (default count)")
     p.add_argument("--f-clk", type=float, default=15e6, help="clock in Hz (default 15e6)")
     p.add_argument("--inputs", type=int, default=1000, help="inputs N to simulate (default 1000)")
     p.add_argument("--infer", action="store_true", help="inference only (FF), instead of training")
