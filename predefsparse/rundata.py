@@ -19,7 +19,7 @@ from adjmat.validation import fail
 from . import results
 from ._sparse_ops import _aligned
 
-__all__ = ["RunData", "prepare_data", "load_dataset", "resolve_preprocesses", "pad", "data_digest",
+__all__ = ["RunData", "prepare_data", "check_dataset", "load_dataset", "resolve_preprocesses", "pad", "data_digest",
            "check_preds_compare", "load_standard_preds"]
 
 
@@ -37,6 +37,14 @@ def pad(where: str, param: str, a: np.ndarray, width: int | None) -> np.ndarray:
     out[:, a.shape[-1]:] = 0
     return out
 
+
+
+def check_dataset(dataset: Any, data_dir) -> None:
+    """Check a dataset name or file before any work (:func:`predefsparse.datasets.check`: headers, shapes,
+    non-empty splits; a missing named dataset is built); six arrays are checked when loaded."""
+    if isinstance(dataset, (str, os.PathLike)):
+        from . import datasets
+        datasets.check(dataset, data_dir=data_dir, param="dataset")
 
 
 def load_dataset(where: str, dataset: Any, data_dir) -> tuple[tuple[np.ndarray, ...], str]:

@@ -41,7 +41,7 @@ from .batches import fit_batches
 from .callbacks import Checkpointer, DivergenceGuard, progress_callback
 from .netfacts import net_facts, net_settings
 from .results import Records, RunFolder
-from .rundata import RunData, check_preds_compare, load_standard_preds, prepare_data
+from .rundata import RunData, check_dataset, check_preds_compare, load_standard_preds, prepare_data
 
 __all__ = ["sim_net", "run_model", "default_optimizer", "kl_divergence", "RECORDS_FORMAT"]
 
@@ -335,7 +335,8 @@ def run_model(model: keras.Model, dataset: Any = "mnist", *, valtest: int = 1,
         raise fail(where, "seed", "None or a non-negative int (the seed is recorded)", type(seed).__name__)
     _, seed = normalize_seed(where, seed)
 
-    # ---- 1. data
+    # ---- 1. data (checked before any folder is made)
+    check_dataset(dataset, data_dir)
     data = prepare_data(where, model, dataset, data_dir, preprocesses, input_pad, output_pad, valtest)
     if optimizer is not None or getattr(model, "optimizer", None) is None:
         model.compile(optimizer=optimizer if optimizer is not None else default_optimizer(), loss=loss,
@@ -478,6 +479,7 @@ verbose, data_dir, steps_per_execution, callbacks
         raise fail(where, "kind", "a pattern kind name such as 'clash_free'", kind)
     if fo is None and densities is None and epsilon is None and adjmat.get_kind(kind, where).sized_by:
         fo = defaults.FO  # a kind sized by nothing (fc) needs no fo
+    check_dataset(dataset, data_dir)  # before any pattern is made
     build = dict(options)
     if dropout is not None:
         build["dropout"] = dropout

@@ -33,6 +33,7 @@ FLAGS: dict[str, str] = {
 COMMAND_FLAGS: dict[str, dict[str, str]] = {
     "design": {"densities": "--density", "kind": "--kinds", "z": "--z1", "verbose": "--quiet"},
     "sweep": {"path": "GRID", "grid": "GRID", "points": "--point", "engine": "--serial"},
+    "data": {"name_or_path": "FILE_OR_NAME", "name": "NAME"},
 }
 
 

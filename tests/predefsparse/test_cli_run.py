@@ -28,6 +28,8 @@ def digits_file(tmp_path_factory, mnist_file):
 
 def _one_line_error(capsys, code):
     err = capsys.readouterr().err
+    # a named dataset missing from the session's data folder is built first, with one line saying so
+    err = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("predefsparse: building"))
     assert code == 1 and err.startswith("predefsparse run: error:"), err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     return err
@@ -178,3 +180,19 @@ def test_help_imports_neither_tensorflow_nor_keras():
             "print(sorted(m for m in ('tensorflow', 'keras', 'ray', 'matplotlib', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_a_dataset_that_is_not_one_is_refused_first_without_quoting_it(tmp_path, capsys):
+    """Issue 19.5: any existing file passed every check and was refused only at training, quoting its bytes."""
+    import numpy as np
+    fake = tmp_path / "passwd"
+    fake.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    empty = tmp_path / "empty-test.npz"
+    x, y = np.zeros((20, 8), np.float32), np.eye(2, dtype=np.float32)[np.arange(20) % 2]
+    np.savez(empty, xtr=x, ytr=y, xva=x[:4], yva=y[:4], xte=x[:0], yte=y[:0])
+    for dataset in (fake, empty):
+        out = tmp_path / f"out-{dataset.stem}"
+        err = _one_line_error(capsys, main(["run", "--dataset", str(dataset), "--epochs", "1", "--out", str(out)]
+                                           + SMALL_NET))
+        assert "--dataset" in err and "root:x" not in err, err
+        assert not out.exists()  # refused before any folder (or pattern) was made
