@@ -6,7 +6,7 @@ in accuracy (:func:`predefsparse.design`; docs/design.md).
     predefsparse design [--config 800,100,10] [--fo 50,10 | --density 0.5,1]
                         [--z1 N | --cycle C | --multipliers M | --throughput R]
                         [--kinds fc,random,basic,usn,clash_free,rtl] [--dataset mnist] [--epochs 10] [--seeds 3]
-                        [--seed 0] [--clock 15e6] [--timing ideal|rtl] [--energy FILE.toml]
+                        [--seed 0] [--clock 15e6] [--timing ideal|rtl] [--arithmetic hwsim|rtl] [--energy FILE.toml]
                         [--rank-by float|hardware|onchip] [--max-loss 1.0] [--on-chip] [--onchip-epochs 1]
                         [--out DIR] [--quiet] [--verbose]
 
@@ -78,6 +78,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--clock", type=float, default=15e6, metavar="HZ", help="clock in Hz (default 15e6)")
     p.add_argument("--timing", choices=("ideal", "rtl"), default="ideal",
                    help="junction-cycle overhead: ideal (none) or rtl (2 + PROCTIME clocks); default ideal")
+    p.add_argument("--arithmetic", choices=("hwsim", "rtl"), default="hwsim",
+                   help="fixed-point rules: hwsim's own or the published RTL's bit for bit (default hwsim)")
     p.add_argument("--energy", default=None, metavar="FILE.toml",
                    help="per-operation energy table (default: the published 45 nm figures, docs/design.md)")
     p.add_argument("--rank-by", choices=("float", "hardware", "onchip"), default="float",
@@ -111,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
                   densities=float_list(where, "densities", args.density), z1=args.z1, cycle=args.cycle,
                   multipliers=args.multipliers, throughput=args.throughput, kinds=args.kinds, dataset=args.dataset,
                   epochs=args.epochs, seeds=args.seeds, seed=args.seed, clock=args.clock, timing=args.timing,
-                  energy=args.energy, rank_by=args.rank_by, max_loss=args.max_loss, on_chip=args.on_chip,
+                  arithmetic=args.arithmetic, energy=args.energy, rank_by=args.rank_by, max_loss=args.max_loss,
+                  on_chip=args.on_chip,
                   onchip_epochs=args.onchip_epochs, out=args.out, data_dir=args.data_dir,
                   verbose=0 if args.quiet else "auto")
     import_tensorflow(verbose=args.verbose, quiet=args.quiet)

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+import hwsim
 from adjmat.errors import SpecError
 from adjmat.validation import check_bool, check_choice, check_float, check_int, fail
 from hwsim.planning import Plan, plan as make_plan
@@ -151,7 +152,8 @@ def _same_request(where: str, out: str, request: dict) -> None:
 
 
 def _check_request(where, config, fo, densities, z1, cycle, multipliers, throughput, kinds, dataset, epochs, seeds,
-                   seed, clock, timing, energy, rank_by, max_loss, on_chip, onchip_epochs, out, data_dir, verbose):
+                   seed, clock, timing, arithmetic, energy, rank_by, max_loss, on_chip, onchip_epochs, out, data_dir,
+                   verbose):
     """Every check of :func:`design`, before any work; returns the plan, the checked values and the request."""
     if fo is None and densities is None:
         if not isinstance(config, (str, bytes)) and hasattr(config, "__len__") and tuple(config) == defaults.CONFIG:
@@ -159,6 +161,9 @@ def _check_request(where, config, fo, densities, z1, cycle, multipliers, through
     the_plan = make_plan(config, fo=fo, densities=densities, z1=z1, cycle=cycle, multipliers=multipliers,
                          throughput=throughput, timing=timing, clock=clock)
     kinds = check_kinds(where, kinds)
+    arithmetic = check_choice(where, "arithmetic", arithmetic, hwsim.ARITHMETICS)
+    hardware = the_plan.hardware if arithmetic == "hwsim" else \
+        hwsim.HardwareConfig.reconfig2018(f_clk=the_plan.clock, timing=the_plan.timing)
     epochs = check_int(where, "epochs", epochs, minimum=1)
     seeds = check_int(where, "seeds", seeds, minimum=1, maximum=1000)
     seed = check_seed(where, "seed", seed)
@@ -175,13 +180,15 @@ def _check_request(where, config, fo, densities, z1, cycle, multipliers, through
     request = {"config": list(the_plan.config), "fo": list(the_plan.fo), "z": list(the_plan.z),
                "budget": the_plan.budget, "kinds": list(kinds), "dataset": dataset, "epochs": epochs,
                "seeds": defaults.seeds_from(seed, seeds), "clock": the_plan.clock, "timing": timing,
-               "energy": table.to_dict(), "training": TRAINING, "inputs": SIM_INPUTS, "on_chip": on_chip,
+               "arithmetic": arithmetic, "energy": table.to_dict(), "training": TRAINING, "inputs": SIM_INPUTS,
+               "on_chip": on_chip,
                "onchip_epochs": onchip_epochs if on_chip else None}
     if out is None:
         out = os.path.join("designs", f"net{fmt_list(the_plan.config)}_fo{fmt_list(the_plan.fo)}"
                                       f"_z{fmt_list(the_plan.z)}_{_request_hash(request)}")
     out = check_out(where, out)
-    return the_plan, kinds, dataset, epochs, request, rank_by, max_loss, on_chip, onchip_epochs, table, out, verbose
+    return (the_plan, hardware, kinds, dataset, epochs, request, rank_by, max_loss, on_chip, onchip_epochs, table, out,
+            verbose)
 
 
 def _identical(a: list, b: list) -> bool:
@@ -214,8 +221,8 @@ def _patterns_phase(the_plan, kinds, seed_list, out, verbose):
     return pats, pfacts, netspecs, same_as
 
 
-def _accuracy_phase(the_plan, kinds, seed_list, dataset, epochs, out, data_dir, verbose, pats, netspecs, same_as,
-                    on_chip, onchip_epochs):
+def _accuracy_phase(the_plan, hw, kinds, seed_list, dataset, epochs, out, data_dir, verbose, pats, netspecs,
+                    same_as, on_chip, onchip_epochs):
     config, fo, z = the_plan.config, the_plan.fo, the_plan.z
     todo = [(k, s) for k in kinds for s in seed_list if (k, s) not in same_as]
     _say(verbose, f"[4/5] Accuracy: {len(todo)} training run(s), {epochs} epoch(s) each on {dataset}, then each "
@@ -223,7 +230,6 @@ def _accuracy_phase(the_plan, kinds, seed_list, dataset, epochs, out, data_dir, 
                   + (f", then {onchip_epochs} epoch(s) of on-chip training each" if on_chip else ""))
     test = chip.test_split(dataset, data_dir, config)
     train = chip.train_split(dataset, data_dir, config) if on_chip else None
-    hw = the_plan.hardware
     results, reused, t0 = {}, 0, time.perf_counter()
     for done, (kind, s) in enumerate(todo, 1):
         run_dir = os.path.join(out, "runs", f"{kind}-seed{s}")
@@ -247,12 +253,12 @@ def _accuracy_phase(the_plan, kinds, seed_list, dataset, epochs, out, data_dir, 
 
 
 def _ranked_text(result: Design) -> str:
-    lines = [f"  {'rank':>4} {'kind':<11} {'accuracy':>9} {'spread':>7} {'on chip':>9} {'inputs/s':>10} "
+    lines = [f"  {'rank':>4} {'kind':<11} {'accuracy':>9} {'spread':>7} {'chip arith':>10} {'inputs/s':>10} "
              f"{'nJ/input':>9} {'weights':>8} {'stalls':>9} {'RMW haz.':>8}"]
     for e in result.kinds:
         spread = "-" if e["accuracy_std"] is None else f"{100 * e['accuracy_std']:.2f}"
         lines.append(f"  {e['rank']:>4} {e['kind']:<11} {pct(e['accuracy_mean']):>9} {spread:>7} "
-                     f"{pct(e['hardware_accuracy_mean']):>9} {e['throughput']:>10,.0f} {e['energy_pj'] / 1e3:>9,.1f} "
+                     f"{pct(e['hardware_accuracy_mean']):>10} {e['throughput']:>10,.0f} {e['energy_pj'] / 1e3:>9,.1f} "
                      f"{e['W']:>8,} {e['stall_clocks']:>9,} {e['rmw_hazards']:>8,}")
     return "\n".join(lines)
 
@@ -262,7 +268,8 @@ def design(config: Sequence[int] = defaults.CONFIG, *, fo: Sequence[int] | None 
            multipliers: int | None = None, throughput: float | None = None,
            kinds: Sequence[str] = DEFAULT_KINDS, dataset: str | os.PathLike = "mnist",
            epochs: int = defaults.EPOCHS, seeds: int = SEEDS, seed: int = defaults.SEED, clock: float = 15e6,
-           timing: str = "ideal", energy: Any = None, rank_by: str = "float", max_loss: float = ranking.MAX_LOSS,
+           timing: str = "ideal", arithmetic: str = "hwsim", energy: Any = None, rank_by: str = "float",
+           max_loss: float = ranking.MAX_LOSS,
            on_chip: bool = False, onchip_epochs: int = ONCHIP_EPOCHS, out: str | os.PathLike | None = None,
            data_dir: str | os.PathLike | None = None, verbose: Any = "auto") -> Design:
     """Which pattern kind and which z for this network and budget, and what it costs in accuracy.
@@ -296,6 +303,10 @@ def design(config: Sequence[int] = defaults.CONFIG, *, fo: Sequence[int] | None 
         Clock in Hz (default 15 MHz, the published FPGA build).
     timing : {"ideal", "rtl"}
         Junction-cycle overhead (docs/hardware.md §4).
+    arithmetic : {"hwsim", "rtl"}
+        Fixed-point rules of the build: hwsim's own (:class:`hwsim.HardwareConfig` defaults), or the published
+        RTL's bit for bit (:meth:`hwsim.HardwareConfig.reconfig2018` at this clock and timing; its prediction rule
+        never compares the last output neuron).
     energy : None, EnergyTable, mapping or path
         Per-operation energies (default the published 45 nm table; a TOML file of some of its keys).
     rank_by : {"float", "hardware", "onchip"}
@@ -336,21 +347,21 @@ def design(config: Sequence[int] = defaults.CONFIG, *, fo: Sequence[int] | None 
     """
     where = "design"
     t_start = time.perf_counter()
-    (the_plan, kinds, dataset, epochs, request, rank_by, max_loss, on_chip, onchip_epochs, table, out,
+    (the_plan, hardware, kinds, dataset, epochs, request, rank_by, max_loss, on_chip, onchip_epochs, table, out,
      verbose) = _check_request(where, config, fo, densities, z1, cycle, multipliers, throughput, kinds, dataset,
-                               epochs, seeds, seed, clock, timing, energy, rank_by, max_loss, on_chip,
+                               epochs, seeds, seed, clock, timing, arithmetic, energy, rank_by, max_loss, on_chip,
                                onchip_epochs, out, data_dir, verbose)
     seed_list = request["seeds"]
     os.makedirs(out, exist_ok=True)
     with FolderLock(out, param="out", where=where, holder="design"):
         _same_request(where, out, request)
         jsonio.write_json(os.path.join(out, "request.json"), request)
-        return _run(the_plan, kinds, dataset, epochs, seed_list, request, rank_by, max_loss, on_chip,
+        return _run(the_plan, hardware, kinds, dataset, epochs, seed_list, request, rank_by, max_loss, on_chip,
                     onchip_epochs, table, out, data_dir, verbose, t_start)
 
 
-def _run(the_plan, kinds, dataset, epochs, seed_list, request, rank_by, max_loss, on_chip, onchip_epochs, table,
-         out, data_dir, verbose, t_start) -> Design:
+def _run(the_plan, hardware, kinds, dataset, epochs, seed_list, request, rank_by, max_loss, on_chip, onchip_epochs,
+         table, out, data_dir, verbose, t_start) -> Design:
     timings = {}
     warnings = table.unit_warnings()
     for line in warnings:
@@ -370,7 +381,7 @@ def _run(the_plan, kinds, dataset, epochs, seed_list, request, rank_by, max_loss
         for s in seed_list:
             twin = same_as.get((kind, s))
             reps[kind, s], ens[kind, s] = (reps[twin, s], ens[twin, s]) if twin else \
-                point_hardware(netspecs[kind], pats[kind, s], the_plan.hardware, table)
+                point_hardware(netspecs[kind], pats[kind, s], hardware, table)
             reps[kind, s].to_json(os.path.join(out, "hardware", f"{kind}_seed{s}.json"))
         r, e = reps[kind, seed_list[0]], ens[kind, seed_list[0]]
         _say(verbose, f"  {kind:<11} cpc {r.cpc:>6,}  {r.throughput_inputs_per_s:>10,.0f} inputs/s  stalls "
@@ -379,8 +390,8 @@ def _run(the_plan, kinds, dataset, epochs, seed_list, request, rank_by, max_loss
     timings["hardware_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    results, reused, classes = _accuracy_phase(the_plan, kinds, seed_list, dataset, epochs, out, data_dir, verbose,
-                                               pats, netspecs, same_as, on_chip, onchip_epochs)
+    results, reused, classes = _accuracy_phase(the_plan, hardware, kinds, seed_list, dataset, epochs, out, data_dir,
+                                               verbose, pats, netspecs, same_as, on_chip, onchip_epochs)
     rows, curves = [], {}
     for kind in kinds:
         for s in seed_list:

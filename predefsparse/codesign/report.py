@@ -173,7 +173,8 @@ def build_page(d) -> Page:
                 for e in d.kinds],
                caption=f"Every kind trained with the same settings (ReLU MLP, L2 {req['training']['l2']:g}, Adam "
                        f"{req['training']['lr']:g}, batch {req['training']['batch_size']}, train+val then test once) "
-                       f"and seeds; accuracy on the test split. The chip's arithmetic: {d.plan.hardware.width}-bit "
+                       f"and seeds; accuracy on the test split. The chip's arithmetic "
+                       f"({req.get('arithmetic', 'hwsim')} rules): {d.plan.hardware.width}-bit "
                        f"words ({d.plan.hardware.frac_bits} fraction bits), {d.plan.hardware.input_width}-bit inputs, "
                        f"the network's own hidden activation (hwsim has sigmoid and ReLU; any other gets no figure), "
                        f"prediction = largest output pre-activation (the class softmax picks)."

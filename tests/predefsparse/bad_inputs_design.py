@@ -91,6 +91,7 @@ CASES = [
     Case(D, "negative seed", lambda: _design(seed=-1), ("seed", "seed=-1")),
     Case(D, "bad clock", lambda: _design(clock=0), ("clock", "clock=0")),
     Case(D, "bad timing", lambda: _design(timing="fast"), ("timing", "'fast'")),
+    Case(D, "unknown arithmetic", lambda: _design(arithmetic="verilog"), ("arithmetic", "'verilog'", "'rtl'")),
     Case(D, "energy unknown key", lambda: _design(energy=_toml("sram_reed_pj = 1\n")),
          ("energy", "sram_reed_pj", "sram_read_pj")),
     Case(D, "bad verbose", lambda: _design(verbose=5), ("verbose", "verbose=5")),

@@ -209,13 +209,15 @@ def test_cli_bad_requests_exit_1_with_one_line_naming_the_flag(argv, flag, tmp_p
 
 
 # ------------------------------------------------------------------------------------------ on-chip training
-def test_on_chip_training_on_the_published_build_equals_hwsim_run_by_hand(tmp_path):
+@pytest.mark.parametrize("arithmetic", ["hwsim", "rtl"])
+def test_on_chip_training_on_the_published_build_equals_hwsim_run_by_hand(tmp_path, arithmetic):
     data = mnist_subset(tmp_path, train=1500, val=500, test=500)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = main(["design", "--config", "1024,64,32", "--fo", "4,16", "--z1", "128", "--kinds", "fc,clash_free",
                    "--seeds", "1", "--epochs", "1", "--dataset", data, "--on-chip", "--onchip-epochs", "2",
-                   "--rank-by", "onchip", "--out", str(tmp_path / "chip")])
+                   "--rank-by", "onchip", "--timing", "rtl", "--arithmetic", arithmetic,
+                   "--out", str(tmp_path / "chip")])
     assert rc == 0 and "on-chip clash_free seed 0 epoch 2/2" in buf.getvalue()    # progress is shown
     saved = _strict(tmp_path / "chip" / "design.json")
     assert saved["plan"]["z"] == [128, 32] and saved["answer"]["rank_by"] == "onchip"
@@ -225,7 +227,7 @@ def test_on_chip_training_on_the_published_build_equals_hwsim_run_by_hand(tmp_pa
     xtr, ytr, xva, yva, xte, yte = datasets.load(data)
     net = adjmat.NetSpec((1024, 64, 32), (4, 16), (128, 32))
     pats = adjmat.generate_network(net, "clash_free", seed=0)
-    hw = hwsim.HardwareConfig()
+    hw = hwsim.HardwareConfig(timing="rtl") if arithmetic == "hwsim" else hwsim.HardwareConfig.reconfig2018()
     x = np.pad(np.concatenate([xtr, xva]), ((0, 0), (0, 1024 - 784)))
     y = np.concatenate([ytr, yva]).argmax(1)
     xt = np.pad(xte, ((0, 0), (0, 1024 - 784)))
@@ -236,7 +238,7 @@ def test_on_chip_training_on_the_published_build_equals_hwsim_run_by_hand(tmp_pa
         acc = hwsim.infer(net, pats, hw, xt, weights=w, numerics="fixed", y=yte.argmax(1)).accuracy
         point = row["onchip_curve"][epoch]
         assert (point["epoch"], point["test_accuracy"], point["train_accuracy"]) == (epoch + 1, acc, res.accuracy)
-    assert row["onchip_accuracy"] == acc > 0.5 and row["onchip_stale_reads"] == sum(
+    assert row["onchip_accuracy"] == acc > 0.4 and row["onchip_stale_reads"] == sum(
         p["stale_reads"] for p in row["onchip_curve"])
     assert saved["kinds"][0]["onchip_accuracy_mean"] >= saved["kinds"][1]["onchip_accuracy_mean"]  # ranked on it
 
