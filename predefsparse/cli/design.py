@@ -125,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 130
     if args.quiet:
+        for line in result.warnings:
+            print(f"warning: {line}")
         print(result.recommendation)
         print(f"report: {os.path.join(result.out, 'report.html')}")
     return 0

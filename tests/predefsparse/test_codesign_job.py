@@ -160,7 +160,9 @@ def twin_kind():
 
 def test_kinds_with_identical_patterns_are_trained_once(tmp_path, twin_kind):
     d = design(kinds=("clash_free", twin_kind), seeds=1, epochs=1, dataset=mnist_subset(tmp_path),
-               out=tmp_path / "twins", verbose=0)
+               out=tmp_path / "twins", verbose=0, energy={"sram_read_pj": 5e-12})   # joules, not picojoules
+    assert d.warnings[0].startswith("energy table: sram_read_pj = 5e-12 pJ is far outside")
+    assert _strict(tmp_path / "twins" / "design.json")["warnings"] == d.warnings
     assert d.duplicates == [{"kind": twin_kind, "same_as": "clash_free", "seeds": [0]}]
     a, b = (next(r for r in d.rows if r["kind"] == k) for k in ("clash_free", twin_kind))
     assert b["same_as"] == "clash_free" and b["run"] == a["run"] and b["accuracy"] == a["accuracy"]
