@@ -8,7 +8,8 @@ pattern's natural order (``right`` non-decreasing, i.e. CSR by output neuron).  
   contiguous axpy of length ``batch``), called from the TensorFlow graph through ``tf.numpy_function`` with a
   ``tf.custom_gradient`` (the fastest measured on CPU: docs/sparse.md);
 - ``"segment"``: ``keras.ops`` only (a gather of the inputs per edge, a multiply and a segment sum by output
-  neuron), for every backend and device; gradients by automatic differentiation.
+  neuron), for every backend and device, over tiles of the batch with its gradients written out the same way,
+  so no ``(W, batch)`` tensor is formed: memory O(W + batch x (p + n)) (:func:`segment_matmul`).
 
 Kernels compute in float64 for a float64 layer and in float32 otherwise (float16 and bfloat16 inputs are
 widened to float32, the products accumulated in float32 and the result rounded back, as :func:`matmul` does).
@@ -301,13 +302,18 @@ def numba_matmul(x, values, left, right, n: int):
     return op(x, values)
 
 
-#: Elements of the largest per-edge intermediate of the ``"segment"`` kernel (W x tile); the batch is cut into
-#: tiles of ``max(1, SEGMENT_ELEMENTS // W)`` rows so that memory stays O(W + batch x (p + n)).
+#: Elements a per-edge intermediate of the ``"segment"`` kernel (W x tile rows) may always have (16 MiB of
+#: float32: fewer, larger tiles run faster); it may also be a quarter of the activations (batch x (p + n) / 4)
+#: when the batch size is known (see :func:`_segment_tile`).
 SEGMENT_ELEMENTS = 1 << 22
 
 
-def _segment_tile(W: int) -> int:
-    return max(1, SEGMENT_ELEMENTS // max(int(W), 1))
+def _segment_tile(W: int, batch=None, p: int = 0, n: int = 0) -> int:
+    """Rows per tile of the ``"segment"`` kernel: each per-edge intermediate (W x rows) holds at most
+    max(:data:`SEGMENT_ELEMENTS`, batch x (p + n) / 4) elements, so memory stays O(W + batch x (p + n)) (a
+    training step holds a few of them at once)."""
+    budget = max(SEGMENT_ELEMENTS, batch * (p + n) // 4 if isinstance(batch, int) else 0)
+    return max(1, budget // max(int(W), 1))
 
 
 def _segment_forward(xt, values, left, right, n):
@@ -323,6 +329,7 @@ def _tiles(a, t: int):
     from keras import ops
     batch = ops.shape(a)[0]
     count = (batch + t - 1) // t
+    count = max(count, 1) if isinstance(count, int) else ops.maximum(count, 1)  # an empty batch: one empty tile
     rows = (batch + count - 1) // count
     pad = count * rows - batch
     return ops.reshape(ops.pad(a, [[0, pad], [0, 0]]), (count, rows, ops.shape(a)[1]))
@@ -364,9 +371,8 @@ def segment_matmul(x, values, left, right, n: int):
     is ever formed, forward or backward: memory O(W x tile + batch x (p + n))."""
     from keras import ops
     left, right = ops.convert_to_tensor(left, "int32"), ops.convert_to_tensor(right, "int32")
-    W = int(left.shape[0])
-    t = _segment_tile(W)
-    p = int(x.shape[1])
+    W, p = int(left.shape[0]), int(x.shape[1])
+    t = _segment_tile(W, ops.shape(x)[0], p, n)
 
     def products(a, idx_a, b, idx_b):
         """``sum_i a[i, idx_a[j]] * b[i, idx_b[j]]`` for every edge j, tile by tile (a, b: (batch, k))."""

@@ -323,3 +323,75 @@ def test_float64_kernels_are_exact_to_1e12(monkeypatch, scratch):
     np.testing.assert_allclose(y, x @ K, rtol=0, atol=1e-12)
     np.testing.assert_allclose(dx, g @ K.T, rtol=0, atol=1e-12)
     np.testing.assert_allclose(dv, (x.T @ g)[pat.left, pat.right], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype, tol", [("float32", 1e-5), ("float64", 1e-12)])
+def test_segment_kernel_tiles_equal_the_masked_path(monkeypatch, dtype, tol):
+    """The "segment" kernel cut into tiles of 7 rows (batch 40: 6 tiles of 7, the last padded; batch 3: one
+    tile; batch 0: one empty tile), eagerly and traced with an unknown batch size, equals the masked path
+    forward and backward."""
+    pat = adjmat.generate("usn", P, N, density=0.25, seed=0)
+    monkeypatch.setattr(_sparse_ops, "SEGMENT_ELEMENTS", 7 * pat.W)
+    assert _sparse_ops._segment_tile(pat.W) == 7
+    masked, sparse = _pair(pat, dtype=dtype, bias_initializer="ones")
+    sparse._sparse_kernel = "segment"
+
+    def run(layer, x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(layer(x) ** 2)
+        wrt = layer.values if layer is sparse else layer.kernel
+        return [loss] + tape.gradient(loss, [x, wrt])
+
+    traced = {layer: tf.function(lambda x, layer=layer: run(layer, x),
+                                 input_signature=[tf.TensorSpec([None, P], dtype)]) for layer in (masked, sparse)}
+    for batch in (40, 3, 0):
+        x = tf.constant(np.random.default_rng(batch).normal(size=(batch, P)), dtype=dtype)
+        for call in (run, lambda layer, x: traced[layer](x)):
+            (lm, gxm, gk), (ls, gxs, gv) = call(masked, x), call(sparse, x)
+            scale = max(1.0, float(lm))
+            np.testing.assert_allclose(float(ls), float(lm), rtol=tol)
+            np.testing.assert_allclose(gxs.numpy(), gxm.numpy(), rtol=0, atol=tol * scale)
+            np.testing.assert_allclose(gv.numpy(), gk.numpy()[pat.left, pat.right], rtol=0, atol=tol * scale)
+
+
+_PEAK = """
+import os, resource, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np, tensorflow as tf
+import adjmat
+from predefsparse import _sparse_ops
+_sparse_ops.SEGMENT_ELEMENTS = 1 << 18  # below W: the tile follows the activations (batch x (p + n) / 4)
+p = n = 2048
+pat = adjmat.generate("random", p, n, density=0.05, seed=0)
+rng = np.random.default_rng(0)
+v = tf.Variable(rng.normal(size=pat.W).astype("float32"))
+left, right = tf.constant(pat.left), tf.constant(pat.right)
+
+@tf.function(input_signature=[tf.TensorSpec([None, p], tf.float32)])
+def step(x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(_sparse_ops.segment_matmul(x, v, left, right, n) ** 2)
+    return tape.gradient(loss, [x, v])
+
+x = tf.constant(rng.normal(size=(1024, p)).astype("float32"))
+step(x[:2])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+step(x)
+print(pat.W, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+"""
+
+
+@pytest.mark.slow
+def test_segment_kernel_memory_is_not_w_times_batch():
+    """Forward and backward at p = n = 2048, 5 % (W = 209,715), batch 1024, tiles sized by the activations:
+    one (W, batch) float32 tensor is 859 MB (the untiled kernel held several); the tiled kernel's step adds a
+    few times the activations (x and y, 16.8 MB; measured 3.4x)."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", _PEAK], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    W, grown = map(int, out.stdout.split())
+    activations = 1024 * (2048 + 2048) * 4  # 16.8 MB: x and y of the step
+    assert W * 1024 * 4 > 800e6 and grown < 6 * activations, (W, grown)  # measured: 3.4x
