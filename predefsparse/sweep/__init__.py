@@ -38,7 +38,9 @@ When the points are done, :func:`write_report` draws the plots and writes ``OUT/
 
 Modules: :mod:`.settings` (the keys of a point and the check of one value), :mod:`.grid` (grids and points),
 :mod:`.points` (one point: run it, its row, reading a row back), :mod:`.table` (``sweep.csv``,
-``sweep.json``, :func:`read_rows`), :mod:`.engines` (serial and Ray), :mod:`.job` (:func:`sweep`) and
+``sweep.json``, :func:`read_rows`), :mod:`.engines` (serial and Ray), :mod:`.cluster` (handing points out,
+a lost node's points submitted again), :mod:`.transfer` (a point in a scratch folder of any node, its files
+home to ``OUT`` atomically, datasets through the object store), :mod:`.job` (:func:`sweep`) and
 :mod:`.report` (plots, summary, :func:`write_report`).  The package imports neither TensorFlow nor Ray: Ray is
 imported when a sweep runs on it, TensorFlow inside each point.
 
