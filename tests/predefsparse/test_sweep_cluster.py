@@ -10,7 +10,9 @@ cluster users), and is stopped by SIGKILL of its own session's processes (never 
 process on the machine).  The driver is the ``predefsparse sweep --address`` command in a subprocess.
 
 Marked ``ray`` and ``slow``; skipped with a one-line reason unless run as root with ``unshare`` and ``ray`` usable
-(CI runs it as root).
+(CI runs it as root).  The pieces it relies on (:mod:`predefsparse.sweep.transfer`: the archive, the atomic
+install, the node's paths replaced, the scratch folders of dead points removed, the dataset copy taken by its
+digest) are tested first, without Ray.
 """
 from __future__ import annotations
 
@@ -29,10 +31,10 @@ from pathlib import Path
 import pytest
 
 from predefsparse.sweep import parse_grid, sweep
+from predefsparse.sweep import transfer
 
 from .sweep_helpers import CONFIG, tiny_npz
 
-pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 #: Seconds any one start, join or sweep may take (starts take 10 s and more on a loaded machine).
 WAIT = 300
@@ -56,6 +58,90 @@ def _skip_reason() -> str | None:
     if probe.returncode != 0:
         return f"unshare --mount refused: {probe.stderr.strip()[:200]}"
     return None
+
+
+def _point_files(folder: Path, dataset: str) -> None:
+    """What a point leaves in its scratch folder, naming the scratch folder and the node's dataset copy."""
+    (folder / "run").mkdir(parents=True)
+    (folder / "patterns").mkdir()
+    (folder / "patterns" / "junction1.npz").write_bytes(b"npz bytes")
+    (folder / "run" / ".lock").write_text("123")
+    (folder / "run" / "records.json").write_text(json.dumps(
+        {"folder": str(folder / "run"), "settings": {"dataset": dataset, "epochs": 1}}, indent=1))
+    (folder / "point.json").write_text(json.dumps({"run": str(folder / "run"), "dataset": dataset}))
+
+
+def test_install_replaces_a_points_folder_whole_with_the_drivers_paths(tmp_path):
+    scratch, copy = tmp_path / "node" / "point-x" / "p", str(tmp_path / "node" / "datasets" / "ab12.npz")
+    _point_files(scratch, copy)
+    (scratch / "link").symlink_to("/etc/passwd")  # never packed
+    data = transfer.pack(scratch)
+    out = tmp_path / "out"
+    old = out / "points" / "abc"
+    old.mkdir(parents=True)
+    (old / "row.json").write_text("{}")
+    (old / "left.txt").write_text("from a failed run")
+    outcome = {"status": "done", "result": {"run": str(scratch / "run"), "dataset": copy, "W": 5},
+               "moved": {"folder": str(scratch), "dataset": copy}}
+    back = transfer.install(out, "abc", {"dataset": "mnist"}, outcome, data)
+    final = out / "points" / "abc"
+    assert back == {"status": "done", "result": {"run": str(final / "run"), "dataset": "mnist", "W": 5}}
+    assert sorted(str(p.relative_to(final)) for p in final.rglob("*")) == [
+        "patterns", "patterns/junction1.npz", "point.json", "run", "run/records.json"]
+    assert json.loads((final / "point.json").read_text()) == {"run": str(final / "run"), "dataset": "mnist"}
+    assert json.loads((final / "run" / "records.json").read_text()) == {
+        "folder": str(final / "run"), "settings": {"dataset": "mnist", "epochs": 1}}
+    assert (final / "patterns" / "junction1.npz").read_bytes() == b"npz bytes"
+    assert sorted(p.name for p in (out / "points").iterdir()) == ["abc"]  # nothing half-made left beside it
+
+
+def test_an_archive_with_a_link_or_a_name_outside_is_refused(tmp_path):
+    import io
+    import tarfile
+    for name, kind in (("evil", tarfile.SYMTYPE), ("../outside.txt", tarfile.REGTYPE)):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            member = tarfile.TarInfo(name)
+            member.type, member.linkname = kind, "/etc/passwd" if kind == tarfile.SYMTYPE else ""
+            tar.addfile(member, io.BytesIO(b""))
+        with pytest.raises((ValueError, tarfile.TarError)):
+            transfer.install(tmp_path / "out", "abc", {"dataset": "d"}, {"status": "done"}, buffer.getvalue())
+        assert not (tmp_path / "outside.txt").exists() and not (tmp_path / "out" / "points" / "abc").exists()
+        assert list((tmp_path / "out" / "points").iterdir()) == []
+
+
+def test_a_dead_points_scratch_folder_is_removed_by_the_next_point_on_the_node(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this node's temporary folder
+    code = ("import os, tempfile; tempfile.tempdir = {tmp!r}; from predefsparse.sweep import transfer; "
+            "s = tempfile.mkdtemp(prefix='point-dead-', dir=transfer.node_folder('points')); transfer._hold(s); "
+            "print(s, flush=True); os.kill(os.getpid(), 9)").format(tmp=str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout.strip()
+    assert os.path.isdir(dead)
+    live = tempfile.mkdtemp(prefix="point-live-", dir=transfer.node_folder("points"))
+    held = transfer._hold(live)
+    try:
+        outcome, _ = transfer.run_anywhere({"dataset": "x"}, transfer.Shipped(
+            "x", "0" * 64, path=str(tmp_path / "missing.npz")), None, "p")  # fails at once: no settings
+    except Exception as err:  # noqa: BLE001 - the point itself is not what is tested
+        pytest.fail(f"run_anywhere raised {err!r}")
+    finally:
+        os.close(held)
+    assert outcome["status"] == "failed"
+    assert not os.path.exists(dead) and os.path.isdir(live)  # the dead point's folder went, the running one's stays
+    assert [p.name for p in Path(live).parent.iterdir()] == [Path(live).name]  # its own scratch folder removed
+
+
+def test_a_nodes_dataset_copy_is_taken_by_its_digest(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = Path(tiny_npz(tmp_path))
+    points = parse_grid({"fixed": {"config": CONFIG, "dataset": str(data), "fo": [4, 5]}}).points()
+    (shipped,) = transfer.ship_datasets(points, None).values()
+    import hashlib
+    assert shipped.digest == hashlib.sha256(data.read_bytes()).hexdigest() and shipped.local_path() == str(data)
+    copy = transfer.node_folder("datasets") / f"{shipped.digest}.npz"
+    copy.write_bytes(data.read_bytes())
+    on_node = transfer.Shipped(shipped.name, shipped.digest, ref=[None])  # a Ray node: its copy, no fetch
+    assert on_node.local_path() == str(copy)
 
 
 class Cluster:
@@ -219,6 +305,8 @@ def _files(folder: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.ray
+@pytest.mark.slow
 def test_a_sweep_on_two_nodes_brings_every_point_home_and_survives_a_lost_node(cluster, tmp_path):
     data = tiny_npz(cluster.hidden / "data")
     grid = {"title": "cluster", "fixed": {"config": CONFIG, "dataset": data, "epochs": 1, "fo": [4, 5]},
