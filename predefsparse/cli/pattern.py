@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 
+from .. import defaults
 from ._args import kinds as _kinds
 
 
@@ -48,7 +49,8 @@ def add_parser(subparsers) -> None:
     g.add_argument("--fo", type=whole_number, help="out-degree (edges per left neuron)")
     g.add_argument("--density", type=float, help="junction density in (0, 1]")
     p.add_argument("--z", type=whole_number, help="degree of parallelism (banks, edges per clock)")
-    p.add_argument("--seed", type=int, help="random seed (default: drawn and printed)")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"random seed (default {defaults.SEED}, as every command)")
     p.add_argument("--type", type=int, choices=(1, 2, 3), help="clash_free address map (default 2)")
     p.add_argument("--dither", action="store_true", help="clash_free: random bank permutation per sweep")
     p.add_argument("--epsilon", type=float, help="erdos_renyi: SET's epsilon (default 20)")

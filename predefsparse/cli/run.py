@@ -70,11 +70,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, metavar="D", help="data folder for dataset names")
     p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS,
                    help=f"training epochs (default {DEFAULT_EPOCHS}; the published runs used 50)")
-    p.add_argument("--batch-size", type=int, default=256, help="mini-batch size (default 256)")
-    p.add_argument("--l2", type=float, default=8e-5, help="L2 factor on the kernels (default 8e-5)")
+    p.add_argument("--batch-size", type=int, default=defaults.BATCH_SIZE,
+                   help=f"mini-batch size (default {defaults.BATCH_SIZE})")
+    p.add_argument("--l2", type=float, default=defaults.L2, help=f"L2 factor on the kernels (default {defaults.L2:g})")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
     p.add_argument("--decay", type=float, default=1e-5, help="inverse-time decay per step (default 1e-5)")
-    p.add_argument("--seed", type=int, default=0, help="seed of patterns, weights and data order (default 0)")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"seed of patterns, weights and data order (default {defaults.SEED})")
     p.add_argument("--valtest", type=int, choices=(0, 1, 2), default=1,
                    help="0 validate each epoch; 1 train+val then test once (default); 2 train then test")
     p.add_argument("--epoch-step", type=int, default=1, help="checkpoint every k epochs (default 1)")

@@ -19,6 +19,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
+from .. import defaults
 from ._args import LazyChoices, int_list, kinds
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ def add_parser(subparsers) -> None:
                    help="pattern kind: %(choices)s (default clash_free)")
     p.add_argument("--type", type=int, choices=(1, 2, 3), help="clash_free address map (default 2)")
     p.add_argument("--dither", action="store_true", help="clash_free: random bank permutation per sweep")
-    p.add_argument("--seed", type=int, help="pattern seed (default: drawn and printed)")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"pattern seed (default {defaults.SEED}, as every command)")
     p.add_argument("--timing", choices=_hwsim_choices("TIMINGS"), default="ideal", metavar="TIMING",
                    help="ideal (cpc = C) or rtl (cpc = C + 2 + PROCTIME); default ideal")
     p.add_argument("--proctime", type=int, default=2, help="arithmetic pipeline stages (default 2)")
@@ -193,9 +195,8 @@ def _run(args: argparse.Namespace) -> int:
                                      for c in valid) or "none") + ".")
     table = None
     if args.sweep_z:
-        seed = args.seed if rep is None or args.seed is not None else rep.patterns[0]["seed"]  # one seed drawn
         table = hwsim.sweep_z(config, fo, args.kind, hardware=hw, inputs=args.inputs,
-                              mode="infer" if args.infer else "train", seed=seed,
+                              mode="infer" if args.infer else "train", seed=args.seed,
                               allow_unbalanced=args.allow_unbalanced, progress=True, **_options(args))
         print(("\n" if rep is not None else "") + table.summary())
     if args.json:
