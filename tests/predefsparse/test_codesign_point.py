@@ -59,3 +59,14 @@ def test_evaluate_trains_and_runs_the_weights_on_the_chip(tmp_path):
                            y=yte.argmax(1))
     assert abs(floating.accuracy - row["accuracy"]) <= 0.004      # hwsim's float FF is Keras's network
     assert abs(row["hardware_accuracy"] - row["accuracy"]) < 0.05  # 10-bit words lose a little
+
+
+def test_inputs_the_chip_cannot_take_get_no_hardware_accuracy_and_say_why(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (240, 16)).astype(np.float32)                 # signed: the chip takes [0, 1] only
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 240)]
+    data = datasets.save(tmp_path / "signed.npz", x[:160], y[:160], x[160:200], y[160:200], x[200:], y[200:])
+    row = evaluate((16, 8, 4), "clash_free", fo=(4, 2), z=(8, 4), dataset=data, epochs=1, out=tmp_path / "pt")
+    assert row["accuracy"] is not None and row["hardware_accuracy"] is None
+    assert row["hardware_note"].startswith("not simulated: the dataset's inputs lie in [") and "outside [0, 1]" in \
+        row["hardware_note"]
