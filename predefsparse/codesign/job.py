@@ -253,13 +253,17 @@ def _accuracy_phase(the_plan, hw, kinds, seed_list, dataset, epochs, out, data_d
 
 
 def _ranked_text(result: Design) -> str:
-    lines = [f"  {'rank':>4} {'kind':<11} {'accuracy':>9} {'spread':>7} {'chip arith':>10} {'inputs/s':>10} "
-             f"{'nJ/input':>9} {'weights':>8} {'stalls':>9} {'RMW haz.':>8}"]
+    onchip = any(e["onchip_accuracy_mean"] is not None for e in result.kinds)
+    lines = [f"  {'rank':>4} {'kind':<11} {'accuracy':>9} {'spread':>7} {'chip arith':>10} "
+             + (f"{'on-chip':>9} " if onchip else "")
+             + f"{'inputs/s':>10} {'nJ/input':>9} {'weights':>8} {'stalls':>9} {'RMW haz.':>8}"]
     for e in result.kinds:
         spread = "-" if e["accuracy_std"] is None else f"{100 * e['accuracy_std']:.2f}"
         lines.append(f"  {e['rank']:>4} {e['kind']:<11} {pct(e['accuracy_mean']):>9} {spread:>7} "
-                     f"{pct(e['hardware_accuracy_mean']):>10} {e['throughput']:>10,.0f} {e['energy_pj'] / 1e3:>9,.1f} "
-                     f"{e['W']:>8,} {e['stall_clocks']:>9,} {e['rmw_hazards']:>8,}")
+                     f"{pct(e['hardware_accuracy_mean']):>10} "
+                     + (f"{pct(e['onchip_accuracy_mean']):>9} " if onchip else "")
+                     + f"{e['throughput']:>10,.0f} {e['energy_pj'] / 1e3:>9,.1f} {e['W']:>8,} "
+                       f"{e['stall_clocks']:>9,} {e['rmw_hazards']:>8,}")
     return "\n".join(lines)
 
 
