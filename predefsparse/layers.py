@@ -18,10 +18,13 @@ Design (see the class docstring for the user-facing rules):
   mask and no ``(p, n)`` tensor anywhere: forward and backward cost O(batch x W) (:mod:`._sparse_ops`).
   ``"auto"`` picks by density with the measured rule of :func:`auto_implementation`.
 - Variance-scaling initializers (Glorot, He, LeCun, ``VarianceScaling``) use each edge's real degrees.
+
+Modules: this one holds the layer; :mod:`.layer_rules` what it decides before building (implementation, kernel,
+memory guard, the kind's arguments), :mod:`.layer_weights` its initial weights, regularizers and constraints,
+:mod:`.layer_store` the checks of a stored weight list, :mod:`._sparse_ops` the sparse kernels.
 """
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any, Mapping
 
@@ -31,301 +34,15 @@ from keras import activations, constraints, initializers, ops, regularizers
 
 import adjmat
 from adjmat.errors import SpecError
-from adjmat.memory import check_memory
-from adjmat.seeds import extra_stream, seed_root
-from adjmat.validation import check_bool, check_choice, check_float, check_int, fail, normalize_seed
+from adjmat.validation import check_bool, check_choice, check_float, check_int, fail
+
+from .layer_rules import IMPLEMENTATIONS, auto_implementation, check_description, check_kind_args, \
+    check_layer_memory, describe_pattern, needs_size, sparse_kernel, uniform_in_degree
+from .layer_store import check_stored_shapes, split_weights
+from .layer_weights import SHAPED_INITIALIZERS, EdgeConstraint, MaskedConstraint, MaskedRegularizer, \
+    degree_scaled_kernel, initial_kernel, initial_values, layer_seed, seeded_initializers  # noqa: F401 (re-export)
 
 __all__ = ["SparseDense", "sparse", "auto_implementation"]
-
-IMPLEMENTATIONS = ("auto", "masked", "sparse")
-# measured crossover (bench/bench_layer.py, docs/sparse.md): below this density the sparse path trains faster
-AUTO_SPARSE_BELOW = 0.05
-
-_DESCRIPTION_KEYS = ("p", "n", "W", "kind", "seed", "meta")
-
-
-class _MaskedRegularizer:
-    """Apply a kernel regularizer to ``kernel * mask`` (so absent weights never add a penalty)."""
-
-    def __init__(self, regularizer, layer):
-        self.regularizer = regularizer
-        self.layer = layer
-
-    def __call__(self, kernel):
-        return self.regularizer(ops.multiply(kernel, ops.cast(self.layer.mask, kernel.dtype)))
-
-
-class _MaskedConstraint:
-    """Apply a kernel constraint, then re-zero the absent positions."""
-
-    def __init__(self, constraint, layer):
-        self.constraint = constraint
-        self.layer = layer
-
-    def __call__(self, kernel):
-        out = self.constraint(kernel)
-        return ops.multiply(out, ops.cast(self.layer.mask, out.dtype))
-
-
-class _EdgeConstraint:
-    """Apply a kernel constraint to the edge values of the sparse path.
-
-    With the same in-degree ``fi`` for every right neuron the values are seen as the ``(fi, n)`` array whose
-    column r holds right neuron r's incoming weights (the nonzeros of Dense's kernel column r), so ``axis=0``
-    norm constraints (``MaxNorm``, ``UnitNorm``, ``MinMaxNorm``) act per output neuron exactly as on the masked
-    kernel; otherwise the constraint sees the length-W vector (exact for element-wise constraints such as
-    ``NonNeg``).
-    """
-
-    def __init__(self, constraint, layer):
-        self.constraint = constraint
-        self.layer = layer
-
-    def __call__(self, values):
-        fi = self.layer._uniform_fi
-        if fi is None:
-            return self.constraint(values)
-        view = ops.transpose(ops.reshape(values, (self.layer.units, fi)))
-        return ops.reshape(ops.transpose(self.constraint(view)), (-1,))
-
-
-_SHAPED_INITIALIZERS = ("Orthogonal", "OrthogonalInitializer", "Identity", "IdentityInitializer", "STFT",
-                        "STFTInitializer")
-
-
-def _initial_values(initializer, pattern: adjmat.Pattern, dtype: str):
-    """The sparse path's initial edge values (length W, keras.ops only): for variance-scaling initializers
-    exactly the masked path's nonzeros (same draws, same per-edge degrees); any other initializer is called
-    on the shape ``(W,)`` (same distribution for element-wise initializers; initializers that need the
-    ``(p, n)`` shape, such as ``Orthogonal``, are refused in ``build``)."""
-    init = initializers.get(initializer)
-    if isinstance(init, initializers.VarianceScaling):
-        if pattern.W == 0:
-            return ops.zeros((0,), dtype=dtype)
-        return ops.cast(_degree_scaled_draws(init, pattern), dtype)
-    return init(shape=(pattern.W,), dtype=dtype)
-
-
-def auto_implementation(p: int, n: int, W: int) -> str:
-    """The implementation ``SparseDense(implementation="auto")`` uses for a ``(p, n)`` junction with W edges.
-
-    The rule, measured with ``python bench/bench_layer.py --grid`` (one training step of Dense, masked and
-    sparse over widths 1k-16k and densities 0.1 %-50 %, docs/sparse.md): ``"sparse"`` when the density
-    ``W / (p n)`` is below :data:`AUTO_SPARSE_BELOW` (0.05), else ``"masked"``.
-
-    Parameters
-    ----------
-    p, n : int
-        Input and output widths.
-    W : int
-        Edge count.
-
-    Returns
-    -------
-    str
-        ``"sparse"`` or ``"masked"``.
-
-    Examples
-    --------
-    >>> auto_implementation(4096, 4096, 167_772), auto_implementation(800, 100, 40_000)
-    ('sparse', 'masked')
-    """
-    where = "auto_implementation"
-    p = check_int(where, "p", p, minimum=1)
-    n = check_int(where, "n", n, minimum=1)
-    W = check_int(where, "W", W, minimum=0)
-    if W > p * n:
-        raise fail(where, "W", f"at most p * n ({p * n})", W)
-    return "sparse" if W < AUTO_SPARSE_BELOW * p * n else "masked"
-
-
-def _uniform_in_degree(pattern: adjmat.Pattern) -> int | None:
-    """The common in-degree ``fi`` when every right neuron has the same one (the ``(n, fi)`` layout), else None."""
-    deg = pattern.in_degrees()
-    return int(deg[0]) if deg.size and np.all(deg == deg[0]) else None
-
-
-def _sparse_kernel() -> str:
-    """The sparse path's kernel here: Numba on a CPU-only TensorFlow backend, keras.ops segment sums
-    elsewhere (other backends, GPUs)."""
-    if keras.backend.backend() != "tensorflow":
-        return "segment"
-    import tensorflow as tf
-    return "segment" if tf.config.list_physical_devices("GPU") else "numba"
-
-
-def _describe(pattern: adjmat.Pattern) -> dict:
-    """JSON description of a pattern without its arrays (what ``get_config`` stores)."""
-    return {"p": pattern.p, "n": pattern.n, "W": pattern.W, "kind": pattern.kind, "seed": pattern.seed,
-            "meta": dict(pattern.meta)}
-
-
-def _degree_scaled_draws(init, pattern: adjmat.Pattern):
-    """One float32 draw per edge (length W, in edge order) from a variance-scaling initializer's distribution,
-    with variance ``scale / fan`` from the edge's real degrees (see :func:`degree_scaled_kernel`)."""
-    fi = pattern.in_degrees()[pattern.right].astype(np.float64)
-    fo = pattern.out_degrees()[pattern.left].astype(np.float64)
-    fan = {"fan_in": fi, "fan_out": fo, "fan_avg": (fi + fo) / 2.0}[init.mode]
-    std = np.sqrt(init.scale / np.maximum(fan, 1.0)).astype("float32")
-    unit = initializers.VarianceScaling(scale=1.0, mode="fan_in", distribution=init.distribution, seed=init.seed)
-    draws = ops.reshape(unit(shape=(1, pattern.W), dtype="float32"), (pattern.W,))
-    return ops.multiply(draws, std)
-
-
-def _initial_kernel(initializer, pattern: adjmat.Pattern, dtype: str):
-    """Backend tensor version of :func:`degree_scaled_kernel` (keras.ops only, so it also runs when a layer is
-    first built inside a traced function, as subclassed models are)."""
-    init = initializers.get(initializer)
-    p, n, W = pattern.p, pattern.n, pattern.W
-    if isinstance(init, initializers.VarianceScaling):
-        if W == 0:
-            return ops.zeros((p, n), dtype=dtype)
-        indices = np.stack([pattern.left, pattern.right], axis=1).astype(np.int32)
-        return ops.cast(ops.scatter(indices, _degree_scaled_draws(init, pattern), (p, n)), dtype)
-    full = init(shape=(p, n), dtype=dtype)
-    return ops.multiply(full, ops.cast(pattern.to_mask(), full.dtype))
-
-
-#: Bytes per value of the float types a layer's variables can have (anything else counts as 4).
-_ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
-
-
-def _check_layer_memory(name: str, implementation: str, p: int, n: int, W: int, dtype: Any) -> None:
-    """Refuse, before anything is allocated, a layer whose weights and build temporaries exceed the memory limit
-    (``PREDEFSPARSE_MAX_MEMORY``, else what the machine has free: :func:`adjmat.memory.check_memory`).
-
-    Masked: the ``(p, n)`` kernel and mask variables and the mask's two build copies (bool and float32), plus
-    the edge list.  Sparse: per edge, the value, ``left`` and ``right`` and the initializer's temporaries (its
-    two degrees in float64, the float32 draw and scale): ``W x (itemsize + 40)`` bytes."""
-    itemsize = _ITEMSIZE.get(keras.backend.standardize_dtype(dtype), 4)
-    if implementation == "masked":
-        nbytes = p * n * (2 * itemsize + 1 + 4) + 16 * W
-        what = (f"SparseDense {name!r}, masked {p:,} x {n:,}: kernel and mask of {p * n:,} values of {itemsize} "
-                f"bytes each, and the mask's build copies; implementation='sparse' needs O(W)")
-    else:
-        nbytes = W * (itemsize + 40)
-        what = f"SparseDense {name!r}, sparse with W = {W:,} edges at {itemsize + 40} bytes per edge"
-    check_memory("SparseDense", nbytes, what)
-
-
-def _needs_size(kind: adjmat.Kind) -> bool:
-    """Whether ``kind`` needs a size from the user (fo, fi or density): it is sized by something and no sizing
-    has a default among its options (``erdos_renyi``'s ``epsilon`` has one; ``fc`` is sized by nothing)."""
-    return bool(kind.sized_by) and not any(s in kind.options for s in kind.sized_by)
-
-
-def _check_kind_args(where: str, units: int, kind: Any, given: Mapping[str, Any], z, options: Mapping[str, Any]
-                     ) -> None:
-    """Refuse, from the kind registry's facts, what the generator would refuse in ``build``."""
-    facts = adjmat.get_kind(kind, where)
-    if not given and _needs_size(facts):
-        raise SpecError(f"{where}: kind={kind!r} needs density, fo or fi (or pass pattern=); received none of "
-                        f"them. Example: SparseDense({units}, density=0.25, kind={kind!r}).")
-    sizings = [s for s in facts.sized_by if s in ("fo", "density")]
-    for name, value in given.items():
-        usable = ("fo", "density") if name == "fi" else (name,)  # fi becomes fo or density in build
-        if facts.sized_by and not any(s in sizings for s in usable):
-            hint = (f"Pass {sizings[0]}= instead." if sizings else
-                    f"Pass pattern_options={{{facts.sized_by[0]!r}: ...}} instead.")
-            raise fail(where, name, f"left out for kind={kind!r}, which is sized by "
-                       + " or ".join(facts.sized_by), value, hint)
-    if facts.needs_z and z is None:
-        raise SpecError(f"{where}: kind={kind!r} needs z (edges per clock, a divisor of the input width p); "
-                        f"received z=None. Example: SparseDense({units}, fo=2, kind={kind!r}, z=4).")
-    unknown = sorted(set(options) - set(facts.options))
-    if unknown:
-        raise fail(where, "pattern_options", "options of kind " + repr(kind) + ": " +
-                   (", ".join(f"{k}={v!r}" for k, v in facts.options.items()) if facts.options else "none"),
-                   dict(options), f"Unknown: {', '.join(unknown)}.")
-
-
-def _layer_seed(where: str, seed: Any, pattern: adjmat.Pattern | None) -> tuple[Any, int | None]:
-    """``(source, recorded)``: where the layer's randomness comes from, and the int its config records.
-
-    An int is used and recorded as given; ``None`` draws one and records it, except for a layer given a pattern,
-    whose seed is the pattern's own (its root seed and, in ``meta["spawn_key"]``, its stream); a SeedSequence is
-    recorded as its entropy when it is a root (no spawn key); a Generator is the caller's state, recorded as None.
-    """
-    if seed is None and pattern is not None:
-        if pattern.seed is None:
-            return None, None
-        key = tuple(int(k) for k in pattern.meta.get("spawn_key", ()))
-        return np.random.SeedSequence(pattern.seed, spawn_key=key), int(pattern.seed)
-    if isinstance(seed, np.random.Generator):
-        return seed, None
-    if isinstance(seed, np.random.SeedSequence):
-        _, recorded = normalize_seed(where, seed)
-        return seed, recorded if not seed.spawn_key else None
-    _, recorded = normalize_seed(where, seed)
-    return recorded, recorded
-
-
-def _unseeded(init) -> bool:
-    try:
-        config = init.get_config()
-    except (AttributeError, NotImplementedError, TypeError):
-        return False
-    return "seed" in config and config["seed"] is None
-
-
-def _with_seed(init, seed: int):
-    config = init.get_config()
-    config["seed"] = int(seed)
-    return type(init).from_config(config)
-
-
-def _seeded_initializers(where: str, kernel_init, bias_init, source, recorded):
-    """Seed the unseeded random initializers from the layer's seed (:data:`adjmat.seeds.WEIGHT_KEY` stream:
-    its first word seeds the kernel, its second the bias); an initializer given with a seed keeps it.  For a
-    layer whose pattern has no seed (``fc``, ``rtl``) and no ``seed=``, a seed is drawn and recorded."""
-    need = [_unseeded(kernel_init), _unseeded(bias_init)]
-    if not any(need):
-        return kernel_init, bias_init, recorded
-    if source is None:
-        source, recorded = seed_root(where, None)
-    words = [int(w) for w in extra_stream(where, source).generate_state(2)]
-    if need[0]:
-        kernel_init = _with_seed(kernel_init, words[0])
-    if need[1]:
-        bias_init = _with_seed(bias_init, words[1])
-    return kernel_init, bias_init, recorded
-
-
-def degree_scaled_kernel(initializer, pattern: adjmat.Pattern, dtype: str = "float32") -> np.ndarray:
-    """Initial ``(p, n)`` kernel for ``pattern``: the initializer's rule applied with each edge's real degrees.
-
-    For variance-scaling initializers (``glorot_*``, ``he_*``, ``lecun_*``, ``VarianceScaling``) the edge
-    ``(l, r)`` is drawn from the initializer's distribution with variance ``scale / fan`` where ``fan`` is the
-    in-degree ``fi_r`` of right neuron r (``mode="fan_in"``), the out-degree ``fo_l`` of left neuron l
-    (``"fan_out"``) or ``(fi_r + fo_l) / 2`` (``"fan_avg"``).  So Glorot gives variance ``2 / (fi_r + fo_l)``
-    and He ``2 / fi_r``; for a fully connected pattern this is exactly Dense's rule.  Any other initializer
-    (constants, fixed-scale ``RandomNormal``, ``Orthogonal``, callables) is called on the full ``(p, n)`` shape
-    as Dense would.  Absent positions are exactly zero in both cases.
-
-    Parameters
-    ----------
-    initializer : keras initializer, str or callable
-        As for ``Dense(kernel_initializer=...)``.  A seeded initializer gives identical values every call.
-    pattern : adjmat.Pattern
-        The connection pattern.
-    dtype : str
-        Dtype of the returned array.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(pattern.p, pattern.n)``.
-
-    Examples
-    --------
-    >>> import adjmat, keras
-    >>> pat = adjmat.generate("usn", 6, 4, density=0.5, seed=0)
-    >>> k = degree_scaled_kernel(keras.initializers.HeNormal(seed=1), pat)
-    >>> k.shape, bool((k[~pat.to_mask()] == 0).all())
-    ((6, 4), True)
-    """
-    return np.asarray(ops.convert_to_numpy(_initial_kernel(initializer, pattern, dtype)), dtype=dtype)
-
 
 @keras.saving.register_keras_serializable(package="predefsparse")
 class SparseDense(keras.layers.Layer):
@@ -491,18 +208,18 @@ activity_regularizer, kernel_constraint, bias_constraint
                 raise fail(where, "pattern", "a pattern without repeated edges", pattern,
                            "Each (left, right) pair may appear once.")
             self._pattern_obj = pattern
-            self._description = _describe(pattern)
+            self._description = describe_pattern(pattern)
             kind = pattern.kind
         elif isinstance(pattern, Mapping):
-            self._description = self._check_description(pattern, units)
+            self._description = check_description(pattern, units)
         elif pattern is not None:
             raise fail(where, "pattern", "an adjmat.Pattern, a pattern description dict or None",
                        type(pattern).__name__)
         else:
-            _check_kind_args(where, units, kind, sizes, z, pattern_options)
-        source, recorded = _layer_seed(where, seed, self._pattern_obj)
+            check_kind_args(where, units, kind, sizes, z, pattern_options)
+        source, recorded = layer_seed(where, seed, self._pattern_obj)
         self._seed_source = source
-        kernel_initializer, bias_initializer, recorded = _seeded_initializers(
+        kernel_initializer, bias_initializer, recorded = seeded_initializers(
             where, initializers.get(kernel_initializer), initializers.get(bias_initializer), source, recorded)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = units
@@ -523,22 +240,6 @@ activity_regularizer, kernel_constraint, bias_constraint
         self._uniform_fi: int | None = None
         self.input_spec = keras.layers.InputSpec(min_ndim=2)
         self.supports_masking = True
-
-    @staticmethod
-    def _check_description(desc: Mapping[str, Any], units: int) -> dict:
-        where = "SparseDense"
-        missing = [k for k in _DESCRIPTION_KEYS if k not in desc]
-        if missing:
-            raise fail(where, "pattern", "a Pattern or a description dict with keys " + ", ".join(_DESCRIPTION_KEYS),
-                       dict(desc), f"Missing: {', '.join(missing)}.")
-        out = dict(desc)
-        out["p"] = check_int(where, "pattern['p']", out["p"], minimum=1)
-        out["n"] = check_int(where, "pattern['n']", out["n"], minimum=1)
-        out["W"] = check_int(where, "pattern['W']", out["W"], minimum=0)
-        if out["n"] != units:
-            raise fail(where, "pattern", f"a description with n == units ({units})", dict(desc))
-        out["meta"] = dict(out["meta"] or {})
-        return out
 
     # ------------------------------------------------------------------ build
     def _make_pattern(self, p: int) -> adjmat.Pattern:
@@ -565,7 +266,7 @@ activity_regularizer, kernel_constraint, bias_constraint
                              f"input_shape={tuple(input_shape)}.")
         p = int(p)
         if self.implementation == "masked":  # refused before its pattern is even made
-            _check_layer_memory(self.name, "masked", p, self.units, 0, self.variable_dtype)
+            check_layer_memory(self.name, "masked", p, self.units, 0, self.variable_dtype)
         pattern = self._pattern_obj
         placeholder = False
         if pattern is None and self._description is not None:
@@ -574,7 +275,7 @@ activity_regularizer, kernel_constraint, bias_constraint
         elif pattern is None:
             pattern = self._make_pattern(p)
             self._pattern_obj = pattern
-            self._description = desc = _describe(pattern)
+            self._description = desc = describe_pattern(pattern)
         else:
             desc = self._description
         if desc["p"] != p:
@@ -585,7 +286,7 @@ activity_regularizer, kernel_constraint, bias_constraint
         if resolved == "auto":
             resolved = auto_implementation(p, n, W)
         self.resolved_implementation = resolved
-        _check_layer_memory(self.name, resolved, p, n, W, self.variable_dtype)
+        check_layer_memory(self.name, resolved, p, n, W, self.variable_dtype)
         if placeholder:
             left = right = np.zeros(W, dtype=np.int32)
             self._loaded = False
@@ -609,33 +310,33 @@ activity_regularizer, kernel_constraint, bias_constraint
             self.mask = self.add_weight(name="mask", shape=(p, n), trainable=False,
                                         initializer=lambda shape, dtype=None: ops.cast(mask_values, dtype))
         else:
-            self._uniform_fi = None if placeholder else _uniform_in_degree(pattern)
+            self._uniform_fi = None if placeholder else uniform_in_degree(pattern)
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: p})
         self.built = True
         self._pattern_obj = None  # the variables hold the pattern now (a copy would cost 8 bytes per edge)
 
     def _build_masked(self, pattern, p, n, placeholder):
-        kernel_init = "zeros" if placeholder else (lambda shape, dtype=None: _initial_kernel(  # noqa: E731
+        kernel_init = "zeros" if placeholder else (lambda shape, dtype=None: initial_kernel(  # noqa: E731
             self.kernel_initializer, pattern, dtype or "float32"))
         self._kernel = self.add_weight(name="kernel", shape=(p, n), initializer=kernel_init)
         if self.kernel_regularizer is not None:
-            self._kernel.regularizer = _MaskedRegularizer(self.kernel_regularizer, self)
+            self._kernel.regularizer = MaskedRegularizer(self.kernel_regularizer, self)
         if self.kernel_constraint is not None:
-            self._kernel.constraint = _MaskedConstraint(self.kernel_constraint, self)
+            self._kernel.constraint = MaskedConstraint(self.kernel_constraint, self)
 
     def _build_sparse(self, pattern, p, n, W, placeholder):
         init = self.kernel_initializer
-        if type(init).__name__ in _SHAPED_INITIALIZERS:
+        if type(init).__name__ in SHAPED_INITIALIZERS:
             raise SpecError(f"SparseDense: kernel_initializer must be element-wise or variance-scaling for "
                             f"implementation='sparse' (it draws W = {W} edge values, never a (p, n) kernel); "
                             f"received kernel_initializer={type(init).__name__}. Use implementation='masked'.")
-        values_init = "zeros" if placeholder else (lambda shape, dtype=None: _initial_values(  # noqa: E731
+        values_init = "zeros" if placeholder else (lambda shape, dtype=None: initial_values(  # noqa: E731
             init, pattern, dtype or "float32"))
         self.values = self.add_weight(name="values", shape=(W,), initializer=values_init,
                                       regularizer=self.kernel_regularizer)
         if self.kernel_constraint is not None:
-            self.values.constraint = _EdgeConstraint(self.kernel_constraint, self)
-        self._sparse_kernel = _sparse_kernel()
+            self.values.constraint = EdgeConstraint(self.kernel_constraint, self)
+        self._sparse_kernel = sparse_kernel()
         if self._sparse_kernel == "numba":
             self.supports_jit = False  # tf.numpy_function: no XLA
 
@@ -719,59 +420,20 @@ activity_regularizer, kernel_constraint, bias_constraint
         return adjmat.Pattern(left, right, desc["p"], desc["n"], kind=desc["kind"],
                               seed=None if seed is None else int(seed), meta=desc["meta"])
 
-    def _check_edges(self, where: str, left, right) -> adjmat.Pattern:
-        """The stored edge list as a pattern, refused when invalid or with repeated edges (O(W))."""
-        desc = self._description
-        try:
-            pat = adjmat.Pattern(left, right, desc["p"], desc["n"])
-        except SpecError as err:
-            raise ValueError(f"SparseDense {self.name!r}: {where}: the stored edge list is not a valid pattern: "
-                             f"{err}") from None
-        cells = np.sort(pat.right.astype(np.int64) * pat.p + pat.left)
-        if cells.size > 1 and np.any(cells[1:] == cells[:-1]):
-            raise ValueError(f"SparseDense {self.name!r}: {where}: the stored edge list repeats edges "
-                             f"({pat.W} edges, {int(np.unique(cells).size)} distinct).")
-        return pat
-
     def _store_weights(self, where: str, arrays: list, from_file: bool) -> None:
         """Assign a weight list of either implementation (see the class Notes) to this layer's variables,
         converting masked kernel <-> edge values through the stored edge list."""
         desc = self._description
-        p, n, W = desc["p"], desc["n"], desc["W"]
-        arrays = [np.asarray(a) for a in arrays]
-        masked = bool(arrays) and arrays[0].ndim == 2
-        expected = (5 if masked else 4) - (0 if self.use_bias else 1)
-        if len(arrays) != expected:
-            raise ValueError(f"SparseDense {self.name!r}: {where}: expected {expected} weight arrays for a "
-                             f"{'masked' if masked else 'sparse'}-format list (use_bias={self.use_bias}); "
-                             f"received {len(arrays)}.")
-        first, rest = arrays[0], arrays[1:]
-        bias = rest.pop(0) if self.use_bias else None
-        left, right = rest[0], rest[1]
-        if left.shape != (W,) or right.shape != (W,):
-            raise ValueError(f"SparseDense {self.name!r}: {where}: left and right must have shape ({W},); "
-                             f"received {left.shape} and {right.shape}.")
-        pat = self._check_edges(where, left, right)
-        if masked:
-            if first.shape != (p, n) or rest[2].shape != (p, n):
-                raise ValueError(f"SparseDense {self.name!r}: {where}: kernel and mask must have shape ({p}, {n}); "
-                                 f"received {first.shape} and {rest[2].shape}.")
-            if from_file and not np.array_equal(rest[2] != 0, pat.to_mask()):
-                raise ValueError(f"SparseDense {self.name!r}: {where}: the stored mask does not match the stored "
-                                 f"edge list; the saved file is inconsistent.")
-            edge = first[pat.left, pat.right]
-        else:
-            if first.shape != (W,):
-                raise ValueError(f"SparseDense {self.name!r}: {where}: values must have shape ({W},); received "
-                                 f"{first.shape}.")
-            edge = first
+        p, n = desc["p"], desc["n"]
+        pat, first, edge, bias, masked = split_weights(f"SparseDense {self.name!r}: {where}", desc, self.use_bias,
+                                                       arrays, from_file)
         self.left.assign(pat.left)
         self.right.assign(pat.right)
         if bias is not None:
             self.bias.assign(bias)
         if self.resolved_implementation == "sparse":
             self.values.assign(edge.astype(self.values.dtype))
-            self._uniform_fi = _uniform_in_degree(pat)
+            self._uniform_fi = uniform_in_degree(pat)
         else:
             mask = pat.to_mask()
             if masked:
@@ -799,13 +461,13 @@ activity_regularizer, kernel_constraint, bias_constraint
         self.right.assign(pattern.right)
         if self.resolved_implementation == "sparse":
             self.values.assign(values.astype(self.values.dtype, copy=False))
-            self._uniform_fi = _uniform_in_degree(pattern)
+            self._uniform_fi = uniform_in_degree(pattern)
         else:
             kernel = np.zeros((pattern.p, pattern.n), dtype=self._kernel.dtype)
             kernel[pattern.left, pattern.right] = values
             self.mask.assign(pattern.to_mask().astype(self.mask.dtype))
             self._kernel.assign(kernel)
-        self._description = _describe(pattern)
+        self._description = describe_pattern(pattern)
 
     def load_own_variables(self, store):
         """Load this layer's variables from a ``.keras`` / weights file of either implementation.
@@ -813,17 +475,7 @@ activity_regularizer, kernel_constraint, bias_constraint
         Each stored array's declared shape is checked against the layer's (``(p, n)``, ``(n,)`` or ``(W,)``) and
         their total size against the memory limit before any of them is read."""
         arrays = [store[str(i)] for i in range(len(store.keys()))]
-        desc = self._description
-        allowed = {(desc["p"], desc["n"]), (desc["n"],), (desc["W"],)}
-        total = 0
-        for i, a in enumerate(arrays):
-            shape = tuple(int(d) for d in getattr(a, "shape", np.shape(a)))
-            if shape not in allowed:
-                raise ValueError(f"SparseDense {self.name!r}: load: stored array {i} has shape {shape}; this layer "
-                                 f"(p={desc['p']}, n={desc['n']}, W={desc['W']}) stores arrays of shape "
-                                 + ", ".join(map(str, sorted(allowed))) + ". The file is inconsistent or crafted.")
-            total += math.prod(shape) * np.dtype(getattr(a, "dtype", np.float64)).itemsize
-        check_memory("SparseDense", total, f"the stored weights of SparseDense {self.name!r}")
+        check_stored_shapes(f"SparseDense {self.name!r}: load", self._description, arrays)
         self._store_weights("load", arrays, from_file=True)
 
     def set_weights(self, weights):
@@ -923,7 +575,7 @@ activity_regularizer, kernel_constraint, bias_constraint, **kwargs
     if len(given) > 1:
         raise SpecError(f"{where}: give at most one of density, din or dout; received "
                         + ", ".join(f"{k}={v!r}" for k, v in given.items()) + ".")
-    if not given and _needs_size(adjmat.get_kind(kind, where)):
+    if not given and needs_size(adjmat.get_kind(kind, where)):
         dout = 1
     if rseed is not None and (isinstance(rseed, bool) or not isinstance(rseed, numbers.Integral)):
         raise fail(where, "rseed", "None or a non-negative int", rseed)

@@ -29,7 +29,8 @@ from adjmat.errors import SpecError
 from adjmat.seeds import extra_stream, seed_root
 from adjmat.validation import check_choice, check_float, check_int, check_int_tuple, fail
 
-from .layers import SparseDense, _needs_size
+from .layer_rules import needs_size
+from .layers import SparseDense
 
 __all__ = ["patterns", "mlp", "cifar", "conv_gru", "default_z"]
 
@@ -101,7 +102,7 @@ def _sizes(where: str, config, fo, densities):
 def _junction_args(where: str, config, fo, densities, kind, z):
     config, fo, densities = _sizes(where, config, fo, densities)
     facts = adjmat.get_kind(kind, where)
-    if fo is None and densities is None and _needs_size(facts):
+    if fo is None and densities is None and needs_size(facts):
         raise SpecError(f"{where}: kind={kind!r} needs fo or densities (one per junction); received neither. "
                         f"Example: fo={tuple(max(1, n // 2) for n in config[1:])}.")
     if z is not None:
