@@ -12,7 +12,8 @@ in accuracy (:func:`predefsparse.design`; docs/design.md).
 
 Prints the plan, one line per phase and per training run, then the ranked table and the answer; writes
 ``DIR/report.html`` (self-contained), ``report.md``, ``design.json``, the patterns, the simulator reports and
-every run's folder.  Errors name the flag and exit 1 before any work.
+every run's folder.  Errors name the flag and exit 1 before any work (the request is checked before TensorFlow is
+imported).
 
 Examples
 --------
@@ -117,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
                   on_chip=args.on_chip,
                   onchip_epochs=args.onchip_epochs, out=args.out, data_dir=args.data_dir,
                   verbose=0 if args.quiet else "auto")
+    design(**{**kwargs, "verbose": 0}, check_only=True)  # every refusal before TensorFlow's slow import
     import_tensorflow(verbose=args.verbose, quiet=args.quiet)
     try:
         result = design(**kwargs)

@@ -196,7 +196,7 @@ def _identical(a: list, b: list) -> bool:
                                     and np.array_equal(p.right, q.right) for p, q in zip(a, b))
 
 
-def _patterns_phase(the_plan, kinds, seed_list, out, verbose):
+def _patterns_phase(the_plan, kinds, seed_list, verbose):
     config, fo, z = the_plan.config, the_plan.fo, the_plan.z
     _say(verbose, f"[2/5] Patterns: {len(kinds)} kinds x {len(seed_list)} seed(s) at z={z}")
     pats, pfacts, netspecs, same_as = {}, {}, {}, {}
@@ -211,8 +211,6 @@ def _patterns_phase(the_plan, kinds, seed_list, out, verbose):
             twin = next((k for k in kinds[:kinds.index(kind)] if _identical(pats[k, s], pats[kind, s])), None)
             if twin is not None:
                 same_as[kind, s] = same_as.get((twin, s), twin)
-            for i, pat in enumerate(pats[kind, s]):
-                pat.save(os.path.join(out, "patterns", kind, f"seed{s}_junction{i + 1}.npz"))
         f0 = pfacts[kind, seed_list[0]]
         twins = sorted({same_as[kind, s] for s in seed_list if (kind, s) in same_as})
         _say(verbose, f"  {kind:<11} valid {'yes' if f0['valid'] else 'NO'}, clash-free at z "
@@ -275,7 +273,7 @@ def design(config: Sequence[int] = defaults.CONFIG, *, fo: Sequence[int] | None 
            timing: str = "ideal", arithmetic: str = "hwsim", energy: Any = None, rank_by: str = "float",
            max_loss: float = ranking.MAX_LOSS,
            on_chip: bool = False, onchip_epochs: int = ONCHIP_EPOCHS, out: str | os.PathLike | None = None,
-           data_dir: str | os.PathLike | None = None, verbose: Any = "auto") -> Design:
+           data_dir: str | os.PathLike | None = None, verbose: Any = "auto", check_only: bool = False) -> Design | None:
     """Which pattern kind and which z for this network and budget, and what it costs in accuracy.
 
     Runs the five phases of docs/design.md §1 -- Plan, Patterns, Hardware, Accuracy, Answer -- and writes
@@ -331,17 +329,22 @@ def design(config: Sequence[int] = defaults.CONFIG, *, fo: Sequence[int] | None 
         Data folder for dataset names.
     verbose : "auto", 0, 1 or 2
         0: silent; otherwise phase lines, a line per run and Keras progress (1 bars, 2 a line per epoch).
+    check_only : bool
+        Only check the request -- every refusal below, a missing named dataset built, the patterns drawn in
+        memory -- and return None; nothing is written (the command line does this before importing TensorFlow).
 
     Returns
     -------
-    Design
+    Design or None
+        None with ``check_only``.
 
     Raises
     ------
     adjmat.SpecError
-        Before any work and before the folder is made: an impossible budget (with the nearest feasible ones),
-        an unknown kind, a dataset that does not exist or cannot be built, a kind that cannot be built at the
-        planned z, a bad argument; and when ``out`` is in use by another design.
+        Before anything is written (no folder is made): an impossible budget (with the nearest feasible ones), an
+        unknown kind, a dataset that does not exist or cannot be built, a kind that cannot be built at the
+        planned z, a bad argument; and, before anything is written into it, when ``out`` is in use by another
+        design or holds another request's design.
 
     Examples
     --------
@@ -351,31 +354,37 @@ def design(config: Sequence[int] = defaults.CONFIG, *, fo: Sequence[int] | None 
     """
     where = "design"
     t_start = time.perf_counter()
+    check_only = check_bool(where, "check_only", check_only)
     (the_plan, hardware, kinds, dataset, epochs, request, rank_by, max_loss, on_chip, onchip_epochs, table, out,
      verbose) = _check_request(where, config, fo, densities, z1, cycle, multipliers, throughput, kinds, dataset,
                                epochs, seeds, seed, clock, timing, arithmetic, energy, rank_by, max_loss, on_chip,
                                onchip_epochs, out, data_dir, verbose)
     seed_list = request["seeds"]
-    os.makedirs(out, exist_ok=True)
-    with FolderLock(out, param="out", where=where, holder="design"):
-        _same_request(where, out, request)
-        jsonio.write_json(os.path.join(out, "request.json"), request)
-        return _run(the_plan, hardware, kinds, dataset, epochs, seed_list, request, rank_by, max_loss, on_chip,
-                    onchip_epochs, table, out, data_dir, verbose, t_start)
-
-
-def _run(the_plan, hardware, kinds, dataset, epochs, seed_list, request, rank_by, max_loss, on_chip, onchip_epochs,
-         table, out, data_dir, verbose, t_start) -> Design:
     timings = {}
     warnings = table.unit_warnings()
     for line in warnings:
         _say(verbose, f"warning: {line}")
     _say(verbose, f"[1/5] Plan\n{the_plan.summary()}")
     timings["plan_s"] = time.perf_counter() - t_start
-
     t0 = time.perf_counter()
-    pats, pfacts, netspecs, same_as = _patterns_phase(the_plan, kinds, seed_list, out, verbose)
+    patterns = _patterns_phase(the_plan, kinds, seed_list, verbose)  # a kind refusing the z is refused here
     timings["patterns_s"] = time.perf_counter() - t0
+    if check_only:
+        return None
+    os.makedirs(out, exist_ok=True)
+    with FolderLock(out, param="out", where=where, holder="design"):
+        _same_request(where, out, request)
+        jsonio.write_json(os.path.join(out, "request.json"), request)
+        for (kind, s), pats in patterns[0].items():
+            for i, pat in enumerate(pats):
+                pat.save(os.path.join(out, "patterns", kind, f"seed{s}_junction{i + 1}.npz"))
+        return _run(the_plan, hardware, kinds, dataset, epochs, seed_list, request, rank_by, max_loss, on_chip,
+                    onchip_epochs, table, out, data_dir, verbose, t_start, patterns, timings, warnings)
+
+
+def _run(the_plan, hardware, kinds, dataset, epochs, seed_list, request, rank_by, max_loss, on_chip, onchip_epochs,
+         table, out, data_dir, verbose, t_start, patterns, timings, warnings) -> Design:
+    pats, pfacts, netspecs, same_as = patterns
 
     t0 = time.perf_counter()
     _say(verbose, f"[3/5] Hardware: hwsim.simulate, {SIM_INPUTS:,} training inputs, {the_plan.timing} timing at "
