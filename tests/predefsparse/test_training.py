@@ -114,7 +114,7 @@ def test_epoch_step_keeps_remainder_and_resume_is_exact(mnist_2000, tmp_path):
     assert [p.name for p in (tmp_path / "cut").glob("checkpoint-*")] == ["checkpoint-e0002.keras"]
     assert saved.history["loss"] == full.history["loss"][:2]
 
-    with pytest.raises(SpecError, match="already holds a run; pass resume=True"):
+    with pytest.raises(SpecError, match=r"already holds a run; ask to resume it \(resume\)"):
         run_model(_net(), mnist_2000, epochs=5, epoch_step=2, batch_size=256, out=tmp_path / "cut", verbose=0)
     with pytest.raises(SpecError, match="settings differ.*batch_size: saved 256, now 128"):
         run_model(_net(), mnist_2000, epochs=5, epoch_step=2, batch_size=128, out=tmp_path / "cut", verbose=0,
