@@ -228,8 +228,8 @@ def _ray_costs(args, tmp: str, grid: str, cores: int) -> None:
     print(f"Ray's costs: point {point.id} ({point.describe()}, {args.epochs} epoch(s)) run 1 + {k} times each way, "
           f"taking turns, one at a time, one thread (load {os.getloadavg()[0]:.2f} before)")
 
-    plain: tuple[list[float], list[float]] = ([], [])
-    on_ray: tuple[list[float], list[float]] = ([], [])
+    plain: tuple[list[float], list[float], list[float]] = ([], [], [])
+    on_ray: tuple[list[float], list[float], list[float]] = ([], [], [])
 
     def timed(run_one, into) -> None:
         started = time.perf_counter()
@@ -238,7 +238,9 @@ def _ray_costs(args, tmp: str, grid: str, cores: int) -> None:
             sys.exit(f"bench_sweep: the point failed: {outcome['error']}")
         into[0].append(time.perf_counter() - started)
         into[1].append(outcome["wall_s"])
+        into[2].append(outcome["cpu_s"])
 
+    free = _free_cores(cores)
     started = time.perf_counter()
     instance = RayInstance("bench_sweep", address=args.address, num_cpus=None if args.address else cores,
                            cpus_per_point=1, verbose=0, progress=Progress(0, enabled=False)).open()
@@ -264,16 +266,21 @@ def _ray_costs(args, tmp: str, grid: str, cores: int) -> None:
         started = time.perf_counter()
         instance.close()
         t_stop = time.perf_counter() - started
+    free = min(free, _free_cores(cores))
     for way in (plain, on_ray):
-        del way[0][0], way[1][0]
+        del way[0][0], way[1][0], way[2][0]
     what = "joining " + args.address if args.address else f"a local instance with {cores} CPUs"
     print(f"fixed cost per sweep: start ({what}) {t_start:.2f} s, first task {t_first:.2f} s, dataset into "
           f"the object store {t_put:.2f} s, stop {t_stop:.2f} s")
     mp, mr = statistics.median(plain[0]), statistics.median(on_ray[0])
-    op, orr = (statistics.median(w - i for w, i in zip(*x)) for x in (plain, on_ray))
+    op, orr = (statistics.median(w - i for w, i in zip(x[0], x[1])) for x in (plain, on_ray))
+    cp, cr = (statistics.median(x[2]) for x in (plain, on_ray))
     print(f"per point (median of {k}): in this process {mp:.2f} s ({op:.2f} s outside the evaluation), as a "
           f"Ray task {mr:.2f} s ({orr:.2f} s outside) -> Ray's per-point overhead {mr - mp:+.2f} s "
           f"(outside the evaluation {orr - op:+.2f} s); load {os.getloadavg()[0]:.2f} after")
+    print(f"the evaluation's own CPU time (median): in this process {cp:.2f} s, as a Ray task {cr:.2f} s (equal CPU "
+          f"and more wall means the task waited for a core: the machine's load, not work Ray added); free cores "
+          f"{free:.2f} of {cores} (the worse of before and after)")
 
 
 def main(argv: list[str] | None = None) -> int:
