@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import numpy as np
 from keras import initializers, ops
 
@@ -26,7 +27,15 @@ class MaskedRegularizer:
 
 
 class MaskedConstraint:
-    """Apply a kernel constraint, then re-zero the absent positions."""
+    """Apply a kernel constraint, then re-zero the absent positions.
+
+    On JAX, ``fit`` applies constraints inside the optimizer's stateless update, which is given the trainable
+    variables only: the mask (non-trainable) cannot be read there.  The absent positions are then taken from the
+    kernel itself: they are exactly zero before the constraint (zero gradient, zero optimizer state), so the
+    entries that were zero are re-zeroed.  This equals the mask rule for every constraint that maps a zero entry
+    to zero (all of Keras's: ``MaxNorm``, ``MinMaxNorm``, ``UnitNorm``, ``NonNeg``); a constraint that moves
+    zeros (``w + 1``) leaves a present weight that is exactly zero where it was.
+    """
 
     def __init__(self, constraint, layer):
         self.constraint = constraint
@@ -34,6 +43,8 @@ class MaskedConstraint:
 
     def __call__(self, kernel):
         out = self.constraint(kernel)
+        if keras.backend.backend() == "jax":
+            return ops.where(ops.equal(kernel, 0), ops.zeros_like(out), out)
         return ops.multiply(out, ops.cast(self.layer.mask, out.dtype))
 
 
