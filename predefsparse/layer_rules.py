@@ -10,22 +10,30 @@ import numpy as np
 import adjmat
 from adjmat.errors import SpecError
 from adjmat.memory import check_memory
-from adjmat.validation import check_int, fail
+from adjmat.validation import check_choice, check_int, fail
 
-__all__ = ["IMPLEMENTATIONS", "AUTO_SPARSE_BELOW", "auto_implementation", "sparse_kernel", "uniform_in_degree",
+__all__ = ["IMPLEMENTATIONS", "AUTO_SPARSE_BELOW", "AUTO_SEGMENT_SPARSE_BELOW",
+           "auto_implementation", "sparse_kernel", "uniform_in_degree",
            "describe_pattern", "check_description", "check_layer_memory", "needs_size", "check_kind_args"]
 
 IMPLEMENTATIONS = ("auto", "masked", "sparse")
-# measured crossover (bench/bench_layer.py, docs/sparse.md): below this density the sparse path trains faster
+# measured crossovers (docs/sparse.md): below this density the sparse path trains faster than the masked one,
+# with the Numba kernel (CPU TensorFlow; bench/bench_layer.py --grid) ...
 AUTO_SPARSE_BELOW = 0.05
+# ... and with the keras.ops "segment" kernel (JAX and PyTorch; TensorFlow on a GPU, where it is unmeasured):
+# on JAX's CPU it runs at about 0.1 GMAC/s against the masked matmul's 20-50, so it wins only at a few per mille
+AUTO_SEGMENT_SPARSE_BELOW = 0.002
 
 
-def auto_implementation(p: int, n: int, W: int) -> str:
+def auto_implementation(p: int, n: int, W: int, kernel: str | None = None) -> str:
     """The implementation ``SparseDense(implementation="auto")`` uses for a ``(p, n)`` junction with W edges.
 
-    The rule, measured with ``python bench/bench_layer.py --grid`` (one training step of Dense, masked and
-    sparse over widths 1k-16k and densities 0.1 %-50 %, docs/sparse.md): ``"sparse"`` when the density
-    ``W / (p n)`` is below :data:`AUTO_SPARSE_BELOW` (0.05), else ``"masked"``.
+    The rule: ``"sparse"`` when the density ``W / (p n)`` is below the crossover measured for the sparse
+    kernel that would run, else ``"masked"``.  With the Numba kernel (CPU TensorFlow) the crossover is
+    :data:`AUTO_SPARSE_BELOW` (0.05: ``python bench/bench_layer.py --grid``, one training step of Dense,
+    masked and sparse over widths 1k-16k and densities 0.1 %-50 %); with the ``keras.ops`` segment kernel
+    (JAX, PyTorch, GPUs) it is :data:`AUTO_SEGMENT_SPARSE_BELOW` (0.002: measured with JAX on the CPU,
+    widths 1k-4k, batch 256; unmeasured on GPUs).  docs/sparse.md has the figures.
 
     Parameters
     ----------
@@ -33,6 +41,8 @@ def auto_implementation(p: int, n: int, W: int) -> str:
         Input and output widths.
     W : int
         Edge count.
+    kernel : {"numba", "segment"}, optional
+        The sparse kernel to judge; default the one this process would use (:func:`sparse_kernel`).
 
     Returns
     -------
@@ -41,8 +51,10 @@ def auto_implementation(p: int, n: int, W: int) -> str:
 
     Examples
     --------
-    >>> auto_implementation(4096, 4096, 167_772), auto_implementation(800, 100, 40_000)
+    >>> auto_implementation(4096, 4096, 167_772, "numba"), auto_implementation(800, 100, 40_000, "numba")
     ('sparse', 'masked')
+    >>> auto_implementation(4096, 4096, 167_772, "segment"), auto_implementation(4096, 4096, 16_777, "segment")
+    ('masked', 'sparse')
     """
     where = "auto_implementation"
     p = check_int(where, "p", p, minimum=1)
@@ -50,7 +62,9 @@ def auto_implementation(p: int, n: int, W: int) -> str:
     W = check_int(where, "W", W, minimum=0)
     if W > p * n:
         raise fail(where, "W", f"at most p * n ({p * n})", W)
-    return "sparse" if W < AUTO_SPARSE_BELOW * p * n else "masked"
+    kernel = sparse_kernel() if kernel is None else check_choice(where, "kernel", kernel, ("numba", "segment"))
+    below = AUTO_SPARSE_BELOW if kernel == "numba" else AUTO_SEGMENT_SPARSE_BELOW
+    return "sparse" if W < below * p * n else "masked"
 
 
 def uniform_in_degree(pattern: adjmat.Pattern) -> int | None:
