@@ -28,8 +28,8 @@ __all__ = ["KINDS", "generate", "generate_network"]
 def _check_z(where: str, p: int, z) -> int | None:
     z = check_int(where, "z", z, minimum=1, allow_none=True)
     if z is not None and p % z:
-        raise SpecError(f"{where}: z ({z}) must divide p ({p}) so that every bank has depth p/z; "
-                        f"try z={' or z='.join(map(str, near_divisors(p, z)))}.", where=where, param="z")
+        raise fail(where, "z", f"a divisor of p ({p}), so that every bank has depth p/z", z,
+                   f"Try z={' or z='.join(map(str, near_divisors(p, z)))}.")
     return z
 
 
@@ -167,9 +167,8 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
     z = _check_z(where, p, z)
     if kind_.needs_z and z is None:
         valid = divisors(p)
-        raise SpecError(f"{where}: kind={kind_.name!r} needs z (edges per clock, must divide p={p}); "
-                        f"received z=None; valid z: {', '.join(map(str, valid[:12]))}"
-                        + (" ..." if len(valid) > 12 else "") + ".", where=where, param="z")
+        raise fail(where, "z", f"given for kind={kind_.name!r}: edges per clock, a divisor of p ({p})", None,
+                   f"Valid z: {', '.join(map(str, valid[:12]))}" + (" ..." if len(valid) > 12 else "") + ".")
     rng, recorded = normalize_seed(where, seed)  # validates the seed for every kind
     fo, W, prob, expected, meta = _size(where, kind_, p, n, fo, density, z, opts, "epsilon" in options)
     check_memory(where, kind_.memory(p, n, expected),

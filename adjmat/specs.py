@@ -130,8 +130,8 @@ class JunctionSpec:
                             + _fo_hint(p, n, fo), where=where, param="fo")
         if z is not None and p % z:
             near = near_divisors(p, z)
-            raise SpecError(f"{where}: z ({z}) must divide p ({p}) so that every bank has depth p/z; "
-                            f"try z={' or z='.join(map(str, near))}.", where=where, param="z")
+            raise fail(where, "z", f"a divisor of p ({p}), so that every bank has depth p/z", z,
+                       f"Try z={' or z='.join(map(str, near))}.")
         object.__setattr__(self, "p", p)
         object.__setattr__(self, "n", n)
         object.__setattr__(self, "fo", fo)

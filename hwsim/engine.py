@@ -138,20 +138,19 @@ def _validate(netspec, patterns, config, inputs, mode, allow_unbalanced, every_c
             hint = f"NetSpec.balanced({netspec.config}, {netspec.fo}, z1={netspec.z[0]}) gives z={suggestion.z}"
         except SpecError:
             hint = f"valid common cycles: {NetSpec.valid_cycles(netspec.config, netspec.fo)}"
-        raise SpecError(f"{where}: junction cycles C_i = W_i/z_i must be equal for lock-step pipelining; "
-                        f"received z={netspec.z}, so C = W/z = {netspec.W}/{netspec.z} = {netspec.cycles}. "
-                        f"Pass allow_unbalanced=True to simulate it anyway (the slowest junction sets every "
-                        f"cycle), or rebalance: {hint}.")
+        raise fail(where, "allow_unbalanced", f"True to simulate junction cycles C_i = W_i/z_i that differ (lock-step "
+                   f"pipelining needs them equal): z={netspec.z} gives C = W/z = {netspec.W}/{netspec.z} = "
+                   f"{netspec.cycles}", allow_unbalanced,
+                   f"Set it to simulate anyway (the slowest junction sets every cycle), or rebalance: {hint}.")
     L = netspec.L
     cycles = inputs + (2 * L if mode == "train" else L)
     bound = count_bound(netspec, config)
     if cycles * bound > _INT64_MAX:
         most = _INT64_MAX // bound - (2 * L if mode == "train" else L)
-        raise SpecError(f"{where}: inputs must be at most {most:,} for this design so that every count "
-                        f"(clocks, edges, memory accesses) fits a 64-bit integer: {cycles:,} junction cycles x "
-                        f"up to {bound:,} counts per cycle exceed 2**63 - 1; received inputs={inputs}. "
-                        f"Simulate fewer inputs: the steady state repeats, so throughput and cpc do not "
-                        f"depend on N.")
+        raise fail(where, "inputs", f"at most {most:,} for this design so that every count (clocks, edges, memory "
+                   f"accesses) fits a 64-bit integer ({cycles:,} junction cycles x up to {bound:,} counts per "
+                   f"cycle exceed 2**63 - 1)", inputs,
+                   "Simulate fewer inputs: the steady state repeats, so throughput and cpc do not depend on N.")
     if every_cycle:
         check_memory(where, 3 * 8 * cycles, f"every_cycle=True keeps 3 int64 counters per junction cycle "
                      f"({cycles:,} cycles); every_cycle=False gives the same report in constant memory")

@@ -225,11 +225,10 @@ def _designs(where: str, net: NetSpec, z: Any, allow_unbalanced: bool) -> list[N
             try:
                 d = NetSpec(net.config, net.fo, zk)
             except SpecError as err:
-                raise SpecError(f"{where}: z[{k}] = {zk} is not a valid design: {str(err).split(': ', 1)[-1]}") \
-                    from None
+                raise err.within(where, f"z[{k}] = {zk}") from None
             if d.cycle is None and not allow_unbalanced:
-                raise SpecError(f"{where}: z[{k}] = {zk} gives unequal junction cycles C = {d.cycles}; pass "
-                                f"allow_unbalanced=True to simulate it (the slowest junction sets every cycle).")
+                raise fail(where, "allow_unbalanced", f"True to simulate z[{k}] = {zk}, whose junction cycles "
+                           f"C = {d.cycles} differ (the slowest junction sets every cycle)", allow_unbalanced)
             if d.z not in seen:
                 designs.append(d)
                 seen.add(d.z)
@@ -237,17 +236,18 @@ def _designs(where: str, net: NetSpec, z: Any, allow_unbalanced: bool) -> list[N
         choices = _junction_choices(net)
         count = int(np.prod([len(c) for c in choices], dtype=object))
         if count > MAX_UNBALANCED:
-            raise SpecError(f"{where}: allow_unbalanced=True would simulate every combination of per-junction "
-                            f"hardware-faithful z: {count:,} designs, more than {MAX_UNBALANCED}; pass the ones "
-                            f"you want as z=[(...), ...].")
+            raise fail(where, "z", f"the designs to simulate, as z=[(...), ...], when allow_unbalanced=True "
+                       f"would give {count:,} combinations of per-junction hardware-faithful z (more than "
+                       f"{MAX_UNBALANCED})", None)
         for zk in itertools.product(*choices):
             if zk not in seen:
                 designs.append(NetSpec(net.config, net.fo, zk))
                 seen.add(zk)
     if not designs:
-        raise SpecError(f"{where}: config={net.config}, fo={net.fo} has no balanced hardware-faithful choice of "
-                        f"z; valid cycles without the hardware rules: {NetSpec.valid_cycles(net.config, net.fo)}. "
-                        f"Pass allow_unbalanced=True to sweep the unbalanced ones.")
+        raise fail(where, "allow_unbalanced", f"True here: config={net.config}, fo={net.fo} has no balanced "
+                   f"hardware-faithful choice of z (valid cycles without the hardware rules: "
+                   f"{NetSpec.valid_cycles(net.config, net.fo)})", allow_unbalanced,
+                   "Set it to sweep the unbalanced ones.")
     return designs
 
 

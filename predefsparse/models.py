@@ -169,7 +169,7 @@ def _patterns(where, config, fo, densities, facts, z, seed, options) -> list[adj
     try:
         pats = adjmat.generate_network(config, facts.name, seed, fo=fo, densities=densities, z=z, **options)
     except SpecError as err:
-        raise SpecError(f"{where}: " + str(err).split(": ", 1)[1]) from None
+        raise err.within(where) from None
     if not facts.sized_by and (fo is not None or densities is not None):
         # a kind sized by nothing fixes W itself: a size given must be the one it has (generate_network does not
         # pass sizes to such kinds, so check here rather than ignore them)

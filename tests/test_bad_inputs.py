@@ -57,26 +57,16 @@ def test_bad_input(case):
 
 CLI_CASES = [c for c in CASES if c.name == "predefsparse.cli" and c.accepted is None and c.error is None]
 
-# Refusals whose library error does not carry its parameter yet (a free-form SpecError in a module the core agent
-# does not own): the command line cannot name the flag until they are built with adjmat.validation.fail.
+# Refusals of predefsparse.datasets that name a key inside the file or a builder option, not a flag or argument.
 _NOT_STRUCTURED_YET = {
-    "pattern clash_free --p 1e8 --n 1e8 --fo 16": "adjmat.generate: z missing for clash_free (free-form)",
-    "pattern clash_free --p 1e8 --n 1e8 --fo 16 --z 8": "adjmat memory estimate (free-form)",
-    "simulate --inputs 3e17": "hwsim.simulate inputs bound (free-form)",
-    "simulate unbalanced --z": "hwsim.simulate unequal cycles (free-form)",
-    "simulate --z not dividing p": "adjmat.NetSpec junction check (free-form)",
-    "simulate --proctime -1": "tests/hwsim/bad_inputs.py expects the old 'received --proctime -1' wording",
-    "simulate --kind and --pattern disagree": "tests/hwsim/bad_inputs.py still tests the removed --pattern alias",
-    "simulate --sweep-z nothing to sweep": "hwsim.sweep_z no balanced z (free-form)",
     "data info of a crafted header": "a key inside the file (xtr), not a flag",
     "data build --option of another builder": "a builder option (frame) set through --option",
-    "data build morse beyond memory": "datasets memory estimate (free-form)",
     "data info of a missing file": "datasets.info missing file (free-form)",
 }
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(reason=_NOT_STRUCTURED_YET[c.label],
-                                                                          strict=False))
+                                                                          strict=True))
                                   if c.label in _NOT_STRUCTURED_YET else c for c in CLI_CASES],
                          ids=[c.label for c in CLI_CASES])
 def test_every_command_line_error_names_a_flag(case):

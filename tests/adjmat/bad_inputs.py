@@ -270,7 +270,7 @@ REGRESSIONS = [
     Case("adjmat.generate", "erdos_renyi density and epsilon",
          lambda: adjmat.generate("erdos_renyi", 8, 4, density=0.5, epsilon=2), mentions=("not both",)),
     Case("adjmat.generate", "clash_free without z", lambda: adjmat.generate("clash_free", 8, 4, fo=2),
-         mentions=("needs z", "valid z: 1, 2, 4, 8")),
+         mentions=("z must be given for kind='clash_free'", "Valid z: 1, 2, 4, 8")),
     Case("adjmat.generate_network", "NetSpec and fo", lambda: adjmat.generate_network(NET, "usn", fo=(1,)),
          mentions=("fo comes from the NetSpec",)),
     Case("adjmat.generate_network", "plain config without fo",

@@ -265,7 +265,7 @@ def test_large_counts_are_exact_ints():
     (dict(p=4, n=4, fo=1, z=2, type=4), r"count_clash_free: type must be 1, 2 or 3 .*received type=4"),
     (dict(p=4, n=4, fo=1, z=2, type=True), r"type must be 1, 2 or 3"),
     (dict(p=4, n=4, fo=1, z=2, dither=1), r"count_clash_free: dither must be True or False; received dither=1"),
-    (dict(p=4, n=4, fo=1, z=3), r"count_clash_free: z \(3\) must divide p \(4\).*try z=2 or z=4"),
+    (dict(p=4, n=4, fo=1, z=3), r"count_clash_free: z must be a divisor of p \(4\).*Try z=2 or z=4"),
     (dict(p=4, n=3, fo=1, z=2), r"count_clash_free: fi = p\*fo/n = 4\*1/3 = 1\.33\d* must be a whole number"),
     (dict(p=4, n=4, fo=3, z=2), r"count_clash_free: fi = p\*fo/n = 4\*3/4 = 3 must divide p \(4\) so that "
                                 r"no right neuron straddles a sweep.*try fo=2 \(fi=2\) or fo=4 \(fi=4\)"),

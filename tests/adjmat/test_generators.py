@@ -216,8 +216,8 @@ def test_generate_network_fpga_build():
     (("usn", 4, 4), dict(fo=1, density=0.25), r"fo or density .*not both"),
     (("usn", 4, 4), dict(), r"needs fo .*or density"),
     (("basic", 4, 6), dict(fo=1), r"fi = p\*fo/n = 4\*1/6 = 0.667 must be a whole number; try fo=3 \(fi=2\)"),
-    (("clash_free", 8, 4), dict(fo=2, z=3), r"z \(3\) must divide p \(8\).*try z=2 or z=4"),
-    (("clash_free", 8, 4), dict(fo=2), r"needs z .*received z=None"),
+    (("clash_free", 8, 4), dict(fo=2, z=3), r"z must be a divisor of p \(8\).*received z=3. Try z=2 or z=4"),
+    (("clash_free", 8, 4), dict(fo=2), r"z must be given for kind='clash_free'.*received z=None"),
     (("clash_free", 8, 4), dict(fo=2, z=4, type=4), r"type must be 1, 2 or 3.*received type=4"),
     (("clash_free", 8, 4), dict(fo=2, z=4, dither="yes"), r"dither must be True or False; received dither='yes'"),
     (("clash_free", 8, 4), dict(fo=2, z=4, colour=1), r"unknown option\(s\) colour for kind='clash_free'"),
@@ -284,7 +284,7 @@ def test_registry_facts_hold_for_the_builtin_kinds(name):
         assert (pat.seed is None) == (not kind.seeded)
         assert generate(name, p, n, z=z, seed=5, **kw) == pat
     if kind.needs_z:
-        with pytest.raises(SpecError, match="needs z"):
+        with pytest.raises(SpecError, match="z must be given for kind="):
             generate(name, p, n, seed=0, **(SIZE[kind.sized_by[0]] if kind.sized_by else {}))
     unknown = {"colour": 1}
     with pytest.raises(SpecError, match="unknown option"):

@@ -162,7 +162,8 @@ def test_clash_free_random_designs(design, seed, N, timing, proctime, mode, rmw,
 def reference_cycle(left, z, proctime, ports, policy, bp):
     """Pure-Python model of one junction cycle (docs/hardware.md §3-§5): clock c's z edges; accesses to one bank
     serialise (sub-clock = rank // ports); BP's delta read of a neuron fewer than 2 + proctime clocks after its
-    previous read is a hazard (the write-back lands 2 + proctime clocks after the read).  Returns (clocks, bank stalls, rmw stalls, hazards, stale, min distance)."""
+    previous read is a hazard (the write-back lands 2 + proctime clocks after the read).
+    Returns (clocks, bank stalls, rmw stalls, hazards, stale, min distance)."""
     T = bank_stalls = rmw_stalls = hazards = stale = 0
     last, mind = {}, None
     for c in range(len(left) // z):
@@ -351,7 +352,7 @@ def test_latency_with_clashes_is_max_over_inputs():
 def test_unbalanced_design_needs_permission_and_idles_the_fast_junction():
     net = NetSpec((1024, 64, 32), (4, 16), (128, 64))   # C = (32, 16)
     pats = generate_network(net, "rtl")
-    with pytest.raises(SpecError, match=r"allow_unbalanced=True.*z=\(128, 32\)"):
+    with pytest.raises(SpecError, match=r"allow_unbalanced must be True.*rebalance.*z=\(128, 32\)"):
         simulate(net, pats, inputs=10)
     rep = simulate(net, pats, inputs=10, allow_unbalanced=True)
     assert rep.cpc == 32 and rep.total_clocks == 14 * 32
@@ -410,7 +411,8 @@ def _bad_cases():
         (dict(patterns=[pats[1], pats[0]]), "patterns[0] (junction 1) must join p=64 to n=16"),
         (dict(patterns=[other, pats[1]]), "patterns[0] (junction 1) must have W = p*fo = 64*2 = 128 edges"),
         (dict(patterns=[uneven, pats[1]]), None),   # W matches, degrees vary: accepted
-        (dict(netspec=NetSpec((64, 16, 4), (2, 2), (32, 4))), "junction cycles C_i = W_i/z_i must be equal"),
+        (dict(netspec=NetSpec((64, 16, 4), (2, 2), (32, 4))), "allow_unbalanced must be True to simulate junction "
+                                                       "cycles C_i = W_i/z_i that differ"),
     ]
 
 

@@ -226,7 +226,8 @@ def test_rmw_hazards_fpga_build_rtl_pattern():
 def test_rmw_count_fixed_bit_exact_and_no_hazard_when_far_apart(pipelined):
     net, pats, x, y = _setup((16, 8, 4), (2, 2), (8, 4), n_inputs=10, kind="rtl")
     w0 = initial_weights(pats, seed=3)
-    # junction 2 (rtl: left = e mod p revisits every D = p/z clocks): p=8, z=4 -> D=2; proctime 0 -> lat 2 <= D: no hazard; proctime 2 -> lat 4 > D: hazards
+    # junction 2 (rtl: left = e mod p revisits every D = p/z clocks): p=8, z=4 -> D=2;
+    # proctime 0 -> lat 2 <= D: no hazard; proctime 2 -> lat 4 > D: hazards
     for proctime, expect_stale in ((0, False), (2, True)):
         cfg = HardwareConfig(rmw="count", proctime=proctime)
         res = train(net, pats, cfg, (x, y), numerics="fixed", pipelined=pipelined, eta=0.5, weights=w0)

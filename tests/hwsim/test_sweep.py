@@ -39,8 +39,8 @@ def test_rows_equal_single_simulations():
 
 
 def test_unbalanced_designs_on_request():
-    with pytest.raises(SpecError, match=r"sweep_z: z\[0\] = \(128, 64\) gives unequal junction cycles C = "
-                                        r"\(32, 16\); pass allow_unbalanced=True"):
+    with pytest.raises(SpecError, match=r"sweep_z: allow_unbalanced must be True to simulate z\[0\] = "
+                                        r"\(128, 64\), whose junction cycles C = \(32, 16\) differ"):
         sweep_z(CONFIG, FO, "clash_free", inputs=10, z=[(128, 64)])
     table = sweep_z(CONFIG, FO, "clash_free", inputs=10, z=[(128, 64)], allow_unbalanced=True, seed=0)
     assert [r.z for r in table.rows] == [(128, 32), (256, 64), (128, 64)]
@@ -131,11 +131,13 @@ def test_table_files(tmp_path):
     (dict(hardware={"timing": "rtl"}), "sweep_z: hardware must be an hwsim.HardwareConfig"),
     (dict(allow_unbalanced="yes"), "sweep_z: allow_unbalanced must be True or False"),
     (dict(z=(128, 32)), r"sweep_z: z\[0\] must be"),
-    (dict(z=[(100, 32)], allow_unbalanced=True), r"sweep_z: z\[0\] = \(100, 32\) is not a valid design"),
+    (dict(z=[(100, 32)], allow_unbalanced=True), r"sweep_z: z\[0\] = \(100, 32\): junction 1 \(1024 -> 64\): "
+                                                  r"z must be a divisor of p"),
     (dict(progress=3), "sweep_z: progress must be None, a bool or a callable"),
     (dict(netspec=NetSpec(CONFIG, FO), fo=(2, 2)), "sweep_z: fo must be None or the NetSpec's fo"),
     (dict(netspec=(9, 6), fo=(2,)),
-     r"sweep_z: config=\(9, 6\), fo=\(2,\) has no balanced hardware-faithful choice of z"),
+     r"sweep_z: allow_unbalanced must be True here: config=\(9, 6\), fo=\(2,\) has no balanced "
+     r"hardware-faithful choice of z"),
 ])
 def test_bad_inputs(kwargs, message):
     call = dict(netspec=CONFIG, fo=FO, kind="clash_free", inputs=10, seed=0)

@@ -112,7 +112,8 @@ def test_out_naming_an_existing_file_or_foreign_folder(mnist_file, tmp_path, cap
 
 @pytest.mark.parametrize("argv, message", [
     (["--config", "800,32,10", "--fo", "3,10"], "junction 1"),
-    (["--config", "800,32,10", "--fo", "8,10", "--kind", "clash_free", "--z", "7,16"], "z (7) must divide p (800)"),
+    (["--config", "800,32,10", "--fo", "8,10", "--kind", "clash_free", "--z", "7,16"],
+     "--z must be a divisor of p (800)"),
     (["--dataset", "/nonexistent/data.npz"], "data.npz"),
     (["--epochs", "0"], "--epochs must be a positive integer"),
     (["--batch-size", "0"], "--batch-size must be a positive integer"),

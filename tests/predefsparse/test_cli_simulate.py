@@ -87,24 +87,19 @@ def test_summary_lists_violations_and_stall_sums(capsys):
     out = capsys.readouterr().out
     assert "hardware violations (3):" in out and "junction cycles C = W/z must be equal, got (32, 16)" in out
     assert "clocks lost       107,321" in out
-    assert "stall clocks      bank 128,342 + RMW 59,000 = 187,342" in out
+    assert "stall clocks      bank 128,342 + RMW 90,000 = 218,342" in out
+    assert "RMW hazards       59,000  (stale reads 0, rmw=stall)" in out
     assert "       sum" in out
 
 
-_NEEDS_HWSIM_FIELDS = pytest.mark.xfail(
-    reason="hwsim.simulate raises this as a free-form SpecError (hwsim agent's engine.py); the CLI names the flag "
-           "once it is built with adjmat.validation.fail(param=...)", strict=False)
-
-
 @pytest.mark.parametrize("argv,message", [
-    (["--z", "128,64"], "junction cycles C_i = W_i/z_i must be equal"),
-    (["--z", "100,32"], "z (100) must divide p (1024)"),
+    (["--z", "128,64"], "--allow-unbalanced must be True to simulate junction cycles C_i = W_i/z_i that differ"),
+    (["--z", "100,32"], "--z must be a divisor of p (1024), so that every bank has depth p/z; received --z=100"),
     (["--z", "128,32", "--inputs", "0"], "--inputs must be a positive integer"),
     ([], "--z is required"),
     (["--z", "128,32", "--kind", "clash_free", "--proctime", "-1"], "--proctime must be an integer >= 0"),
-    pytest.param(["--z", "128,64", "--inputs", "5"], "--allow-unbalanced", marks=_NEEDS_HWSIM_FIELDS),
-    pytest.param(["--z", "128,32", "--inputs", str(3 * 10**17)], "--inputs must be at most",
-                 marks=_NEEDS_HWSIM_FIELDS),
+    (["--z", "128,64", "--inputs", "5"], "received --allow-unbalanced=False"),
+    (["--z", "128,32", "--inputs", str(3 * 10**17)], "--inputs must be at most 112,458,203,726,766"),
     (["--z", "128,32", "--json", "/"], "--json must name a file to write"),
     (["--z", "128,32", "--plot", "x.gif"], "--plot must end in .png, .svg or .pdf"),
     (["--sweep-z", "--kind", "basic", "--type", "3"], "--type"),
@@ -157,5 +152,5 @@ def test_summary_csv_has_the_sums_and_violations(tmp_path):
     import csv
     rows = dict(csv.reader(open(tmp_path / "summary.csv")))
     assert rows["total_stall_clocks"] == "107321"
-    assert (rows["bank_stall_clocks_sum"], rows["rmw_stall_clocks_sum"]) == ("128342", "59000")
+    assert (rows["bank_stall_clocks_sum"], rows["rmw_stall_clocks_sum"]) == ("128342", "90000")
     assert rows["hardware_violations"].startswith("junction cycles C = W/z must be equal, got (32, 16); junction 1")
