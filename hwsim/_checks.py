@@ -2,7 +2,6 @@
 messages for the design (netspec), the patterns and the hardware configuration."""
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -14,9 +13,6 @@ from adjmat.validation import fail
 
 from .config import HardwareConfig
 
-_NO_VALUE = object()
-
-
 def fixed_degrees(kind: str) -> bool:
     """Whether patterns of ``kind`` have exactly fo and fi (the kind registry's fact); unknown and custom
     kinds count as variable-degree."""
@@ -24,18 +20,6 @@ def fixed_degrees(kind: str) -> bool:
         return bool(adjmat.get_kind(kind).fixed_degrees)
     except (SpecError, KeyError, LookupError):
         return False
-
-
-def hardware_argument(where: str, hardware: Any, config: Any = _NO_VALUE) -> Any:
-    """Resolve ``hardware=`` and its deprecated alias ``config=`` (one release); returns the value given."""
-    if config is _NO_VALUE:
-        return hardware
-    warnings.warn(f"{where}: the keyword config= is deprecated (config means layer sizes elsewhere); pass "
-                  f"hardware=HardwareConfig(...) instead.", DeprecationWarning, stacklevel=3)
-    if hardware is not None:
-        raise SpecError(f"{where}: give the hardware once; received both hardware= and its deprecated alias "
-                        f"config=. Keep hardware=.")
-    return config
 
 
 def check_netspec(where: str, netspec: Any, require_z: bool = True) -> NetSpec:

@@ -28,7 +28,7 @@ from adjmat.memory import check_memory
 from adjmat.validation import check_bool, check_choice, check_int, fail
 
 from . import _kernels
-from ._checks import _NO_VALUE, check_hardware, check_netspec, check_patterns, hardware_argument
+from ._checks import check_hardware, check_netspec, check_patterns
 from .config import HardwareConfig
 from .report import Report, UNITS, TRAFFIC_KINDS, MEMORY_OF_KIND
 from .resources import resources
@@ -222,7 +222,7 @@ def _latency_extremes(starts: np.ndarray, lengths: np.ndarray, clocks: np.ndarra
 
 def simulate(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfig | None = None, *,
              inputs: int = 1000, mode: str = "train", allow_unbalanced: bool = False, every_cycle: bool = False,
-             progress: bool | Callable[[int, int], Any] | None = None, config: Any = _NO_VALUE) -> Report:
+             progress: bool | Callable[[int, int], Any] | None = None) -> Report:
     """Cycle-level simulation of the edge-processing accelerator running ``inputs`` inputs.
 
     Per junction and clock the Numba kernel walks the z edges of FF, BP and UP as scheduled in docs/hardware.md
@@ -260,8 +260,6 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareCo
         every junction cycle clock by clock (cost grows with N; same result).
     progress : bool or callable, optional
         True prints a progress line to stderr; a callable gets ``(cycles_done, cycles_total)``.
-    config : HardwareConfig, optional
-        Deprecated alias of ``hardware`` (``config`` names layer sizes everywhere else).
 
     Returns
     -------
@@ -291,7 +289,6 @@ def simulate(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareCo
     >>> round(rep.throughput_inputs_per_s)
     416667
     """
-    hardware = hardware_argument("simulate", hardware, config)
     netspec, patterns, inputs, mode, config, allow_unbalanced, every_cycle, progress = _validate(
         netspec, patterns, hardware, inputs, mode, allow_unbalanced, every_cycle, progress)
     L = netspec.L

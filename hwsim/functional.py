@@ -57,7 +57,7 @@ from adjmat.seeds import junction_streams
 from adjmat.validation import check_bool, check_choice, check_int, fail
 
 from . import _fkernels
-from ._checks import _NO_VALUE, check_hardware, check_indices, check_netspec, check_patterns, hardware_argument
+from ._checks import check_hardware, check_indices, check_netspec, check_patterns
 from .config import HardwareConfig
 from .fixedpoint import code_range, lut_scale, quantize, quantize_inputs, rtl_input_codes, sigmoid_tables, to_real
 
@@ -538,8 +538,8 @@ def _fixed_input_codes(x: np.ndarray, config: HardwareConfig) -> np.ndarray:
 def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfig | None = None,
           data: tuple[Any, Any] | None = None, *, epochs: int = 1, numerics: str | None = None,
           pipelined: bool = True, eta: Any = None, seed: Any = None, weights: Weights | None = None,
-          progress: bool | Callable[[int, int], None] = False, keep_outputs: bool = False,
-          config: Any = _NO_VALUE) -> FunctionalResult:
+          progress: bool | Callable[[int, int], None] = False, keep_outputs: bool = False
+          ) -> FunctionalResult:
     """Train the network with the hardware's real arithmetic and schedule (batch-1 SGD, natural edge order).
 
     Parameters
@@ -551,7 +551,7 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     hardware : hwsim.HardwareConfig, optional
         Uses ``activation``, ``rmw``, ``proctime``, ``ports``, ``eta_shift`` and, for ``numerics="fixed"``,
         the number format (``width``, ``int_bits``, ``frac_bits``, ``input_width``, ``lut_size``,
-        ``lut_domain``); default ``HardwareConfig()``.  ``config=`` is a deprecated alias.
+        ``lut_domain``); default ``HardwareConfig()``.
     data : (x, y)
         ``x``: (N, N_0) real values in [0, 1], or uint8 pixels meaning ``q / 256`` (pad to N_0 with zeros).
         ``y``: one-hot (N, N_L) (pad with zero columns) or integer class labels (N,) in [0, N_L).
@@ -608,7 +608,6 @@ def train(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     float64 (``python bench/bench_functional.py --mnist`` prints the full table).
     """
     where = "train"
-    hardware = hardware_argument(where, hardware, config)
     netspec = check_netspec(where, netspec, require_z=False)
     pats = check_patterns(where, netspec, patterns)
     config = check_hardware(where, hardware)
@@ -783,14 +782,13 @@ def _divergence(where, t, S, M, N, L, noff, woff, w, b, act, delta, eta_m) -> Di
 
 
 def infer(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfig | None = None, x: Any = None, *,
-          weights: Weights, numerics: str | None = None, y: Any = None, config: Any = _NO_VALUE) -> InferenceResult:
+          weights: Weights, numerics: str | None = None, y: Any = None) -> InferenceResult:
     """Run the feed-forward pass only (the hardware's inference mode) with given weights.
 
     Parameters
     ----------
     netspec, patterns, hardware
-        As in :func:`train` (``hardware.activation`` and, for fixed point, the number format are used;
-        ``config=`` is a deprecated alias of ``hardware``).
+        As in :func:`train` (``hardware.activation`` and, for fixed point, the number format are used).
     x : array_like
         (N, N_0) real values in [0, 1] or uint8 pixels (``q / 256``).
     weights : sequence of (w, b)
@@ -820,7 +818,6 @@ def infer(netspec: NetSpec, patterns: Sequence[Pattern], hardware: HardwareConfi
     ((5,), (5, 4), True)
     """
     where = "infer"
-    hardware = hardware_argument(where, hardware, config)
     netspec = check_netspec(where, netspec, require_z=False)
     pats = check_patterns(where, netspec, patterns)
     config = check_hardware(where, hardware)

@@ -9,7 +9,7 @@ from typing import Any
 
 from adjmat import NetSpec
 
-from ._checks import _NO_VALUE, check_hardware, check_netspec, hardware_argument
+from ._checks import check_hardware, check_netspec
 from .config import HardwareConfig
 
 __all__ = ["resources", "memory_bits", "DSP_PER_MULTIPLIER"]
@@ -26,8 +26,7 @@ def _check(where: str, netspec: Any, hardware: Any) -> HardwareConfig:
     return check_hardware(where, hardware)
 
 
-def memory_bits(netspec: NetSpec, hardware: HardwareConfig | None = None, *,
-                config: Any = _NO_VALUE) -> dict[str, float]:
+def memory_bits(netspec: NetSpec, hardware: HardwareConfig | None = None) -> dict[str, float]:
     """Memory bits of the training build (docs/hardware.md §7), before and after ``config.memory_overhead``.
 
     - WBM = width * (z + z/fi) * C per junction (z weights and z/fi biases per address, C addresses);
@@ -42,7 +41,7 @@ def memory_bits(netspec: NetSpec, hardware: HardwareConfig | None = None, *,
     >>> bits["wbm"], bits["am"], bits["adm"], bits["dm"], bits["total"]
     (52160, 42880, 1920, 1920, 98880)
     """
-    config = _check("memory_bits", netspec, hardware_argument("memory_bits", hardware, config))
+    config = _check("memory_bits", netspec, hardware)
     L, N, w = netspec.L, netspec.config, config.width
     wbm = sum(w * (js.z + _ceil_div(js.z, js.fi)) * js.C for js in netspec.junctions)
     am = sum((2 * (L - i) + 1) * N[i] * (config.input_width if i == 0 else w) for i in range(L))
@@ -53,8 +52,7 @@ def memory_bits(netspec: NetSpec, hardware: HardwareConfig | None = None, *,
             "total_with_overhead": total * config.memory_overhead}
 
 
-def resources(netspec: NetSpec, hardware: HardwareConfig | None = None, *,
-              config: Any = _NO_VALUE) -> dict[str, Any]:
+def resources(netspec: NetSpec, hardware: HardwareConfig | None = None) -> dict[str, Any]:
     """Arithmetic units, lookup tables, memory bits and I/O of the design (docs/hardware.md §7).
 
     Per junction i (z, fi, C of that junction):
@@ -72,8 +70,7 @@ def resources(netspec: NetSpec, hardware: HardwareConfig | None = None, *,
     netspec : adjmat.NetSpec
         Must have z.
     hardware : HardwareConfig, optional
-        Word widths and the memory overhead factor (default ``HardwareConfig()``).  ``config=`` is a
-        deprecated alias.
+        Word widths and the memory overhead factor (default ``HardwareConfig()``).
 
     Returns
     -------
@@ -91,7 +88,7 @@ def resources(netspec: NetSpec, hardware: HardwareConfig | None = None, *,
     >>> r["memory_bits"]["total_with_overhead"]
     108768.00000000001
     """
-    config = _check("resources", netspec, hardware_argument("resources", hardware, config))
+    config = _check("resources", netspec, hardware)
     junctions = []
     for i, js in enumerate(netspec.junctions):
         z, fi = js.z, js.fi

@@ -177,8 +177,6 @@ REGRESSIONS = [
          lambda: hwsim.simulate(adjmat.NetSpec((16, 8, 4), (2, 2), (8, 2)),
                                 adjmat.generate_network(adjmat.NetSpec((16, 8, 4), (2, 2), (8, 2)), "rtl")),
          ("allow_unbalanced must be True", "C = W/z", "received allow_unbalanced=False")),
-    Case("hwsim.simulate", "hardware and config both", lambda: _quiet(
-        lambda: hwsim.simulate(NET, PATS, HW, config=HW)), ("give the hardware once",)),
     Case("hwsim.simulate", "netspec without z", lambda: hwsim.simulate(adjmat.NetSpec((16, 8, 4), (2, 2)), PATS),
          ("netspec.z",)),
     Case("hwsim.train", "x outside [0, 1]", lambda: hwsim.train(NET, PATS, HW, (X * 3, Y), seed=0),
@@ -233,13 +231,6 @@ REGRESSIONS = [
 
 def _limited(fn, limit="1G"):
     with _memory_limit(limit):
-        return fn()
-
-
-def _quiet(fn):
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
         return fn()
 
 

@@ -1,12 +1,11 @@
 """Regression tests of issue 8 for hwsim: divergence is an error (8.3), fixed point never wraps (8.4), counts
-never pass int64 (8.6), kernels never read out of bounds (8.7); and the deprecated ``config=`` spelling."""
+never pass int64 (8.6), kernels never read out of bounds (8.7)."""
 import fractions
 import math
 import os
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import numpy as np
 import pytest
@@ -219,26 +218,14 @@ def test_out_of_range_indices_give_spec_errors_not_segfaults():
     assert res.stdout.startswith("refused 12 ") or res.stdout.startswith("refused 18 ")
 
 
-# ------------------------------------------------------------------------------------------- config= alias
-def test_config_keyword_is_a_deprecated_alias_of_hardware():
+# ------------------------------------------------------------------------------------------- the hardware keyword
+def test_config_is_not_a_keyword_of_the_hardware_entry_points():
     net, pats, x, y = _small()
     hw = HardwareConfig(timing="rtl", rmw="forward")
-    with pytest.warns(DeprecationWarning, match=r"simulate: the keyword config= is deprecated.*hardware="):
-        old = simulate(net, pats, config=hw, inputs=10)
-    assert old.to_dict(perf=False) == simulate(net, pats, hardware=hw, inputs=10).to_dict(perf=False)
-    with pytest.warns(DeprecationWarning, match="train: the keyword config= is deprecated"):
-        a = train(net, pats, config=hw, data=(x, y), seed=0)
-    b = train(net, pats, hardware=hw, data=(x, y), seed=0)
-    assert all(np.array_equal(u[0], v[0]) for u, v in zip(a.weights, b.weights))
-    with pytest.warns(DeprecationWarning, match="infer: the keyword config= is deprecated"):
-        infer(net, pats, config=hw, x=x, weights=b.weights)
-    with pytest.warns(DeprecationWarning, match="resources: the keyword config= is deprecated"):
-        assert hwsim.resources(net, config=hw) == hwsim.resources(net, hw)
-    with pytest.warns(DeprecationWarning, match="memory_bits"):
-        assert hwsim.memory_bits(net, config=hw) == hwsim.memory_bits(net, hardware=hw)
-    with pytest.raises(SpecError, match="give the hardware once"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        simulate(net, pats, hw, config=hw)
+    for call in (lambda: simulate(net, pats, config=hw, inputs=10), lambda: hwsim.resources(net, config=hw),
+                 lambda: train(net, pats, config=hw, data=(x, y), seed=0), lambda: hwsim.memory_bits(net, config=hw)):
+        with pytest.raises(TypeError, match="unexpected keyword argument 'config'"):
+            call()
 
 
 def test_hardware_defaults_to_the_fpga_build():
