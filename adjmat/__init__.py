@@ -34,6 +34,5 @@ __all__ = [
     "check", "CheckReport", "is_clash_free", "is_clash_free_adjacency", "clash_report", "ClashReport",
     "count_clash_free", "usn_model_space", "scatter",
 ]
-from . import _seeds, _validation, _version  # noqa: F401,E402  (transition re-exports, removed this session)
 
 __version__ = version.package_version()  # one source: pyproject.toml

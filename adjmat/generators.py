@@ -135,7 +135,7 @@ def generate(kind: str, p: int, n: int, *, fo: int | None = None, density: float
     ------
     SpecError
         On any bad value, and before any work when the estimated memory (edges times the kind's bytes per
-        edge, temporaries included) exceeds :func:`adjmat._validation.memory_limit` (environment variable
+        edge, temporaries included) exceeds :func:`adjmat.memory.memory_limit` (environment variable
         ``PREDEFSPARSE_MAX_MEMORY``).
 
     Notes

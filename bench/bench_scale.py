@@ -36,7 +36,7 @@ SET's side: its own ``SET_MLP`` imported from ``--set-code`` by ``bench/_setcode
 shims this numpy and SciPy need and prints them.  Its code runs in float64 as written, single-threaded (SciPy
 and the Numba stand-in for its Cython loop); TensorFlow uses every usable core.  SET's numbers are recorded in
 ``--set-record`` (JSON) after each measured case; ``--ours-only`` reads them back instead of re-running SET's side
-(at 300,000 it takes many minutes).  Cases whose estimated memory exceeds ``adjmat._validation.memory_limit()``
+(at 300,000 it takes many minutes).  Cases whose estimated memory exceeds ``adjmat.memory.memory_limit()``
 are refused up front with the estimate.
 
 Targets (issue 10): at H = 300,000 one epoch with SET rewiring after it takes less time and less memory than
@@ -383,7 +383,8 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 1
     import _setcode
-    from adjmat._validation import SpecError, check_memory, memory_limit
+    from adjmat.errors import SpecError
+    from adjmat.memory import check_memory, memory_limit
 
     set_path = None
     if args.set_code and not args.ours_only:

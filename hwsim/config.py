@@ -2,7 +2,7 @@
 
 One small frozen dataclass, :class:`HardwareConfig`, shared by the cycle-level engine (:mod:`hwsim.engine`) and
 the functional mode (:mod:`hwsim.functional`).  Every field is validated in ``__post_init__`` with the
-:mod:`adjmat._validation` helpers, so a bad value fails at construction with a message that names it.
+:mod:`adjmat.validation` helpers, so a bad value fails at construction with a message that names it.
 """
 from __future__ import annotations
 

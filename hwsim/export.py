@@ -29,7 +29,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from adjmat import Pattern
-from adjmat._validation import SpecError, check_int, check_memory, divisors, fail, nearest
+from adjmat.errors import SpecError
+from adjmat.intmath import divisors, nearest
+from adjmat.memory import check_memory
+from adjmat.validation import check_int, fail
 from adjmat.pattern import atomic_write
 
 from ._checks import check_indices

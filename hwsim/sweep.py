@@ -21,8 +21,10 @@ import numpy as np
 
 import adjmat
 from adjmat import JunctionSpec, NetSpec
-from adjmat._seeds import seed_root
-from adjmat._validation import SpecError, check_bool, check_choice, check_int, check_int_tuple, divisors, fail
+from adjmat.errors import SpecError
+from adjmat.intmath import divisors
+from adjmat.seeds import seed_root
+from adjmat.validation import check_bool, check_choice, check_int, check_int_tuple, fail
 from adjmat.pattern import atomic_write
 
 from ._checks import check_hardware

@@ -122,10 +122,8 @@ def test_memory_refusal_names_where(monkeypatch):
                         "PREDEFSPARSE_MAX_MEMORY (e.g. PREDEFSPARSE_MAX_MEMORY=64G) if you know it fits.")
 
 
-def test_public_names_and_transition_module_agree():
-    import adjmat._validation as old
+def test_public_names_agree():
     assert adjmat.SpecError is SpecError and adjmat.DivergenceError is DivergenceError
-    assert old.SpecError is SpecError and old.fail is fail and old.check_memory is check_memory
     assert SpecError.__module__ == "adjmat" and issubclass(SpecError, ValueError)
 
 

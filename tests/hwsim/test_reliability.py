@@ -41,7 +41,7 @@ def test_huge_learning_rate_raises_instead_of_reporting_an_accuracy(numerics):
     msg = str(err.value)
     assert msg.startswith("train: training diverged: junction ")
     assert "became non-finite (inf or nan) at input " in msg and "Use a smaller eta, e.g. eta=0.125" in msg
-    assert hwsim.DivergenceError is adjmat._validation.DivergenceError
+    assert hwsim.DivergenceError is adjmat.errors.DivergenceError
 
 
 def test_divergence_names_the_first_bad_junction_and_input():
@@ -244,9 +244,9 @@ def test_unknown_kinds_count_as_variable_degree():
 
 
 def test_initial_weights_follow_the_one_seed_path():
-    """Junction i's weights come from adjmat._seeds.junction_streams' stream i: an int and the SeedSequence of
+    """Junction i's weights come from adjmat.seeds.junction_streams' stream i: an int and the SeedSequence of
     that int give the same weights, and the caller's SeedSequence is not consumed."""
-    from adjmat._seeds import junction_streams
+    from adjmat.seeds import junction_streams
     _, pats, _, _ = _small()
     a = initial_weights(pats, seed=7)
     ss = np.random.SeedSequence(7)

@@ -46,8 +46,8 @@ def test_unbalanced_designs_on_request():
     assert [r.z for r in table.rows] == [(128, 32), (256, 64), (128, 64)]
     assert [r.balanced for r in table.rows] == [True, True, False] and table.rows[2].cpc == 32
     every = sweep_z(CONFIG, FO, "clash_free", inputs=10, allow_unbalanced=True, seed=0)
-    faithful = [z for z in adjmat._validation.divisors(1024) if z % 4 == 0 and z % 64 == 0], \
-        [z for z in adjmat._validation.divisors(64) if z % 16 == 0 and z % 32 == 0]
+    faithful = [z for z in adjmat.intmath.divisors(1024) if z % 4 == 0 and z % 64 == 0], \
+        [z for z in adjmat.intmath.divisors(64) if z % 16 == 0 and z % 32 == 0]
     assert len(every.rows) == len(faithful[0]) * len(faithful[1])
     assert {r.z for r in every.rows} == {(a, b) for a in faithful[0] for b in faithful[1]}
 

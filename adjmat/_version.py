@@ -1,2 +1,0 @@
-"""Transition module, removed at the end of this session: the version lives in :mod:`adjmat.version`."""
-from .version import package_version  # noqa: F401
