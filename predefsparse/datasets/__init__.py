@@ -51,10 +51,10 @@ from __future__ import annotations
 from .builders import DATASETS, FASHION_MNIST_MD5, MNIST_MD5, build
 from .checking import check, shapes
 from .cifar import CIFAR10_BINARY_MD5
-from .folders import default_data_dir, path_for
+from .folders import default_data_dir
 from .idx import read_idx
 from .npz import KEYS, save, validate
-from .reading import info, load
+from .reading import info, load, path_for
 
 __all__ = ["KEYS", "DATASETS", "MNIST_MD5", "FASHION_MNIST_MD5", "CIFAR10_BINARY_MD5", "default_data_dir",
            "path_for", "validate", "load", "save", "info", "check", "shapes", "read_idx", "build"]

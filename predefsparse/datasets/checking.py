@@ -8,8 +8,9 @@ from pathlib import Path
 from adjmat.validation import check_bool, fail
 
 from .builders import DATASETS, _build_announced
-from .folders import _data_dir, _is_name, path_for
+from .folders import _data_dir, _is_name
 from .npz import _scan
+from .reading import path_for
 
 __all__ = ["check", "shapes"]
 

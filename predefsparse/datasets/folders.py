@@ -1,4 +1,4 @@
-"""Where datasets live: the data folder, and the file a dataset name or path refers to."""
+"""Where datasets live: the data folder, and how a dataset name is told from a path."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ from typing import Any
 
 from adjmat.validation import fail
 
-__all__ = ["default_data_dir", "path_for"]
+__all__ = ["default_data_dir"]
 
 _ROOT = Path(__file__).resolve().parent.parent.parent
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -61,35 +61,6 @@ def _data_dir(where: str, data_dir: Any) -> Path:
 
 def _is_name(text: str) -> bool:
     return bool(_NAME_RE.match(text)) and not text.endswith(".npz") and os.sep not in text
-
-
-def path_for(name_or_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None) -> Path:
-    """The file a dataset name or path refers to (it need not exist yet).
-
-    A string ending in ``.npz`` or containing a path separator, or any ``os.PathLike``, is a path; anything else
-    is a bare name resolved to ``<data folder>/<name>.npz`` (see :func:`default_data_dir`).
-
-    Examples
-    --------
-    >>> path_for("mnist", data_dir="/data").as_posix()
-    '/data/mnist.npz'
-    >>> path_for("runs/my.npz").as_posix()
-    'runs/my.npz'
-    """
-    where = "path_for"
-    if isinstance(name_or_path, os.PathLike):
-        return Path(name_or_path)
-    if not isinstance(name_or_path, str) or not name_or_path:
-        raise fail(where, "name_or_path", "a dataset name such as 'mnist' or a path to a .npz file",
-                   name_or_path)
-    if _is_name(name_or_path):
-        return _data_dir(where, data_dir) / f"{name_or_path}.npz"
-    if name_or_path.endswith(".npz") or "/" in name_or_path or os.sep in name_or_path:
-        return Path(name_or_path).expanduser()
-    from .builders import DATASETS
-    raise fail(where, "name_or_path", "a dataset name (letters, digits, '-', '_', '.', '+') or a path to a "
-               ".npz file", name_or_path, "Known names: " + ", ".join(DATASETS) + ".")
-
 
 
 def _provenance_path(path: Path) -> Path:

@@ -1,8 +1,10 @@
-"""Load, describe and check a dataset given by name or path (a missing named dataset is built first)."""
+"""Load and describe a dataset given by name or path (a missing named dataset is built first); the file a name or
+path refers to."""
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,10 +12,38 @@ import numpy as np
 from adjmat.validation import fail
 
 from .builders import DATASETS, _build_announced
-from .folders import _data_dir, _is_name, _provenance_path, path_for
+from .folders import _data_dir, _is_name, _provenance_path
 from .npz import _SPLITS, KEYS, _read_npz
 
-__all__ = ["load", "info"]
+__all__ = ["load", "info", "path_for"]
+
+
+def path_for(name_or_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None) -> Path:
+    """The file a dataset name or path refers to (it need not exist yet).
+
+    A string ending in ``.npz`` or containing a path separator, or any ``os.PathLike``, is a path; anything else
+    is a bare name resolved to ``<data folder>/<name>.npz`` (see :func:`default_data_dir`).
+
+    Examples
+    --------
+    >>> path_for("mnist", data_dir="/data").as_posix()
+    '/data/mnist.npz'
+    >>> path_for("runs/my.npz").as_posix()
+    'runs/my.npz'
+    """
+    where = "path_for"
+    if isinstance(name_or_path, os.PathLike):
+        return Path(name_or_path)
+    if not isinstance(name_or_path, str) or not name_or_path:
+        raise fail(where, "name_or_path", "a dataset name such as 'mnist' or a path to a .npz file",
+                   name_or_path)
+    if _is_name(name_or_path):
+        return _data_dir(where, data_dir) / f"{name_or_path}.npz"
+    if name_or_path.endswith(".npz") or "/" in name_or_path or os.sep in name_or_path:
+        return Path(name_or_path).expanduser()
+    raise fail(where, "name_or_path", "a dataset name (letters, digits, '-', '_', '.', '+') or a path to a "
+               ".npz file", name_or_path, "Known names: " + ", ".join(DATASETS) + ".")
+
 
 
 def load(name_or_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None
