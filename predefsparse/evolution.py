@@ -383,6 +383,11 @@ class SETCallback(keras.callbacks.Callback):
         """
         epoch = check_int("SETCallback.evolve_now", "epoch", epoch, minimum=0)
         self._steps += 1
+        # JAX's fit holds the variables' values outside them between its epoch ends: put them back (and have fit
+        # read them again at its next step) before reading or rewiring anything
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None:
+            sync()
         for layer in self._layers():
             # one layer at a time, each array released as soon as it is used: the peak memory of a step is
             # about the largest layer's old and new edge lists, not every layer's
