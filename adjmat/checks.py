@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from . import _kernels
 from .errors import SpecError
 from .validation import check_bool, check_int, fail
 from .pattern import Pattern
@@ -126,6 +125,7 @@ def check(pattern: Pattern, *, fo: int | None = None, fi: int | None = None, rai
     fi = check_int(where, "fi", fi, minimum=1, allow_none=True)
     raise_errors = check_bool(where, "raise_errors", raise_errors)
     out_d, in_d = pattern.out_degrees(), pattern.in_degrees()
+    from . import _kernels  # numba loads on first use, not with adjmat
     dup = int(_kernels.count_duplicates(pattern.left, np.ascontiguousarray(pattern.indptr()), pattern.p))
     errors, warns = [], []
     if dup:

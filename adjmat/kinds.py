@@ -37,7 +37,6 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import _kernels
 from .errors import SpecError
 from .validation import check_bool, check_float, fail
 from .intmath import nearest
@@ -288,6 +287,7 @@ def _build_basic(p, n, *, fo, W, density, z, rng):
     """A stream of random sweeps cut into right-neuron blocks without repeats (docs/patterns.md §3).
 
     Uniform over sweep orders, not over all biregular graphs; O(W + p * sweeps) time."""
+    from . import _kernels  # numba loads on first use, not with adjmat
     fi = W // n
     left = np.empty(W, dtype=np.int32)
     _kernels.sweep_stream(p, np.full(n, fi, dtype=np.int64), rng, left)
@@ -308,6 +308,7 @@ def _clash_free_hint(p: int, n: int, fo: int) -> str:
 
 def _build_clash_free(p, n, *, fo, W, density, z, rng, type, dither):
     """The interleaver of docs/patterns.md §4: z banks of depth D = p/z, one lane per bank each clock."""
+    from . import _kernels
     where = "generate"
     type_ = check_type(where, type)
     dither = check_bool(where, "dither", dither)

@@ -8,7 +8,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels
 from .pattern import Pattern
 
 __all__ = ["UsnRows", "usn_rows"]
@@ -129,6 +128,7 @@ def usn_rows(p: int, n: int, W: int, rng: np.random.Generator) -> UsnRows:
 
 def build_usn(p, n, *, fo, W, density, z, rng):
     """The registry's builder for ``usn`` (:func:`usn_rows`, read column by column, in natural order)."""
+    from . import _kernels  # numba loads on first use, not with adjmat
     rows = usn_rows(p, n, W, rng)
     left = np.empty(W, dtype=np.int32)
     right = np.empty(W, dtype=np.int32)

@@ -32,8 +32,6 @@ import sys
 import tomllib
 from typing import Any
 
-from adjmat.validation import fail
-
 __all__ = ["add_parser", "run", "parse_setting", "format_summary"]
 
 _INT_TUPLES = ("config", "fo", "z")
@@ -90,6 +88,7 @@ def _number(flag: str, key: str, text: str, kind: type, whole: str) -> Any:
     try:
         return kind(text)
     except ValueError:
+        from adjmat.validation import fail  # here, not at the top: --help stays free of adjmat's numba kernels
         what = "a number" if kind is float else "an integer"
         raise fail("sweep", f"{flag} {key}", what if text == whole else f"{what}s ({text!r} is not one)",
                    whole) from None
@@ -98,6 +97,7 @@ def _number(flag: str, key: str, text: str, kind: type, whole: str) -> Any:
 def _one(flag: str, key: str, text: str, sep: str, whole: str) -> Any:
     """One value of ``key`` written on the command line (per-junction numbers separated by ``sep``; an empty
     item is refused, not dropped)."""
+    from adjmat.validation import fail
     text = text.strip()
     if key in _INT_TUPLES or key in _FLOAT_TUPLES:
         kind = int if key in _INT_TUPLES else float
@@ -132,6 +132,7 @@ def parse_setting(flag: str, text: str) -> tuple[str, Any]:
     >>> parse_setting("--grid", "fo=[[50, 10]]")
     ('fo', [[50, 10]])
     """
+    from adjmat.validation import fail
     from predefsparse.sweep import DEFAULTS
     from predefsparse.sweep.settings import nearest_hint
     key, eq, value = text.partition("=")
