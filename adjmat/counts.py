@@ -7,7 +7,6 @@ model spaces of the uniform-sparse-network paper, computed with log-beta functio
 from __future__ import annotations
 
 import math
-import warnings
 
 from scipy.special import betaln
 
@@ -143,8 +142,7 @@ def _round_half_up(x: float) -> int:
     return int(math.floor(x + 0.5))
 
 
-def usn_model_space(p: int | None = None, n: int | None = None, density: float | None = None, *,
-                    nin: int | None = None, nout: int | None = None) -> dict:
+def usn_model_space(p: int, n: int, density: float | None = None) -> dict:
     """log10 sizes of the sparse-network model spaces of a junction (docs/patterns.md §5, Luo 2020).
 
     Parameters
@@ -153,8 +151,6 @@ def usn_model_space(p: int | None = None, n: int | None = None, density: float |
         Left (input) and right (output) layer sizes.
     density : float
         Connection density in (0, 1].
-    nin, nout : int, optional
-        Deprecated names of ``p`` and ``n`` (DeprecationWarning); kept for one release.
 
     Returns
     -------
@@ -193,18 +189,8 @@ def usn_model_space(p: int | None = None, n: int | None = None, density: float |
     4.109579
     """
     where = "usn_model_space"
-    old = [(new, name, value, current) for new, name, value, current in (("p", "nin", nin, p), ("n", "nout", nout, n))
-           if value is not None]
-    if old:
-        warnings.warn(f"usn_model_space({', '.join(f'{name}=...' for _, name, _, _ in old)}) is deprecated; use "
-                      f"{', '.join(f'{new}=...' for new, _, _, _ in old)} (the left/right sizes, as everywhere else)",
-                      DeprecationWarning, stacklevel=2)
-    for new, name, value, current in old:
-        if current is not None:
-            raise SpecError(f"{where}: give {new} or its old name {name}, not both; received {new}={current!r}, "
-                            f"{name}={value!r}.", where=where)
-    p = check_int(where, "p", p if nin is None else nin, minimum=1)
-    n = check_int(where, "n", n if nout is None else nout, minimum=1)
+    p = check_int(where, "p", p, minimum=1)
+    n = check_int(where, "n", n, minimum=1)
     if density is None:
         raise fail(where, "density", "a finite number in (0, 1]", density)
     density = check_float(where, "density", density, low=0.0, high=1.0, low_open=True)

@@ -8,7 +8,6 @@ state, and costs O(W) time and memory: nothing builds a ``p x n`` matrix.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -214,7 +213,7 @@ def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, k
     netspec_or_config : NetSpec or sequence of int
         A :class:`~adjmat.NetSpec` (its ``fo`` and ``z`` are used), or the layer sizes ``(N_0, ..., N_L)``;
         then give ``fo`` or ``densities`` per junction unless the kind needs neither (``"fc"``, or
-        ``"erdos_renyi"`` sized by ``epsilon``).  The old keyword ``netspec=`` still works (deprecated).
+        ``"erdos_renyi"`` sized by ``epsilon``).
     kind : str
         A registered kind (:func:`adjmat.kind_names`).
     seed : None, int, SeedSequence or Generator
@@ -245,13 +244,6 @@ def generate_network(netspec_or_config: NetSpec | Sequence[int] | None = None, k
     16
     """
     where = "generate_network"
-    if "netspec" in options:  # the old keyword, kept for one release
-        warnings.warn("generate_network(netspec=...) is deprecated; pass it first or as netspec_or_config=...",
-                      DeprecationWarning, stacklevel=2)
-        if netspec_or_config is not None:
-            raise SpecError(f"{where}: give netspec_or_config or its old name netspec, not both.",
-                            where=where, param="netspec")
-        netspec_or_config = options.pop("netspec")
     kind_ = get_kind(kind, where)
     if netspec_or_config is None:
         raise fail(where, "netspec_or_config", "an adjmat.NetSpec or a sequence of layer sizes", None)

@@ -279,14 +279,6 @@ REGRESSIONS = [
          lambda: adjmat.generate_network((16, 8, 4), "usn", densities=(0.5,)), mentions=("densities",)),
     Case("adjmat.generate_network", "junction error names the junction",
          lambda: adjmat.generate_network((16, 8, 3), "basic", fo=(2, 1)), mentions=("junction 2 (8 -> 3)",)),
-    Case("adjmat.generate_network", "old keyword netspec= still works",
-         lambda: adjmat.generate_network(netspec=NET, kind="rtl"),
-         accepted=lambda pats: pats == adjmat.generate_network(NET, "rtl")),
-    Case("adjmat.usn_model_space", "old keywords nin/nout still work",
-         lambda: adjmat.usn_model_space(nin=20, nout=10, density=0.3),
-         accepted=lambda ms: ms == adjmat.usn_model_space(20, 10, 0.3)),
-    Case("adjmat.usn_model_space", "p and nin both", lambda: adjmat.usn_model_space(20, 10, 0.3, nin=20),
-         mentions=("give p or its old name nin, not both",)),
     Case("adjmat.usn_model_space", "density missing", lambda: adjmat.usn_model_space(20, 10), mentions=("density",)),
 ]
 

@@ -351,10 +351,5 @@ def test_usn_model_space_bad_input(args, message):
         usn_model_space(*args)
 
 
-def test_usn_model_space_old_keywords_still_work():
-    with pytest.warns(DeprecationWarning,
-                      match=r"usn_model_space\(nin=..., nout=...\) is deprecated; use p=..., n=..."):
-        old = usn_model_space(nin=784, nout=100, density=0.1)
-    assert old == usn_model_space(784, 100, 0.1) == usn_model_space(p=784, n=100, density=0.1)
-    with pytest.raises(SpecError, match="give p or its old name nin, not both"), pytest.warns(DeprecationWarning):
-        usn_model_space(784, 100, 0.1, nin=784)
+def test_usn_model_space_by_keyword():
+    assert usn_model_space(784, 100, 0.1) == usn_model_space(p=784, n=100, density=0.1)
