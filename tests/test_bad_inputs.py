@@ -57,18 +57,8 @@ def test_bad_input(case):
 
 CLI_CASES = [c for c in CASES if c.name == "predefsparse.cli" and c.accepted is None and c.error is None]
 
-# Refusals of predefsparse.datasets that name a key inside the file or a builder option, not a flag or argument.
-_NOT_STRUCTURED_YET = {
-    "data info of a crafted header": "a key inside the file (xtr), not a flag",
-    "data build --option of another builder": "a builder option (frame) set through --option",
-    "data info of a missing file": "datasets.info missing file (free-form)",
-}
 
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(reason=_NOT_STRUCTURED_YET[c.label],
-                                                                          strict=True))
-                                  if c.label in _NOT_STRUCTURED_YET else c for c in CLI_CASES],
-                         ids=[c.label for c in CLI_CASES])
+@pytest.mark.parametrize("case", CLI_CASES, ids=[c.label for c in CLI_CASES])
 def test_every_command_line_error_names_a_flag(case):
     """A refusal on the command line speaks the command line's words: it names a flag (``--out``) or an
     argument (``GRID``), never only a Python parameter (``out=``)."""

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before any import of TensorFlow
     parser = build_parser()
     args = parser.parse_args(argv)
-    known = _known(parser, args.command)
+    known = _known(parser, args)
     try:
         return int(args.func(args) or 0)
     except MemoryError as err:
@@ -91,14 +91,15 @@ def main(argv: list[str] | None = None) -> int:
         return _error(args.command, user_message(err, args.command, known))
 
 
-def _known(parser: argparse.ArgumentParser, command: str) -> set[str]:
-    """The flags and argument names of ``command``'s parser."""
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+def _known(parser: argparse.ArgumentParser, args: argparse.Namespace) -> set[str]:
+    """The flags and argument names of the command that ``args`` runs (with its action: ``data build``)."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
     names, todo = set(), [sub]
-    while todo:  # nested actions too (data build ...)
+    while todo:
         for action in todo.pop()._actions:
             if isinstance(action, argparse._SubParsersAction):
-                todo.extend(action.choices.values())
+                chosen = getattr(args, action.dest, None)
+                todo.extend([action.choices[chosen]] if chosen in action.choices else action.choices.values())
             names.update(action.option_strings or [action.metavar or action.dest])
     return {name for name in names if isinstance(name, str)}
 

@@ -6,7 +6,8 @@ A library function refuses bad input with an :class:`adjmat.SpecError` that carr
 
 A parameter is named ``--`` + its name with ``_`` as ``-`` (``batch_size`` -> ``--batch-size``) unless
 :data:`FLAGS` (every command) or :data:`COMMAND_FLAGS` (one command) says otherwise: adding a flag whose name
-differs from its parameter is one entry here.
+differs from its parameter is one entry here.  In a command with ``--option KEY=VALUE`` (``data build``,
+``pattern``), a parameter with no flag of its own is one of those keys: ``--option KEY``.
 
 Examples
 --------
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Collection
 
-__all__ = ["FLAGS", "COMMAND_FLAGS", "flag_for", "user_message"]
+__all__ = ["FLAGS", "COMMAND_FLAGS", "OPTION_FLAG", "flag_for", "user_message"]
 
 #: Parameter -> flag, in every command, where the flag is not ``--`` + the name with ``-`` for ``_``.
 FLAGS: dict[str, str] = {
@@ -31,26 +32,36 @@ FLAGS: dict[str, str] = {
 
 #: Parameter -> flag (or argument) in one command, where it differs from :data:`FLAGS` and the default rule.
 COMMAND_FLAGS: dict[str, dict[str, str]] = {
+    "pattern": {"kind": "KIND"},
     "design": {"densities": "--density", "kind": "--kinds", "z": "--z1", "verbose": "--quiet"},
     "sweep": {"path": "GRID", "grid": "GRID", "points": "--point", "engine": "--serial"},
     "data": {"name_or_path": "FILE_OR_NAME", "name": "NAME"},
 }
 
 
+#: The flag whose ``KEY=VALUE`` sets the parameters that have no flag of their own (builder and kind options).
+OPTION_FLAG = "--option"
+
+
 def flag_for(param: str, command: str | None = None, known: Collection[str] | None = None) -> str:
     """The flag that sets ``param`` in ``command`` (any command when None).
 
-    With ``known`` (the command's flags and argument names), a parameter whose flag is not among them keeps
-    its own name (``data_digest``, a setting no flag sets, stays ``data_digest``).
+    With ``known`` (the command's flags and argument names), a parameter whose flag is not among them is a key
+    of ``--option`` where the command has that flag, else keeps its own name (``data_digest``, a setting no
+    flag sets, stays ``data_digest``).
 
     Examples
     --------
     >>> flag_for("data_dir"), flag_for("preprocesses"), flag_for("kind", "design")
     ('--data-dir', '--preprocess', '--kinds')
+    >>> flag_for("frame", "data", {"--option", "--seed"}), flag_for("data_digest", "run", {"--seed"})
+    ('--option frame', 'data_digest')
     """
     table = COMMAND_FLAGS.get(command or "", {})
     flag = table.get(param) or FLAGS.get(param) or "--" + param.replace("_", "-")
-    return param if known is not None and flag not in known else flag
+    if known is None or flag in known:
+        return flag
+    return f"{OPTION_FLAG} {param}" if OPTION_FLAG in known else param
 
 
 def user_message(err: BaseException, command: str | None = None, known: Collection[str] | None = None) -> str:

@@ -185,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
         print(format_info(datasets.info(path)))
         return 0
     if action == "info":
-        d = datasets.info(args.target, data_dir=args.data_dir)
+        path = datasets.check(args.target, data_dir=args.data_dir, param="name_or_path", build=False)
+        d = datasets.info(path)
         if args.json:
             print(jsonio.dumps(d, default=list))
         else:

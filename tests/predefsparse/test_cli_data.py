@@ -59,15 +59,17 @@ def test_build_cifar10_no_verify(tmp_path, capsys):
 
 def test_user_errors_exit_1_with_one_line(tmp_path, capsys):
     cases = [
-        (["data", "info", "digits", "--data-dir", str(tmp_path)], "Build it with `predefsparse data build digits`"),
+        (["data", "info", "digits", "--data-dir", str(tmp_path)],
+         "FILE_OR_NAME must be a dataset that is built; received FILE_OR_NAME='digits'"),
         (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "noisesd"], "--option must be KEY=VALUE"),
         (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "dash=3,,9"],
          "--option must be KEY=VALUE with no empty item in a list VALUE; received --option='dash=3,,9'"),
         (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "framelen=3"],
-         "framelen must be an option of 'morse'"),
-        (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "frame=20"], "frame must be at least 57"),
+         "--option framelen must be an option of 'morse'"),
+        (["data", "build", "morse", "--data-dir", str(tmp_path), "--option", "frame=20"],
+         "--option frame must be at least 57"),
         (["data", "build", "mnist", "--data-dir", str(tmp_path), "--variant", "difficult"],
-         "variant must be an option of 'mnist'"),
+         "--variant must be an option of 'mnist'"),
         (["data", "build", "mnist", "--data-dir", str(tmp_path), "--source", str(tmp_path)], "Missing:"),
         (["data", "build", "cifar10", "--data-dir", str(tmp_path)], "CIFAR-10 is not on this machine"),
     ]
