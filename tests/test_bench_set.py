@@ -121,3 +121,16 @@ def test_cli_refuses_a_negative_first_seed():
                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert res.returncode == 1
     assert "--first-seed must be at least 0; received --first-seed=-1" in res.stderr
+
+
+def test_table_judges_a_two_point_drop_as_within_two_points():
+    def run(seed, best, last):
+        return {"variant": "set", "seed": seed, "epochs": 400, "acc": [best, last], "max": best, "max_epoch": 1,
+                "last": last, "seconds_per_epoch": 1.0, "implementation": ["sparse"], "subset": bst.SUBSET,
+                "recipe": "set2019", "dropout": "set", "dense_lr": None}
+    two = float(np.float32(0.837)), float(np.float32(0.817))      # 0.02000004 apart in float
+    text, verdict = bst.table({"runs": {"a": run(0, *two)}}, 400)
+    assert verdict is True and "83.70 +- 0.00" in text
+    _, verdict = bst.table({"runs": {"a": run(0, *two), "b": run(1, 0.834, 0.811)}}, 400)
+    assert verdict is False
+    assert bst.table({"runs": {"a": {**run(0, *two), "subset": None}}}, 400)[1] is None   # another subset
