@@ -22,7 +22,8 @@ IMPLEMENTATIONS = ("auto", "masked", "sparse")
 AUTO_SPARSE_BELOW = 0.05
 # ... and with the keras.ops "segment" kernel (JAX and PyTorch; TensorFlow on a GPU, where it is unmeasured):
 # on JAX's CPU it runs at about 0.1 GMAC/s against the masked matmul's 20-50, so it wins only at a few per mille
-AUTO_SEGMENT_SPARSE_BELOW = 0.002
+# (one Adam step, batch 256: ties with the masked path at 0.3-0.5 % for 2048 x 2048 and 1 % for 4096 x 4096)
+AUTO_SEGMENT_SPARSE_BELOW = 0.003
 
 
 def auto_implementation(p: int, n: int, W: int, kernel: str | None = None) -> str:
@@ -32,7 +33,7 @@ def auto_implementation(p: int, n: int, W: int, kernel: str | None = None) -> st
     kernel that would run, else ``"masked"``.  With the Numba kernel (CPU TensorFlow) the crossover is
     :data:`AUTO_SPARSE_BELOW` (0.05: ``python bench/bench_layer.py --grid``, one training step of Dense,
     masked and sparse over widths 1k-16k and densities 0.1 %-50 %); with the ``keras.ops`` segment kernel
-    (JAX, PyTorch, GPUs) it is :data:`AUTO_SEGMENT_SPARSE_BELOW` (0.002: measured with JAX on the CPU,
+    (JAX, PyTorch, GPUs) it is :data:`AUTO_SEGMENT_SPARSE_BELOW` (0.003: measured with JAX on the CPU,
     widths 1k-4k, batch 256; unmeasured on GPUs).  docs/sparse.md has the figures.
 
     Parameters
