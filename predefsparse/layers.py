@@ -147,7 +147,9 @@ activity_regularizer, kernel_constraint, bias_constraint
     gradients and optimizer state for absent weights), the saved topology and the hardware edge order.  The
     sparse path keeps those semantics with O(W) memory and O(batch x W) work; it runs with the Numba kernel
     on CPU TensorFlow (no XLA: the layer reports ``supports_jit = False``) and with ``keras.ops`` segment sums
-    on other backends and on GPUs.
+    on other backends and on GPUs.  On JAX both implementations train, save and load (a ``.keras`` file moves
+    between TensorFlow and JAX); ``dtype="float64"`` there needs ``JAX_ENABLE_X64=1``, and a masked layer's
+    ``kernel_constraint`` re-zeroes the entries that were zero (:class:`~.layer_weights.MaskedConstraint`).
 
     Examples
     --------
