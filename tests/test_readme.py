@@ -40,7 +40,7 @@ def test_the_two_commands_keep_the_shape_ci_reads():
     main = [line for line in lines if line.endswith("# main job")]
     assert len(suite) == 1 and len(main) == 1
     assert suite[0].startswith(VENV) and " && python -m pytest" in suite[0]
-    assert 'pip install -q -e ".[test,dist]"' in suite[0]
+    assert 'pip install -q -e ".[test,dist,jax]"' in suite[0]
     assert main[0].startswith(VENV) and main[0].split(" && ")[-1].split("#")[0].strip() == "predefsparse design"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "'# test suite$'" in ci and VENV.rstrip(" &") in ci
