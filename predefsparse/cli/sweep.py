@@ -211,7 +211,8 @@ def _fmt(value: Any, spec: str) -> str:
 
 
 def format_summary(result) -> str:
-    """The command's closing lines: one line per setting (seeds pooled), the failed points, the files.
+    """The command's closing lines: one line per setting (seeds pooled: float accuracy, its 10-90 % band and the
+    hardware accuracy, on the chip's fixed-point arithmetic), the failed points, the files.
 
     Examples
     --------
@@ -225,14 +226,17 @@ def format_summary(result) -> str:
     summary = per_setting(result.rows)
     if summary:
         lines.append(f"{'kind':<12} {'label':<16} {'dataset':<14} {'fo':<10} {'z':<10} {'seeds':>5} "
-                     f"{'weights':>9} {'density':>8} {'accuracy':>9} {'10-90 % band':>13} {'inputs/s':>12}")
+                     f"{'weights':>9} {'density':>8} {'accuracy':>9} {'10-90 % band':>13} {'hardware':>9} "
+                     f"{'inputs/s':>12}")
         for e in summary:
-            acc = [None if e[k] is None else 100 * e[k] for k in ("accuracy_mean", "accuracy_p10", "accuracy_p90")]
+            acc = [None if e[k] is None else 100 * e[k]
+                   for k in ("accuracy_mean", "accuracy_p10", "accuracy_p90", "hardware_accuracy_mean")]
             band = "-" if acc[1] is None else f"{acc[1]:.2f}-{acc[2]:.2f}"
             lines.append(f"{str(e['kind']):<12} {str(e['label'] or '-'):<16} "
                          f"{os.path.basename(str(e['dataset'])):<14} {str(e['fo'] or '-'):<10} "
                          f"{str(e['z'] or '-'):<10} {e['seeds']:>5} {_fmt(e['weights'], ',.0f'):>9} "
                          f"{_fmt(e['density'], '.4f'):>8} {_fmt(acc[0], '.2f'):>9} {band:>13} "
+                         f"{_fmt(acc[3], '.2f'):>9} "
                          f"{_fmt(e['throughput'], ',.0f'):>12}")
     warning = near_chance_text(summary)
     if warning:

@@ -49,7 +49,7 @@ class Progress:
         left = self.total - self.done
         eta = f", about {duration(elapsed / self.done * left)} left" if left else ""
         if row["status"] == "done":
-            what = "accuracy " + fmt.pct(row.get("accuracy"))
+            what = f"accuracy {fmt.pct(row.get('accuracy'))}, hardware {fmt.pct(row.get('hardware_accuracy'))}"
         else:
             what = "FAILED: " + str(row.get("error"))[:200]
         self.line(f"[{self.done}/{self.total}] {point.id} {point.describe()}: {what} "
@@ -83,8 +83,8 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def run_serial(todo: Sequence[Point], folder: Path, finished: Finished, fresh: set[str],
-               data_dir: str | None, progress: Progress) -> None:
+def run_serial(todo: Sequence[Point], folder: Path, finished: Finished, data_dir: str | None,
+               progress: Progress) -> None:
     """Evaluate the points one after another in this process."""
     if todo and "tensorflow" not in sys.modules:
         progress.line("importing TensorFlow for the first point")
@@ -189,8 +189,7 @@ class RayInstance:
             ray.shutdown()
             self.ours = False
 
-    def run(self, todo: Sequence[Point], folder: Path, finished: Finished, fresh: set[str],
-            data_dir: str | None) -> None:
+    def run(self, todo: Sequence[Point], folder: Path, finished: Finished, data_dir: str | None) -> None:
         """Submit every point as a Ray task; hand each outcome to ``finished`` as it arrives."""
         run_on_ray(todo, folder, finished, cpus_per_point=self.cpus_per_point, data_dir=data_dir,
                    line=self.progress.line, cancel_on_interrupt=not self.ours)

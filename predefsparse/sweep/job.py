@@ -234,11 +234,10 @@ def _run(grid: Grid, folder: Path, all_points: list[Point], points, retry_failed
         table = write_table(folder, [r for r in rows.values() if r is not None])
         progress.point(point, row)
 
-    fresh = {p.id for p in todo if rows[p.id] is not None or p.id in problems}
     if todo and engine == "serial":
-        run_serial(todo, folder, finished, fresh, data_dir, progress)
+        run_serial(todo, folder, finished, data_dir, progress)
     elif todo:  # Ray is started already, unless the rows changed between the first look and the lock
-        ray_session().run(todo, folder, finished, fresh, data_dir)
+        ray_session().run(todo, folder, finished, data_dir)
     final = [r for r in (rows[p.id] for p in all_points) if r is not None]
     report_path = None
     if report and any(r["status"] == "done" for r in final):

@@ -2,15 +2,15 @@
 a row back from disk only when it is the point's own and its values are in range.
 
 A point is finished when ``OUT/points/<id>/row.json`` is on disk and passes :func:`read_row`: its format, its
-id, the digest of its settings (they must hash to the point's id) and the ranges of its figures (an accuracy in
-[0, 1], counts non-negative integers).  A row that fails is not taken: the sweep says why and runs the point again.
+id, the digest of its settings (they must hash to the point's id) and the ranges of its figures (the float,
+hardware and on-chip accuracies in [0, 1] or null, counts non-negative integers).  A row that fails is not
+taken: the sweep says why and runs the point again.
 """
 from __future__ import annotations
 
 import math
 import numbers
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,6 +30,9 @@ _COUNTS = ("W", "cpc", "clocks_per_input", "total_clocks", "inputs", "latency_cl
            "bank_stall_clocks", "rmw_stall_clocks", "rmw_hazards", "rmw_stale", "multipliers", "epochs")
 #: Per-junction figures of a row: lists of positive integers (or absent / None).
 _PER_JUNCTION = ("config", "fo", "z", "C")
+#: Accuracies of a row besides the float one, None when not measured: on the chip's fixed-point arithmetic
+#: (the trained weights through hwsim.infer) and after on-chip training.
+_ACCURACIES = ("hardware_accuracy", "onchip_accuracy")
 
 
 def thread_env(threads: int) -> dict[str, str]:
@@ -71,20 +74,16 @@ def _evaluate(settings: Mapping[str, Any], folder: str, data_dir: str | None) ->
                          energy=s["energy"], out=folder, data_dir=data_dir, verbose=0))
 
 
-def run_point(settings: dict[str, Any], folder: str, threads: int | None = None, fresh: bool = False,
+def run_point(settings: dict[str, Any], folder: str, threads: int | None = None,
               data_dir: str | None = None) -> dict[str, Any]:
     """Evaluate one point in its folder; never raises for a point that fails -- the error is the result.
 
-    An interrupted training run left in the folder resumes from its last checkpoint; ``fresh`` (a retry, or a
-    row that failed its check) clears the folder first.  Returns the outcome that :func:`point_row` turns into
-    the row: status, error, the evaluation's row, times, thread pools, host and pid.
+    ``folder`` is the point's scratch folder on the node that runs it (:func:`.transfer.run_anywhere` makes a
+    new one each time), so every point starts from the beginning: a point interrupted on a worker is run again
+    from its first epoch, never resumed.  Returns the outcome that :func:`point_row` turns into the row:
+    status, error, the evaluation's row, times, thread pools, host and pid.
     """
     started, cpu = time.time(), time.process_time()
-    if fresh and os.path.isdir(folder):
-        for entry in os.listdir(folder):
-            if entry != ROW:
-                path = os.path.join(folder, entry)
-                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
     os.makedirs(folder, exist_ok=True)
     blas = os.environ.get("OPENBLAS_NUM_THREADS")  # read by numpy's BLAS when the process started
     try:
@@ -153,10 +152,11 @@ def _row_problem(row: Any, point: Point) -> str | None:
             or {k: v for k, v in settings.items() if k != "label"} \
             != {k: _plain(v) for k, v in point.settings.items() if k != "label"}:
         return "its settings are not the point's (their digest differs from the point id)"
-    accuracy = row.get("accuracy")
-    if accuracy is not None or row["status"] == "done":
-        if isinstance(accuracy, bool) or not isinstance(accuracy, numbers.Real) or not 0 <= accuracy <= 1:
-            return f"accuracy={accuracy!r} is not in [0, 1]"
+    for key in ("accuracy",) + _ACCURACIES:
+        accuracy = row.get(key)
+        if accuracy is not None or (key == "accuracy" and row["status"] == "done"):
+            if isinstance(accuracy, bool) or not isinstance(accuracy, numbers.Real) or not 0 <= accuracy <= 1:
+                return f"{key}={accuracy!r} is not in [0, 1]"
     for key in _COUNTS:
         if row.get(key) is not None and not _is_count(row[key]):
             return f"{key}={row[key]!r} is not a non-negative integer"

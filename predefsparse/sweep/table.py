@@ -29,14 +29,18 @@ __all__ = ["read_rows", "write_table", "write_record", "read_record", "sweep_fol
 _SWEEP_FORMAT = "predefsparse.sweep/1"
 _MAX_RECORD_BYTES = 16 << 20
 _TABLE_LEAD = ("point", "status", "label", "kind", "dataset", "config", "fo", "densities", "z", "z1", "seed",
-               "epochs", "error")
+               "epochs", "accuracy", "hardware_accuracy", "onchip_accuracy", "error")
 
 
 def _columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    cols = [c for c in _TABLE_LEAD if any(c in r for r in rows)]
+    """The table's columns: the lead ones, then every other figure of a row (not the nested ones: settings,
+    threads, the on-chip learning curve).  The on-chip columns only when a row has on-chip training."""
+    onchip = any(r.get("onchip_accuracy") is not None for r in rows)
+    cols = [c for c in _TABLE_LEAD if any(c in r for r in rows) and (onchip or not c.startswith("onchip_"))]
     for row in rows:
-        for key in row:
-            if key not in cols and key != "format" and not isinstance(row[key], dict):
+        for key, value in row.items():
+            nested = isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
+            if key not in cols and key != "format" and not nested and (onchip or not key.startswith("onchip_")):
                 cols.append(key)
     return cols
 
