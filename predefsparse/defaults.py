@@ -9,13 +9,14 @@ One value per idea, the same in ``run``, ``design``, ``sweep``, :func:`predefspa
 - **Epochs**: :data:`EPOCHS` = 10 everywhere (a default run finishes in minutes on two cores; the published runs
   used :data:`PUBLISHED_EPOCHS` = 50, asked for with ``--epochs 50``).
 - **Seeds**: :data:`SEED` = 0.  Every command and training entry defaults to seed 0, so a run repeated without
-  ``--seed`` gives the same numbers; a different seed is asked for, never drawn.  :data:`SEEDS` = 1 repeat per
-  setting (``design --seeds``), whose seeds are ``SEED, SEED + 1, ...``.
+  ``--seed`` gives the same numbers; a different seed is asked for, never drawn.  ``design`` repeats every kind
+  :data:`SEEDS` = 3 times (``--seeds``), with seeds ``SEED, SEED + 1, ...``: three give a spread, so kinds are
+  told apart only beyond the seeds' noise.  ``run`` trains one seed; a sweep's seeds are its ``seed`` axis.
 
 Examples
 --------
 >>> CONFIG, FO, EPOCHS, SEED, SEEDS
-((800, 100, 10), (50, 10), 10, 0, 1)
+((800, 100, 10), (50, 10), 10, 0, 3)
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ EPOCHS: int = 10
 PUBLISHED_EPOCHS: int = 50
 #: The seed of patterns, weights and data order when none is given.
 SEED: int = 0
-#: Repeats per setting when none is asked.
-SEEDS: int = 1
+#: Repeats (seeds) per kind of ``design`` when none is asked.
+SEEDS: int = 3
 #: Mini-batch size of training.
 BATCH_SIZE: int = 256
 #: L2 factor on the kernels (the published value).

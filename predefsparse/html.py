@@ -2,7 +2,7 @@
 and the same content as Markdown with the figures beside it (docs/design.md §5).
 
 A :class:`Page` is a list of blocks -- headings, paragraphs, tables, figures -- written in order.  The design
-report (:func:`predefsparse.design.design`) and the sweep report use it.  Table cells may carry the exact value
+report (:func:`predefsparse.codesign.design`) and the sweep report use it.  Table cells may carry the exact value
 they display (``Cell``), written as ``data-value`` so a reader program (or the browser test) can compare the
 page with the JSON it was made from.
 

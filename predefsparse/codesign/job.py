@@ -30,8 +30,8 @@ from .point import SIM_INPUTS, TRAINING, finished, netspec_for, point_hardware, 
 __all__ = ["design", "Design", "DEFAULT_KINDS", "SEEDS", "ONCHIP_EPOCHS", "DESIGN_FORMAT"]
 
 DEFAULT_KINDS = ("fc", "random", "basic", "usn", "clash_free", "rtl")
-#: Seeds per kind by default: three give a spread, so kinds are told apart only beyond the seeds' noise.
-SEEDS = 3
+#: Seeds per kind by default (:data:`predefsparse.defaults.SEEDS`).
+SEEDS = defaults.SEEDS
 #: Epochs of on-chip training by default (one epoch of MNIST is about 15 s per kind and seed on one core).
 ONCHIP_EPOCHS = 1
 DESIGN_FORMAT = "predefsparse.design/2"
