@@ -85,7 +85,7 @@ _HARDWARE_WORDS = ("float: Keras, solid, with a band from the 10th to the 90th p
 _FIGURES = (
     ("accuracy_vs_density", "Test accuracy vs overall density",
      "Test accuracy against the network's overall density (weights / (sum of p n)), per kind, median over "
-     "seeds ({measures}); a fully connected net (density 1) is a level.",
+     "seeds ({measures}); a fully connected net (density 1) is a level, dashed for its float accuracy.",
      lambda r: _metric(r, "density"), "accuracy", "overall density", "test accuracy", True),
     ("throughput_vs_z", "Throughput vs z",
      "Inputs per second at the clock (simulated, with the stalls of each kind's clashes) against the "
@@ -243,9 +243,9 @@ def near_chance_text(entries: Sequence[Mapping[str, Any]]) -> str | None:
                       + f" (chance {fmt.pct(e['chance'], 0)})" for e in low[:6])
     more = f" and {len(low) - 6} more" if len(low) > 6 else ""
     return (f"Warning: {len(low)} of {len(entries)} settings are near chance accuracy, in float or on the chip's "
-            f"fixed-point arithmetic (hardware) ({names}{more}); they have learned little, so ranking them says "
-            f"nothing. Train longer (epochs) or check the dataset and net; a hardware accuracy near chance beside "
-            f"a float one that is not: the chip's fixed-point arithmetic loses what the float net learned.")
+            f"fixed-point arithmetic (hardware): {names}{more}. They have learned little, so ranking them says "
+            f"nothing: train longer (epochs) or check the dataset and net. A hardware accuracy near chance beside "
+            f"a float one that is not means the chip's arithmetic loses what the float net learned.")
 
 
 def _pct(x: float | None) -> Any:

@@ -162,6 +162,13 @@ def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_npz_1000
         assert row["accuracy"] == records["test"]["accuracy"]  # the table holds the run's own figure
         assert float(table[pid]["accuracy"]) == pytest.approx(row["accuracy"], rel=1e-12)
         assert 0.0 < row["accuracy"] <= 1.0 and row["epochs"] == 1
+        # the trained weights on the chip's fixed-point arithmetic (hwsim.infer on the 500 test images)
+        assert 0.0 <= row["hardware_accuracy"] <= 1.0 and row["hardware_note"] is None
+        assert row["hardware_accuracy"] * 500 == pytest.approx(round(row["hardware_accuracy"] * 500))
+        assert float(table[pid]["hardware_accuracy"]) == pytest.approx(row["hardware_accuracy"], rel=1e-12)
+        with open(tmp_path / "points" / pid / "row.json") as f:
+            on_disk = json.load(f)  # strict JSON: null where not measured (no on-chip training in a sweep)
+        assert on_disk["hardware_accuracy"] == row["hardware_accuracy"] and on_disk["onchip_accuracy"] is None
         assert row["W"] == (800 * 16 + 16 * 10 if row["kind"] == "fc" else 800 * 4 + 16 * 5)
         assert os.path.isdir(tmp_path / "points" / pid / "patterns")
         assert 0.0 < row["cpu_s"] and float(table[pid]["cpu_s"]) == row["cpu_s"]
@@ -173,6 +180,8 @@ def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_npz_1000
     for row in rows.values():
         if row["status"] == "done":
             assert f'data-value="{row["accuracy"]!r}"' in page  # the page shows the rows' exact numbers
+            assert f'data-value="{row["hardware_accuracy"]!r}"' in page
+    assert "hardware accuracy mean" in page and "on the chip&#x27;s arithmetic (dotted)" in page.replace("'", "&#x27;")
     assert page.count("data:image/png;base64,") == 3  # accuracy vs density, throughput vs z, accuracy vs W
     assert "4.8" in page  # the failed point with its message
     # a rerun with the same grid runs nothing; --retry-failed runs the failed point only
@@ -200,6 +209,7 @@ def test_cli_sweep_exit_status_and_summary(tmp_path, capsys, mnist_npz_1000):
     assert f"FAILED {rows[3]['point']}: SpecError" in captured.out
     summary = next(line for line in captured.out.splitlines() if line.startswith("clash_free"))
     assert f"{100 * rows[5]['accuracy']:.2f}" in summary and "3,280" in summary
+    assert f"{100 * rows[5]['hardware_accuracy']:.2f}" in summary and "hardware" in captured.out
     assert "[2/2]" in captured.err and "to run" in captured.err
     assert not os.path.exists(os.path.join(out, "report.html"))
     # the good point alone, again: still 3 (the grid still has its failed point), no progress lines
