@@ -1,7 +1,9 @@
 """Sweeps: many design-style evaluations over a grid of settings, run on Ray, into one table and one report.
 
 A *point* is one evaluation of :func:`predefsparse.codesign.evaluate`: the patterns of one kind, the simulator's
-hardware figures at one z and one training run on one dataset with one seed.  A *grid* names the points: the
+hardware figures at one z, one training run on one dataset with one seed, and the trained weights' accuracy on
+the chip's fixed-point arithmetic (``hardware_accuracy``: quantised to the build's word widths and run through
+:func:`hwsim.infer` on the test split) beside the float one (``accuracy``).  A *grid* names the points: the
 product of its axes (densities or fo, kinds, z choices, datasets, seeds...), optionally times a list of named
 *cases*, on top of settings shared by every point.  Written as TOML::
 
@@ -34,7 +36,9 @@ every sweep that names it.  A point is finished when its ``row.json`` is on disk
 sweep runs only the missing points; a ``row.json`` that is not its point's (settings that do not hash to the
 id, figures out of range) is run again, saying why; a failing point is recorded with its error and the others
 go on; ``points=`` or ``retry_failed=True`` run chosen points again.
-When the points are done, :func:`write_report` draws the plots and writes ``OUT/report.html``.
+When the points are done, :func:`write_report` draws the plots (float and hardware accuracy side by side) and
+writes ``OUT/report.html``.  On-chip training (``design --on-chip``) is not a setting of a sweep point: a row's
+``onchip_accuracy`` is null.
 
 Modules: :mod:`.settings` (the keys of a point and the check of one value), :mod:`.grid` (grids and points),
 :mod:`.points` (one point: run it, its row, reading a row back), :mod:`.table` (``sweep.csv``,
