@@ -186,7 +186,7 @@ class SweepTable:
         >>> lines[1].split()
         ['z', 'C', 'cpc', 'inputs/s', 'clocks', 'lost', 'bank', 'RMW', 'hazards', 'mult', 'mem', 'bits']
         >>> lines[2].split()
-        ['(128,', '32)', '(32,', '32)', '32', '468,750', '3,328', '0', '0', '0', '70,000', '387', '98,880']
+        ['(128,', '32)', '(32,', '32)', '32', '468,750', '3,328', '0', '0', '0', '96,000', '387', '98,880']
         """
         head = (f"sweep z: config {self.config} fo {self.fo}, kind {self.kind}, seed {self.seed}, {self.mode}, "
                 f"{self.inputs:,} inputs, {self.hardware['timing']} timing")
