@@ -36,7 +36,8 @@ __all__ = ["add_parser", "run", "parse_setting", "format_summary"]
 
 _INT_TUPLES = ("config", "fo", "z")
 _FLOAT_TUPLES = ("densities",)
-_INTS = ("z1", "epochs", "seed")
+_INTS = ("z1", "epochs", "seed", "onchip_epochs")
+_BOOLS = ("on_chip",)
 _FLOATS = ("clock",)
 
 
@@ -113,6 +114,10 @@ def _one(flag: str, key: str, text: str, sep: str, whole: str) -> Any:
         return _number(flag, key, text, int, whole)
     if key in _FLOATS:
         return _number(flag, key, text, float, whole)
+    if key in _BOOLS:
+        if text.lower() not in ("true", "false"):
+            raise fail("sweep", f"{flag} {key}", "true or false", whole)
+        return text.lower() == "true"
     return text
 
 

@@ -37,8 +37,8 @@ sweep runs only the missing points; a ``row.json`` that is not its point's (sett
 id, figures out of range) is run again, saying why; a failing point is recorded with its error and the others
 go on; ``points=`` or ``retry_failed=True`` run chosen points again.
 When the points are done, :func:`write_report` draws the plots (float and hardware accuracy side by side) and
-writes ``OUT/report.html``.  On-chip training (``design --on-chip``) is not a setting of a sweep point: a row's
-``onchip_accuracy`` is null.
+writes ``OUT/report.html``.  A point with ``on_chip = true`` also trains on the chip's own arithmetic, as
+``design --on-chip`` does (``onchip_accuracy``, ``onchip_curve``; null otherwise).
 
 Modules: :mod:`.settings` (the keys of a point and the check of one value), :mod:`.grid` (grids and points),
 :mod:`.points` (one point: run it, its row, reading a row back), :mod:`.table` (``sweep.csv``,

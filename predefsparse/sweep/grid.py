@@ -25,7 +25,7 @@ from adjmat import SpecError
 from adjmat.validation import fail
 
 from .. import defaults, jsonio
-from .settings import DEFAULTS, cell, check_value, nearest_hint, short
+from .settings import DEFAULTS, OPTIONAL, cell, check_value, nearest_hint, short
 
 __all__ = ["Grid", "Point", "parse_grid", "load_grid", "read_grid_file", "as_grid", "point_id", "MAX_POINTS"]
 
@@ -96,13 +96,22 @@ class Point:
             if s.get(key) is not None:
                 parts.append(f"{key}={cell(s[key])}")
         parts += [f"seed={s['seed']}", short(s["dataset"])]
+        if s.get("on_chip"):
+            parts.append(f"on-chip{'' if s.get('onchip_epochs') is None else ' ' + str(s['onchip_epochs'])}")
         return " ".join(parts)
 
 
+def id_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a point's id hashes: all but the label, and but the :data:`.settings.OPTIONAL` ones at
+    their default value (so a point keeps its id when keys are added)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(settings.items())
+            if k != "label" and not (k in OPTIONAL and v == OPTIONAL[k] and type(v) is type(OPTIONAL[k]))}
+
+
 def point_id(settings: Mapping[str, Any]) -> str:
-    """12 hex digits of the SHA-256 of a point's settings (JSON, keys sorted, the label left out)."""
-    canon = {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(settings.items()) if k != "label"}
-    text = json.dumps(canon, sort_keys=True, separators=(",", ":"))
+    """12 hex digits of the SHA-256 of a point's settings (JSON, keys sorted, the label left out, and
+    ``on_chip = false`` and an unset ``onchip_epochs`` left out: :func:`id_settings`)."""
+    text = json.dumps(id_settings(settings), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -240,6 +249,11 @@ def _check_point(where: str, s: dict[str, Any]) -> None:
     if s["z"] is not None and s["z1"] is not None:
         raise SpecError(f"{where}: z and z1 exclude each other; received z={list(s['z'])}, z1={s['z1']} for the "
                         f"{what}. Give z per junction, or z1 to balance the others.")
+    if s["onchip_epochs"] is not None and not s["on_chip"]:
+        raise SpecError(f"{where}: onchip_epochs counts epochs of on-chip training; received "
+                        f"onchip_epochs={s['onchip_epochs']} with on_chip=false for the {what}. Set on_chip = true "
+                        f"where you set onchip_epochs (in the same case, or both fixed), or leave it out.",
+                        param="onchip_epochs")
     junctions = len(s["config"]) - 1
     for key in ("fo", "densities", "z"):
         if s[key] is not None and len(s[key]) != junctions:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .. import jsonio
-from .grid import Point, point_id
+from .grid import Point, id_settings, point_id
 
 __all__ = ["ROW", "run_point", "point_row", "read_row", "write_row", "thread_env"]
 
@@ -27,7 +27,8 @@ _POINT_FORMAT = "predefsparse.sweep-point/1"
 _MAX_ROW_BYTES = 4 << 20
 #: Figures of a row that count something: non-negative integers (or absent / None).
 _COUNTS = ("W", "cpc", "clocks_per_input", "total_clocks", "inputs", "latency_clocks", "stall_clocks",
-           "bank_stall_clocks", "rmw_stall_clocks", "rmw_hazards", "rmw_stale", "multipliers", "epochs")
+           "bank_stall_clocks", "rmw_stall_clocks", "rmw_hazards", "rmw_stale", "multipliers", "epochs",
+           "onchip_stale_reads")
 #: Per-junction figures of a row: lists of positive integers (or absent / None).
 _PER_JUNCTION = ("config", "fo", "z", "C")
 #: Accuracies of a row besides the float one, None when not measured: on the chip's fixed-point arithmetic
@@ -68,10 +69,29 @@ def _evaluate(settings: Mapping[str, Any], folder: str, data_dir: str | None) ->
     s = dict(settings)
     own = s["kind"] == "fc" and s["fo"] is None and s["densities"] is None
     fo = tuple(s["config"][1:]) if own else s["fo"]
-    return dict(evaluate(s["config"], s["kind"], fo=fo, densities=s["densities"],
-                         z=s["z1"] if s["z1"] is not None else s["z"], seed=s["seed"],
-                         dataset=s["dataset"], epochs=s["epochs"], timing=s["timing"], clock=s["clock"],
-                         energy=s["energy"], out=folder, data_dir=data_dir, verbose=0))
+    row = dict(evaluate(s["config"], s["kind"], fo=fo, densities=s["densities"],
+                        z=s["z1"] if s["z1"] is not None else s["z"], seed=s["seed"],
+                        dataset=s["dataset"], epochs=s["epochs"], timing=s["timing"], clock=s["clock"],
+                        energy=s["energy"], out=folder, data_dir=data_dir, verbose=0))
+    if s.get("on_chip"):
+        row.update(_on_chip(s, row, data_dir))
+        jsonio.write_json(os.path.join(folder, "point.json"), row)
+    return row
+
+
+def _on_chip(s: Mapping[str, Any], row: Mapping[str, Any], data_dir: str | None) -> dict[str, Any]:
+    """On-chip training of a point, as ``design --on-chip`` does it (:func:`predefsparse.codesign.chip.
+    onchip_training`): the evaluated patterns at the evaluated z, on the build the evaluation simulated."""
+    import hwsim
+    from ..codesign import ONCHIP_EPOCHS, chip
+    from ..codesign.point import netspec_for, point_patterns
+    config = tuple(row["config"])
+    netspec = netspec_for(row["kind"], config, tuple(row["fo"]), tuple(row["z"]))
+    pats, _ = point_patterns(row["kind"], netspec, s["seed"])  # the patterns evaluate trained (same seed)
+    hardware = hwsim.HardwareConfig(f_clk=row["clock"], timing=row["timing"])
+    return chip.onchip_training(netspec, pats, hardware, chip.train_split(s["dataset"], data_dir, config),
+                                chip.test_split(s["dataset"], data_dir, config),
+                                epochs=s["onchip_epochs"] or ONCHIP_EPOCHS, seed=s["seed"], verbose=0)
 
 
 def run_point(settings: dict[str, Any], folder: str, threads: int | None = None,
@@ -149,8 +169,7 @@ def _row_problem(row: Any, point: Point) -> str | None:
         return f"its status {str(row.get('status'))[:40]!r} is neither 'done' nor 'failed'"
     settings = row.get("settings")
     if not isinstance(settings, dict) or point_id(settings) != point.id \
-            or {k: v for k, v in settings.items() if k != "label"} \
-            != {k: _plain(v) for k, v in point.settings.items() if k != "label"}:
+            or id_settings(settings) != id_settings(_plain(point.settings)):
         return "its settings are not the point's (their digest differs from the point id)"
     for key in ("accuracy",) + _ACCURACIES:
         accuracy = row.get(key)

@@ -25,7 +25,7 @@ from adjmat.validation import fail
 
 from .. import defaults
 
-__all__ = ["DEFAULTS", "GRID_KEYS", "check_value", "nearest_hint", "cell", "short"]
+__all__ = ["DEFAULTS", "GRID_KEYS", "OPTIONAL", "check_value", "nearest_hint", "cell", "short"]
 
 #: The settings of a point, with their defaults (None: not set).  A kind that needs degrees and has neither
 #: fo nor densities gets :data:`predefsparse.defaults.FO` with the default config, as in ``design``.
@@ -43,7 +43,12 @@ DEFAULTS: dict[str, Any] = {
     "timing": "ideal",
     "clock": 15e6,
     "energy": None,
+    "on_chip": False,
+    "onchip_epochs": None,
 }
+#: Settings at these values are left out of a point's id (:func:`.grid.point_id`), so the points of a sweep made
+#: before these keys existed keep their ids.
+OPTIONAL: dict[str, Any] = {"on_chip": False, "onchip_epochs": None}
 
 #: What each key of a grid means (the keys of :data:`DEFAULTS`).
 GRID_KEYS: dict[str, str] = {
@@ -61,6 +66,9 @@ GRID_KEYS: dict[str, str] = {
     "timing": "simulator timing: ideal or rtl",
     "clock": "clock in Hz for inputs/s",
     "energy": "TOML file of energy per operation (default: the shipped 45 nm table)",
+    "on_chip": "true: after the Keras run, train on the chip's own arithmetic too (hwsim.train, fixed point, "
+               "batch 1, as design --on-chip): onchip_accuracy",
+    "onchip_epochs": "epochs of on-chip training (only with on_chip = true; default 1, as design's)",
 }
 
 
@@ -163,8 +171,12 @@ def check_value(where: str, param: str, key: str, value: Any, data_dir: Any = No
         return _check_ints(where, param, value)
     if key == "densities":
         return _check_floats(where, param, value)
-    if key in ("z1", "epochs"):
+    if key in ("z1", "epochs", "onchip_epochs"):
         return _check_int(where, param, value, 1)
+    if key == "on_chip":
+        if not isinstance(value, bool):
+            raise fail(where, param, "true or false", value)
+        return value
     if key == "seed":
         return _check_int(where, param, value, 0)
     if key == "dataset":

@@ -199,6 +199,29 @@ def test_serial_sweep_table_equals_rows_and_run_records(tmp_path, mnist_npz_1000
 
 
 @pytest.mark.slow
+def test_a_point_with_on_chip_training_has_its_onchip_accuracy_in_the_table_and_report(tmp_path, mnist_npz_1000):
+    data = {"title": "on chip", "fixed": {"config": CONFIG, "dataset": mnist_npz_1000, "epochs": 1,
+                                         "kind": "clash_free", "fo": [4, 5], "on_chip": True}}
+    result = sweep(data, out=tmp_path, engine="serial", verbose=0)
+    (row,) = result.rows
+    assert row["status"] == "done" and row["on_chip"] is True and row["onchip_epochs"] is None
+    # one epoch of hwsim.train on the 1,200 training + validation images, then the 500 test images on the chip
+    (epoch,) = row["onchip_curve"]
+    assert epoch["epoch"] == 1 and 0.0 <= row["onchip_accuracy"] == epoch["test_accuracy"] <= 1.0
+    assert row["onchip_accuracy"] * 500 == pytest.approx(round(row["onchip_accuracy"] * 500))
+    assert row["onchip_stale_reads"] == epoch["stale_reads"] >= 0 and row["onchip_note"] is None
+    assert 0.0 <= row["hardware_accuracy"] <= 1.0
+    with open(tmp_path / "points" / row["point"] / "point.json") as f:
+        assert json.load(f)["onchip_accuracy"] == row["onchip_accuracy"]
+    (line,) = _csv(result.table)
+    assert float(line["onchip_accuracy"]) == pytest.approx(row["onchip_accuracy"], rel=1e-12)
+    assert "onchip_curve" not in line
+    page = open(result.report, encoding="utf-8").read()
+    assert "on-chip trained mean" in page and f'data-value="{row["onchip_accuracy"]!r}"' in page
+    assert "on-chip trained (dash-dot)" in page
+
+
+@pytest.mark.slow
 def test_cli_sweep_exit_status_and_summary(tmp_path, capsys, mnist_npz_1000):
     path = tmp_path / "g.toml"
     path.write_text(_toml(_grid(mnist_npz_1000, kind=["clash_free"], fo=[[4, 5], [4, 3]])))

@@ -77,3 +77,44 @@ def test_a_dataset_file_is_checked_from_its_headers_before_any_work(tmp_path):
         assert err.value.param == "fixed.dataset" and says in str(err.value)
         assert "root:" not in str(err.value)  # the file's bytes are never quoted
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------------------------------------- on-chip training
+def _id_without_on_chip_keys(settings) -> str:
+    """A point's id as it was computed before on_chip / onchip_epochs existed (all settings but the label)."""
+    import hashlib
+    import json
+    canon = {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(settings.items())
+             if k not in ("label", "on_chip", "onchip_epochs")}
+    return hashlib.sha256(json.dumps(canon, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:12]
+
+
+def test_on_chip_is_a_grid_key_and_points_without_it_keep_their_ids():
+    from predefsparse.sweep import parse_grid
+    grid = parse_grid({"fixed": {"config": [800, 16, 10], "fo": [4, 5], "kind": "clash_free"},
+                       "grid": {"seed": [0, 1]},
+                       "cases": [{"label": "float"}, {"label": "chip", "on_chip": True, "onchip_epochs": 2}]})
+    points = grid.points()
+    assert [(p.settings["on_chip"], p.settings["onchip_epochs"]) for p in points] == \
+        [(False, None), (False, None), (True, 2), (True, 2)]
+    assert [p.id == _id_without_on_chip_keys(p.settings) for p in points] == [True, True, False, False]
+    assert len({p.id for p in points}) == 4
+    assert points[2].describe() == "chip clash_free fo=4-5 seed=0 mnist on-chip 2"
+    assert parse_setting("--grid", "on_chip=false,true") == ("on_chip", [False, True])
+    assert parse_setting("--fixed", "onchip_epochs=3") == ("onchip_epochs", 3)
+
+
+@pytest.mark.parametrize("settings, mentions", [
+    ({"on_chip": "yes"}, ("fixed.on_chip", "'yes'", "true or false")),
+    ({"on_chip": 1}, ("fixed.on_chip", "true or false")),
+    ({"onchip_epochs": 0}, ("fixed.onchip_epochs", "0")),
+    ({"onchip_epochs": 2}, ("onchip_epochs=2", "on_chip=false", "Set on_chip = true")),
+])
+def test_bad_on_chip_settings_are_refused_naming_the_key(settings, mentions):
+    from predefsparse.sweep import parse_grid
+    with pytest.raises(SpecError) as err:
+        parse_grid({"fixed": {"config": [800, 16, 10], "fo": [4, 5], **settings}})
+    for m in mentions:
+        assert m in str(err.value)
+    with pytest.raises(SpecError, match="--fixed on_chip"):
+        parse_setting("--fixed", "on_chip=yes")
