@@ -17,11 +17,11 @@ store once, the stop -- and its cost per point: the first point of the grid run 
 at a time, the two ways taking turns, each warmed by one run first (TensorFlow imported, the dataset on the
 node), held to one thread as a sweep's Ray point is: in this process as the serial engine runs it (scratch
 folder, archive, install), and as a Ray task on the instance (submit, schedule, result through the object
-store, install).  The
-per-point overhead is the difference of the two medians (wall per point as the driver sees it); the part
-outside the evaluation (driver's wall minus the evaluation's own) is printed for both, being less noisy.
+store, install).  The per-point overhead is the difference of the two medians (wall per point as the driver
+sees it); the part outside the evaluation (driver's wall minus the evaluation's own) is printed for both,
+being less noisy.
 Ray's fixed cost and TensorFlow's import in every worker are paid once per sweep, so the speed-up grows with
-the length of a point: docs/sweeps.md has it measured at several epoch counts.
+the length of a point (bench/RESULTS.md has the current figures).
 
 Workload: the 8 points kind (random, clash_free) x fo ((50, 10), (20, 10)) x seed (0, 1) of the published
 MNIST net (800, 100, 10), each a full design point (:func:`predefsparse.codesign.evaluate`: patterns, the

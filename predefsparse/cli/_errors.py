@@ -14,8 +14,8 @@ Examples
 >>> from adjmat.validation import fail
 >>> user_message(fail("run_model", "batch_size", "a positive integer", 0))
 'run_model: --batch-size must be a positive integer; received --batch-size=0.'
->>> flag_for("densities", "design"), flag_for("densities", "run")
-('--density', '--densities')
+>>> flag_for("densities", "design"), flag_for("z", "design")
+('--densities', '--z1')
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ FLAGS: dict[str, str] = {
 #: Parameter -> flag (or argument) in one command, where it differs from :data:`FLAGS` and the default rule.
 COMMAND_FLAGS: dict[str, dict[str, str]] = {
     "pattern": {"kind": "KIND"},
-    "design": {"densities": "--density", "kind": "--kinds", "z": "--z1", "verbose": "--quiet"},
+    "design": {"kind": "--kinds", "z": "--z1", "verbose": "--quiet"},
     "sweep": {"path": "GRID", "grid": "GRID", "points": "--point", "engine": "--serial"},
     "data": {"name_or_path": "FILE_OR_NAME", "name": "NAME"},
 }

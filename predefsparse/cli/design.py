@@ -3,7 +3,7 @@ in accuracy (:func:`predefsparse.design`; docs/design.md).
 
 ::
 
-    predefsparse design [--config 800,100,10] [--fo 50,10 | --density 0.5,1]
+    predefsparse design [--config 800,100,10] [--fo 50,10 | --densities 0.5,1]
                         [--z1 N | --cycle C | --multipliers M | --throughput R]
                         [--kinds fc,random,basic,usn,clash_free,rtl] [--dataset mnist] [--epochs 10] [--seeds 3]
                         [--seed 0] [--clock 15e6] [--timing ideal|rtl] [--arithmetic hwsim|rtl] [--energy FILE.toml]
@@ -58,7 +58,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--fo", default=None, metavar="FO1,...",
                    help="out-degree per junction (default " + ",".join(map(str, defaults.FO))
                         + " with the default config)")
-    g.add_argument("--density", default=None, metavar="D1,...", help="density per junction, e.g. 0.5,1")
+    g.add_argument("--densities", default=None, metavar="D1,...", help="density per junction, e.g. 0.5,1")
     b = p.add_mutually_exclusive_group()
     b.add_argument("--z1", type=int, default=None, metavar="N", help="parallelism of junction 1 (others balanced)")
     b.add_argument("--cycle", type=int, default=None, metavar="C", help="junction cycle C in clocks")
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
     where = "design"
     kwargs = dict(config=int_list(where, "config", args.config), fo=int_list(where, "fo", args.fo),
-                  densities=float_list(where, "densities", args.density), z1=args.z1, cycle=args.cycle,
+                  densities=float_list(where, "densities", args.densities), z1=args.z1, cycle=args.cycle,
                   multipliers=args.multipliers, throughput=args.throughput, kinds=args.kinds, dataset=args.dataset,
                   epochs=args.epochs, seeds=args.seeds, seed=args.seed, clock=args.clock, timing=args.timing,
                   arithmetic=args.arithmetic, energy=args.energy, rank_by=args.rank_by, max_loss=args.max_loss,
