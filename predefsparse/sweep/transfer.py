@@ -36,11 +36,11 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..jsonio import sha256_file
 from .points import ROW, run_point
 
 __all__ = ["Shipped", "ship_datasets", "run_anywhere", "install", "pack", "unpack", "node_folder"]
 
-_CHUNK = 1 << 20
 #: Digests of the node's dataset copies already checked by this process.
 _CHECKED: dict[str, str] = {}
 
@@ -50,15 +50,6 @@ def node_folder(*parts: str) -> Path:
     folder = Path(tempfile.gettempdir(), f"predefsparse-{os.getuid()}", *parts)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """The sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclasses.dataclass(frozen=True)
