@@ -38,6 +38,7 @@ def default_data_dir() -> Path:
 
     Examples
     --------
+    >>> from predefsparse.datasets import path_for
     >>> path_for("mnist") == default_data_dir() / "mnist.npz"
     True
     """
