@@ -29,32 +29,30 @@ def _items(where: str, param: str, text: str, what: str) -> list[str]:
     return items
 
 
+def _typed_list(where: str, param: str, text: str, convert, noun: str, what: str) -> tuple:
+    """``text`` split by :func:`_items` and each item converted; an item ``convert`` refuses names the flag."""
+    from adjmat.validation import fail
+    out = []
+    for item in _items(where, param, text, noun):
+        try:
+            out.append(convert(item))
+        except ValueError:
+            raise fail(where, param, f"comma-separated {noun}", text, f"{item!r} is not {what}.") from None
+    return tuple(out)
+
+
 def int_list(where: str, param: str, text: str | None) -> tuple[int, ...] | None:
     """``"800,100,10"`` as ``(800, 100, 10)``; None stays None.  Items must be whole numbers (``1_000`` too)."""
     if text is None:
         return None
-    from adjmat.validation import fail
-    out = []
-    for item in _items(where, param, text, "integers"):
-        try:
-            out.append(int(item.replace("_", "")))
-        except ValueError:
-            raise fail(where, param, "comma-separated integers", text, f"{item!r} is not an integer.") from None
-    return tuple(out)
+    return _typed_list(where, param, text, lambda item: int(item.replace("_", "")), "integers", "an integer")
 
 
 def float_list(where: str, param: str, text: str | None) -> tuple[float, ...] | None:
     """``"0.5,1"`` as ``(0.5, 1.0)``; None stays None.  Range checks are the library's."""
     if text is None:
         return None
-    from adjmat.validation import fail
-    out = []
-    for item in _items(where, param, text, "numbers"):
-        try:
-            out.append(float(item))
-        except ValueError:
-            raise fail(where, param, "comma-separated numbers", text, f"{item!r} is not a number.") from None
-    return tuple(out)
+    return _typed_list(where, param, text, float, "numbers", "a number")
 
 
 class LazyChoices(Sequence):
