@@ -29,13 +29,23 @@ def _failed(err: BaseException) -> dict[str, Any]:
             "started": time.time(), "wall_s": 0.0}
 
 
+def _install(folder: Path, point: Point, outcome: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """Install a point's files (:func:`predefsparse.sweep.transfer.install`); an archive that is not whole or not
+    a point's makes the point failed (its error recorded, nothing installed) instead of stopping the sweep."""
+    import tarfile
+    try:
+        return install(folder, point.id, point.settings, outcome, data)
+    except (ValueError, tarfile.TarError) as err:
+        return _failed(err)
+
+
 def run_here(todo: Sequence[Point], folder: Path, finished: Finished, data_dir: str | None) -> None:
     """Evaluate the points one after another in this process, each in a scratch folder like a Ray task, its
     files installed into ``folder/points/<id>/`` before ``finished`` writes its row."""
     shipped = ship_datasets(todo, data_dir)
     for point in todo:
         outcome, data = run_anywhere(point.settings, shipped[point.settings["dataset"]], None, point.id)
-        finished(point, install(folder, point.id, point.settings, outcome, data))
+        finished(point, _install(folder, point, outcome, data))
 
 
 def node_lost(err: BaseException) -> bool:
@@ -80,7 +90,7 @@ def run_on_ray(todo: Sequence[Point], folder: Path, finished: Finished, *, cpus_
                         continue
                     finished(point, _failed(err))  # the worker died (memory, a signal): recorded, the others go on
                     continue
-                finished(point, install(folder, point.id, point.settings, outcome, data))
+                finished(point, _install(folder, point, outcome, data))
     except KeyboardInterrupt:
         # An instance started here is stopped by close(), its workers with it.  Cancelling its tasks first
         # raced with tasks finishing at that moment and could abort the driver inside Ray ("Tried to

@@ -140,11 +140,16 @@ def pack(folder: str | os.PathLike) -> bytes:
 
 def unpack(data: bytes, folder: str | os.PathLike) -> None:
     """Extract an archive made by :func:`pack` into ``folder``: regular files and folders only, every name inside
-    it (tarfile's ``data`` filter refuses absolute names, ``..`` and links)."""
+    it (tarfile's ``data`` filter refuses absolute names, ``..`` and links), and the archive whole: it must end
+    with tar's end-of-archive marker (two zero blocks) after its last member, which a truncated archive lacks
+    (tarfile itself reads an archive cut at a member boundary as a shorter, valid one)."""
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
         for member in tar.getmembers():
             if not (member.isfile() or member.isdir()):
                 raise ValueError(f"a point's archive holds {member.name!r}, which is not a file or a folder")
+        if data[tar.offset:tar.offset + 2 * tarfile.BLOCKSIZE] != bytes(2 * tarfile.BLOCKSIZE):
+            raise ValueError(f"a point's archive is cut short ({len(data):,} bytes, no end-of-archive marker after "
+                             f"its last member)")
         tar.extractall(folder, filter="data")
 
 

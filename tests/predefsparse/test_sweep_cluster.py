@@ -110,6 +110,24 @@ def test_an_archive_with_a_link_or_a_name_outside_is_refused(tmp_path):
         assert list((tmp_path / "out" / "points").iterdir()) == []
 
 
+def test_a_truncated_or_garbage_archive_is_refused_and_leaves_nothing(tmp_path):
+    import tarfile
+    scratch = tmp_path / "node" / "p"
+    _point_files(scratch, "d.npz")
+    whole = transfer.pack(scratch)
+    for data in (whole[: len(whole) // 2 + 7], b"not a tar archive at all" * 40):
+        with pytest.raises((ValueError, tarfile.TarError, EOFError, OSError)):
+            transfer.install(tmp_path / "out", "abc", {"dataset": "d"}, {"status": "done"}, data)
+        assert list((tmp_path / "out" / "points").iterdir()) == []
+    # in a sweep, such a point is recorded as failed (nothing installed) and the sweep goes on
+    from predefsparse.sweep import cluster
+    from predefsparse.sweep.grid import Point
+    point = Point(id="abc", settings={"dataset": "d"})
+    failed = cluster._install(tmp_path / "out", point, {"status": "done"}, whole[: len(whole) // 2 + 7])
+    assert failed["status"] == "failed" and "cut short" in failed["error"]
+    assert not (tmp_path / "out" / "points" / "abc").exists()
+
+
 def test_a_dead_points_scratch_folder_is_removed_by_the_next_point_on_the_node(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this node's temporary folder
     code = ("import os, tempfile; tempfile.tempdir = {tmp!r}; from predefsparse.sweep import transfer; "
