@@ -161,6 +161,8 @@ CASES = [
     Case("predefsparse.cli", "design --densities not whole", lambda: _cli("--densities", "0.505,1"),
          ("--densities", "whole out-degree")),
     Case("predefsparse.cli", "design --epochs zero", lambda: _cli("--epochs", "0"), ("--epochs=0",)),
+    Case("predefsparse.cli", "design --onchip-epochs zero", lambda: _cli("--on-chip", "--onchip-epochs", "0"),
+         ("--onchip-epochs=0",)),
     Case("predefsparse.cli", "design --seeds zero", lambda: _cli("--seeds", "0"), ("--seeds=0",)),
     Case("predefsparse.cli", "design --energy unknown key", lambda: _cli("--energy", _toml("foo = 1\n")),
          ("--energy", "'foo'")),
