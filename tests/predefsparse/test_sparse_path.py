@@ -8,7 +8,7 @@ import tensorflow as tf
 
 import adjmat
 from predefsparse import SparseDense, datasets
-from predefsparse import _sparse_ops
+from predefsparse import _segment_ops, _sparse_ops
 from predefsparse.layers import auto_implementation
 
 from .layer_checks import check_sparse_layer
@@ -165,7 +165,7 @@ def test_kernels_agree_with_numpy_reference():
         dx, dv = _sparse_ops.backward_numpy(x, g, pat.left, pat.right, v, n)
         np.testing.assert_allclose(dx, g @ K.T, atol=1e-4)
         np.testing.assert_allclose(dv, (x.T @ g)[pat.left, pat.right], atol=1e-4)
-        seg = _sparse_ops.segment_matmul(x, v, pat.left, pat.right, n)
+        seg = _segment_ops.segment_matmul(x, v, pat.left, pat.right, n)
         np.testing.assert_allclose(keras.ops.convert_to_numpy(seg), x @ K, atol=1e-4)
 
 
@@ -331,8 +331,8 @@ def test_segment_kernel_tiles_equal_the_masked_path(monkeypatch, dtype, tol):
     tile; batch 0: one empty tile), eagerly and traced with an unknown batch size, equals the masked path
     forward and backward."""
     pat = adjmat.generate("usn", P, N, density=0.25, seed=0)
-    monkeypatch.setattr(_sparse_ops, "SEGMENT_ELEMENTS", 7 * pat.W)
-    assert _sparse_ops._segment_tile(pat.W) == 7
+    monkeypatch.setattr(_segment_ops, "SEGMENT_ELEMENTS", 7 * pat.W)
+    assert _segment_ops._segment_tile(pat.W) == 7
     masked, sparse = _pair(pat, dtype=dtype, bias_initializer="ones")
     sparse._sparse_kernel = "segment"
 
@@ -360,8 +360,8 @@ import os, resource, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np, tensorflow as tf
 import adjmat
-from predefsparse import _sparse_ops
-_sparse_ops.SEGMENT_ELEMENTS = 1 << 18  # below W: the tile follows the activations (batch x (p + n) / 4)
+from predefsparse import _segment_ops
+_segment_ops.SEGMENT_ELEMENTS = 1 << 18  # below W: the tile follows the activations (batch x (p + n) / 4)
 p = n = 2048
 pat = adjmat.generate("random", p, n, density=0.05, seed=0)
 rng = np.random.default_rng(0)
@@ -372,7 +372,7 @@ left, right = tf.constant(pat.left), tf.constant(pat.right)
 def step(x):
     with tf.GradientTape() as tape:
         tape.watch(x)
-        loss = tf.reduce_sum(_sparse_ops.segment_matmul(x, v, left, right, n) ** 2)
+        loss = tf.reduce_sum(_segment_ops.segment_matmul(x, v, left, right, n) ** 2)
     return tape.gradient(loss, [x, v])
 
 x = tf.constant(rng.normal(size=(1024, p)).astype("float32"))
