@@ -79,17 +79,27 @@ def _aligned(shape, dtype=np.float32) -> np.ndarray:
 def _forward_into(yt, xt, left, ptr, values):  # pragma: no cover - compiled
     """``y.T`` into ``yt`` ((n, batch), any content) from ``x.T`` (C-order (p, batch)), the edges (int32
     ``left``, ``values`` in the type of ``x``, length W, in natural order) and their row pointers ``ptr``
-    (:func:`_csr`).  Each output row accumulates in place: no allocation per row (it dominated at batch 2)."""
+    (:func:`_csr`).  Each output row accumulates in place (no allocation per row: it dominated at batch 2),
+    four edges per pass over the row, so the row is loaded and stored once per four input rows read (the
+    one-edge loop was bound by those stores: 1.4x slower at 4096 x 4096, 1 %, batch 256)."""
     n = ptr.size - 1
     b = xt.shape[1]
     for r in prange(n):
+        j, end = ptr[r], ptr[r + 1]
         for i in range(b):
             yt[r, i] = 0.0
-        for j in range(ptr[r], ptr[r + 1]):
+        while j + 4 <= end:
+            w0, w1, w2, w3 = values[j], values[j + 1], values[j + 2], values[j + 3]
+            l0, l1, l2, l3 = left[j], left[j + 1], left[j + 2], left[j + 3]
+            for i in range(b):
+                yt[r, i] += (w0 * xt[l0, i] + w1 * xt[l1, i]) + (w2 * xt[l2, i] + w3 * xt[l3, i])
+            j += 4
+        while j < end:
             w = values[j]
             l = left[j]
             for i in range(b):
                 yt[r, i] += w * xt[l, i]
+            j += 1
 
 
 def _forward_t(xt, left, ptr, values):
@@ -154,16 +164,30 @@ def _backward_scatter(buf, dv, xt, gt, left, ptr, values, bounds):  # pragma: no
 
 @njit(parallel=True, fastmath=True, cache=True)
 def _grad_values_into(dv, xt, gt, left, ptr):  # pragma: no cover - compiled
-    """``dvalues[j] = x.T[left[j]] . g.T[r]`` for the edges j of every right neuron r, into ``dv``."""
+    """``dvalues[j] = x.T[left[j]] . g.T[r]`` for the edges j of every right neuron r, into ``dv``: four edges
+    per pass over ``g.T[r]``."""
     n = ptr.size - 1
     b = xt.shape[1]
     for r in prange(n):
-        for j in range(ptr[r], ptr[r + 1]):
+        j, end = ptr[r], ptr[r + 1]
+        while j + 4 <= end:
+            l0, l1, l2, l3 = left[j], left[j + 1], left[j + 2], left[j + 3]
+            s0 = s1 = s2 = s3 = np.float32(0.0)  # float64 when the arrays are (Numba unifies the two)
+            for i in range(b):
+                g = gt[r, i]
+                s0 += xt[l0, i] * g
+                s1 += xt[l1, i] * g
+                s2 += xt[l2, i] * g
+                s3 += xt[l3, i] * g
+            dv[j], dv[j + 1], dv[j + 2], dv[j + 3] = s0, s1, s2, s3
+            j += 4
+        while j < end:
             l = left[j]
             s = np.float32(0.0)
             for i in range(b):
                 s += xt[l, i] * gt[r, i]
             dv[j] = s
+            j += 1
 
 
 def _scatter(kernel, p: int, b: int, ptr: np.ndarray, parts: int, dtype, *args) -> np.ndarray:
