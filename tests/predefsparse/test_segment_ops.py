@@ -120,7 +120,7 @@ def test_segment_float64_wide_layer_is_exact_to_1e12(monkeypatch):
 
 
 _PEAK = """
-import os, resource, sys
+import os
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np, tensorflow as tf
 import adjmat
@@ -138,22 +138,29 @@ def step(x):
         loss = tf.reduce_sum(_segment_ops.segment_matmul(x, v, left, right, n) ** 2)
     return tape.gradient(loss, [x, v])
 
+def vm(key):
+    return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith(key))
+
 x = tf.constant(rng.normal(size=(1024, p)).astype("float32"))
 step(x[:2])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/clear_refs", "w") as f:  # the peak from here on (ru_maxrss keeps the parent's across exec)
+    f.write("5")
+before = vm("VmRSS")
 step(x)
-print(pat.W, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+print(pat.W, vm("VmHWM") - before)
 """
 
 
-@pytest.mark.skipif(ON_JAX, reason="measures the TensorFlow graph (the subprocess runs TensorFlow)")
+@pytest.mark.skipif(ON_JAX or not os.path.exists("/proc/self/clear_refs"),
+                    reason="measures the TensorFlow graph's peak resident memory through Linux's /proc")
 def test_segment_kernel_memory_is_not_w_times_batch():
     """Forward and backward (in a tf.function, the loss sum(y^2)) at p = n = 2048, 5 % (W = 209,715), batch 1024:
-    one (W, batch) float32 tensor would be 859 MB; the step adds a small multiple of the activations (x and y,
-    16.8 MB) and of the per-edge intermediates (SEGMENT_ELEMENTS, 4 MiB each)."""
+    one (W, batch) float32 tensor would be 859 MB; the step's peak resident memory above what was resident
+    before it is a small multiple of the activations (x and y, 16.8 MB), with the per-edge intermediates
+    (SEGMENT_ELEMENTS, 4 MiB each) and dvalues (0.8 MB)."""
     out = subprocess.run([sys.executable, "-c", _PEAK], capture_output=True, text=True, timeout=600,
                          env={**os.environ, "KERAS_BACKEND": "tensorflow"})
     assert out.returncode == 0, out.stderr[-2000:]
     W, grown = map(int, out.stdout.split())
     activations = 1024 * (2048 + 2048) * 4  # 16.8 MB: x and y of the step
-    assert W * 1024 * 4 > 800e6 and grown < 4 * activations, (W, grown, grown / activations)  # measured: 2.2x
+    assert W * 1024 * 4 > 800e6 and grown < 5 * activations, (W, grown, grown / activations)  # measured: 2.3-2.7x
