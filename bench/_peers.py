@@ -83,29 +83,37 @@ def _check_case(left, right, values, x, y, p: int, n: int, repeats: int):
     """Arrays as the runner wants them, or ValueError naming the parameter, before any work."""
     for name, v in (("p", p), ("n", n), ("repeats", repeats)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"peer_times: {name} must be a positive integer, got {v!r}")
+            raise ValueError(f"peer_times: {name} must be a positive integer; received {v!r}")
     left, right = np.asarray(left), np.asarray(right)
     for name, a, size in (("left", left, p), ("right", right, n)):
         if a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
-            raise ValueError(f"peer_times: {name} must be a 1-d integer array, got {a.dtype} of shape {a.shape}")
+            raise ValueError(f"peer_times: {name} must be a 1-d integer array; received {a.dtype} of shape {a.shape}")
         if a.size and (a.min() < 0 or a.max() >= size):
-            raise ValueError(f"peer_times: {name} must lie in [0, {size}), got values in [{a.min()}, {a.max()}]")
+            raise ValueError(f"peer_times: {name} must lie in [0, {size}); received values in [{a.min()}, {a.max()}]")
     values = np.asarray(values)
     if left.shape != right.shape or values.shape != left.shape:
-        raise ValueError(f"peer_times: left, right and values must have one length each, got "
+        raise ValueError(f"peer_times: left, right and values must have one length each; received "
                          f"{left.shape}, {right.shape} and {values.shape}")
-    if not np.issubdtype(values.dtype, np.floating) or not np.isfinite(values).all():
-        raise ValueError(f"peer_times: values must be finite floats, got {values.dtype}")
-    if np.any(np.diff(right) < 0):
-        raise ValueError("peer_times: the edges must be sorted by right (output neuron)")
-    keys = right.astype(np.int64) * p + left
-    if np.unique(keys).size != keys.size:
-        raise ValueError("peer_times: an edge (left, right) occurs twice; each must occur once")
+    if not np.issubdtype(values.dtype, np.floating):
+        raise ValueError(f"peer_times: values must be floats; received {values.dtype}")
+    if not np.isfinite(values).all():
+        raise ValueError(f"peer_times: values must be finite; received {np.count_nonzero(~np.isfinite(values))} "
+                         f"non-finite of {values.size}")
+    down = np.flatnonzero(np.diff(right) < 0)
+    if down.size:
+        j = int(down[0])
+        raise ValueError(f"peer_times: the edges must be sorted by right (output neuron); received "
+                         f"right[{j}] = {right[j]} before right[{j + 1}] = {right[j + 1]}")
+    keys = np.sort(right.astype(np.int64) * p + left)
+    twice = keys[1:][keys[1:] == keys[:-1]]
+    if twice.size:
+        raise ValueError(f"peer_times: each edge must occur once; received (left, right) = "
+                         f"({twice[0] % p}, {twice[0] // p}) more than once")
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim != 2 or x.shape[1] != p or not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"peer_times: x must be a float (batch, p={p}) array, got {x.dtype} of shape {x.shape}")
+        raise ValueError(f"peer_times: x must be a float (batch, p={p}) array; received {x.dtype} of shape {x.shape}")
     if y.shape != (x.shape[0], n) or not np.issubdtype(y.dtype, np.floating):
-        raise ValueError(f"peer_times: y must be a float (batch={x.shape[0]}, n={n}) array, got {y.dtype} "
+        raise ValueError(f"peer_times: y must be a float (batch={x.shape[0]}, n={n}) array; received {y.dtype} "
                          f"of shape {y.shape}")
     return (left.astype(np.int32), right.astype(np.int32), values.astype(np.float32),
             x.astype(np.float32), y.astype(np.float32))
@@ -155,8 +163,10 @@ def peer_times(python: str, left, right, values, x, y, p: int, n: int, repeats: 
         ends with the runner's error output.
     """
     arrays = _check_case(left, right, values, x, y, p, n, repeats)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"peer_times: timeout must be a positive number of seconds; received {timeout!r}")
     if not isinstance(python, (str, os.PathLike)) or not str(python):
-        raise ValueError(f"peer_times: python must be the path of the peers' Python, got {python!r}")
+        raise ValueError(f"peer_times: python must be the path of the peers' Python; received {python!r}")
     exe = Path(python).expanduser()
     if not (exe.is_file() and os.access(exe, os.X_OK)):
         raise FileNotFoundError(f"peer_times: the peers' Python {str(exe)!r} is not an executable file "
@@ -350,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input-grad", action="store_true", help="the input needs a gradient too")
     args = parser.parse_args(argv)
     if args.repeats < 1:
-        parser.error(f"--repeats must be a positive integer, got {args.repeats}")
+        parser.error(f"--repeats must be a positive integer; received {args.repeats}")
     print(json.dumps(run_case(args.case, args.repeats, args.input_grad)))
     return 0
 
