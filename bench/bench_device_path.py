@@ -15,12 +15,15 @@ interpreter each:
   ``g @ K.T`` and ``(x.T @ g)[left, right]`` with the dense K (p x n: 1.1 GB in float32); the column is the
   largest of the three max abs differences, each relative to the largest magnitude of its reference.  Targets:
   1e-5 in float32 (the tests' tolerance), 1e-12 in float64 (issue 21).
-- memory (float32): one training step (forward and backward of ``sum(y ** 2)`` in a ``tf.function``, traced on
-  a batch of 2 first): its peak resident memory above what was resident before it (Linux ``VmHWM`` after
-  ``/proc/self/clear_refs``), against the layer's activations ``x + y`` (batch x (p + n) x 4 bytes: what the
-  masked layer's step holds besides its p x n kernel) and against one ``(W, batch)`` float32 tensor.
-  Target: within 2x of the activations (issue 21).
-- time: that step, best of ``--repeats`` after the measured one (wall clock; the machine is shared).
+- memory (float32): the peak resident memory of one step above what was resident before it (Linux ``VmHWM``
+  after ``/proc/self/clear_refs``; traced on a batch of 2 first), median (and range) of ``--memory-runs``
+  fresh interpreters, against the layer's activations ``x + y`` (batch x (p + n) x 4 bytes: what the masked
+  layer's step holds besides its p x n kernel) and against one ``(W, batch)`` float32 tensor.  Two steps:
+  "kernel", the device path's own forward and backward (``dx``, ``dvalues`` from an upstream gradient ``g``
+  given, as a layer inside a network gets it), judged against issue 21's 2x target; and "loss", forward and
+  backward of ``sum(y ** 2)``, which adds the loss's own tensors (``y ** 2``, its gradient ``2 y``: 16.8 MB each
+  here, the same for any kernel).
+- time: the "kernel" step, best of ``--repeats`` after the measured one (wall clock; the machine is shared).
 
 Exit status 1 when a target fails.
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -60,15 +64,19 @@ def _pattern(kind, p, n, spec):
 
 
 def _step_fn(tf, segment_matmul, pat, values, loss):
-    """A traced forward + backward of the segment kernel: loss "square" (sum y^2) or "upstream" (sum y * g)."""
+    """A traced forward + backward of the segment kernel, returning dx and dvalues: the upstream gradient ``g``
+    given ("kernel") or from the loss sum(y^2) ("loss"); "accuracy": sum(y * g), returning y too."""
     left, right = tf.constant(pat.left), tf.constant(pat.right)
 
     def step(x, g):
         with tf.GradientTape() as tape:
             tape.watch([x, values])
             y = segment_matmul(x, values, left, right, pat.n)
-            total = tf.reduce_sum(y ** 2) if loss == "square" else tf.reduce_sum(y * g)
-        return [y] + tape.gradient(total, [x, values])
+            if loss == "kernel":
+                return tape.gradient(y, [x, values], output_gradients=g)
+            total = tf.reduce_sum(y ** 2) if loss == "loss" else tf.reduce_sum(y * g)
+        grads = tape.gradient(total, [x, values])
+        return grads if loss == "loss" else [y] + grads
 
     dtype = values.dtype
     return tf.function(step, input_signature=[tf.TensorSpec([None, pat.p], dtype), tf.TensorSpec([None, pat.n], dtype)])
@@ -88,7 +96,7 @@ def child(case: dict) -> dict:
     x = tf.constant(rng.normal(size=(batch, pat.p)).astype(dtype))
     g = tf.constant(rng.normal(size=(batch, pat.n)).astype(dtype))
     if case["what"] == "memory":
-        step = _step_fn(tf, segment_matmul, pat, values, "square")
+        step = _step_fn(tf, segment_matmul, pat, values, case["loss"])
         step(x[:2], g[:2])
 
         def vm(key):
@@ -100,12 +108,12 @@ def child(case: dict) -> dict:
         step(x, g)
         grown = vm("VmHWM") - before
         best = float("inf")
-        for _ in range(case["repeats"]):
+        for _ in range(case.get("repeats", 0)):
             t = time.perf_counter()
-            step(x, g)[2].numpy()
+            step(x, g)[1].numpy()
             best = min(best, time.perf_counter() - t)
-        return {"W": pat.W, "grown": grown, "seconds": best}
-    y, dx, dv = (a.numpy() for a in _step_fn(tf, segment_matmul, pat, values, "upstream")(x, g))
+        return {"W": pat.W, "grown": grown, "seconds": best if best < float("inf") else None}
+    y, dx, dv = (a.numpy() for a in _step_fn(tf, segment_matmul, pat, values, "accuracy")(x, g))
     K = np.zeros((pat.p, pat.n), dtype)
     K[pat.left, pat.right] = values.numpy()
     diffs = []
@@ -133,12 +141,13 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     parser.add_argument("--repeats", type=int, default=2, help="timed steps after the measured one (best kept)")
+    parser.add_argument("--memory-runs", type=int, default=3, help="fresh interpreters per memory figure (median)")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.case:
         print(json.dumps(child(json.loads(args.case))))
         return 0
-    require_positive(parser, args, ("width", "batch_size", "repeats"))
+    require_positive(parser, args, ("width", "batch_size", "repeats", "memory_runs"))
     p, batch = args.width, args.batch_size
     print(machine_info(("numpy", "keras", "tensorflow", "predefsparse"),
                        note="the segment kernel forced on the CPU, TensorFlow backend"))
@@ -147,24 +156,34 @@ def main(argv=None) -> int:
           f"activations x + y = {activations / 1e6:.1f} MB; "
           f"targets: float32 <= {TOLERANCE['float32']:g}, float64 <= {TOLERANCE['float64']:g} (max abs "
           "difference / max magnitude, over y, dx, dvalues), step peak <= 2x activations\n")
-    print("| kind | spec | W | float32 diff | float64 diff | step peak MB | / activations | / (W x batch x 4) "
-          "| step s | verdict |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| kind | spec | W | float32 diff | float64 diff | kernel step peak MB (range) | / activations "
+          "| / (W x batch x 4) | loss step peak MB | / activations | kernel step s | verdict |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     failed = False
     for kind in args.kinds:
         spec, note = spec_for(kind, p, p, args.density)
         base = {"kind": kind, "p": p, "spec": spec, "batch": batch}
-        mem = run_child({**base, "what": "memory", "repeats": args.repeats})
+        peaks, seconds = {}, None
+        for loss in ("kernel", "loss"):
+            runs = [run_child({**base, "what": "memory", "loss": loss,
+                               "repeats": args.repeats if loss == "kernel" and i == 0 else 0})
+                    for i in range(args.memory_runs)]
+            W = runs[0]["W"]
+            seconds = seconds or runs[0]["seconds"]
+            peaks[loss] = sorted(r["grown"] for r in runs)
         diff = {d: run_child({**base, "what": "accuracy", "dtype": d})["diff"] for d in TOLERANCE}
-        ratio = mem["grown"] / activations
-        checks = [diff[d] <= TOLERANCE[d] for d in TOLERANCE] + [ratio <= 2]
+        kernel = statistics.median(peaks["kernel"])
+        checks = [diff[d] <= TOLERANCE[d] for d in TOLERANCE] + [kernel <= 2 * activations]
         failed |= not all(checks)
         verdict = "PASS" if all(checks) else "FAIL (" + ", ".join(
             name for name, ok in zip(("float32", "float64", "memory"), checks) if not ok) + ")"
         label = note or f"density={args.density:g}"
-        print(f"| {kind} | {label} | {mem['W']:,} | {diff['float32']:.1e} | {diff['float64']:.1e} "
-              f"| {mem['grown'] / 1e6:.1f} | {ratio:.2f}x | {mem['grown'] / (mem['W'] * batch * 4):.3f} "
-              f"| {mem['seconds']:.3g} | {verdict} |", flush=True)
+        loss_peak = statistics.median(peaks["loss"])
+        print(f"| {kind} | {label} | {W:,} | {diff['float32']:.1e} | {diff['float64']:.1e} "
+              f"| {kernel / 1e6:.1f} ({peaks['kernel'][0] / 1e6:.0f}-{peaks['kernel'][-1] / 1e6:.0f}) "
+              f"| {kernel / activations:.2f}x | {kernel / (W * batch * 4):.3f} "
+              f"| {loss_peak / 1e6:.1f} ({peaks['loss'][0] / 1e6:.0f}-{peaks['loss'][-1] / 1e6:.0f}) "
+              f"| {loss_peak / activations:.2f}x | {seconds:.3g} | {verdict} |", flush=True)
     print(f"\nload after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 1 if failed else 0
 

@@ -92,13 +92,16 @@ def segment_matmul(x, values, left, right, n: int):
         ta, tb = _tiles(a, t), _tiles(b, t)
         zero = ops.sum(after[:0, 0])  # 0, once ``after`` is computed
 
+        def zeros(size):
+            return ops.broadcast_to(zero, (size,))  # one allocation (zeros + zero would make two)
+
         def one_chunk(ia, ib):
             def body(i, acc):
                 pa = ops.take(ops.transpose(ta[i]), ia, axis=0)  # (chunk, rows)
                 pb = ops.take(ops.transpose(tb[i]), ib, axis=0)
                 return ops.add(acc, ops.sum(ops.multiply(pa, pb), axis=1))
 
-            return _fori(ops.shape(ta)[0], body, ops.zeros((ops.shape(ia)[0],), dtype=a.dtype) + zero)
+            return _fori(ops.shape(ta)[0], body, zeros(ops.shape(ia)[0]))
 
         if chunks == 1:
             return one_chunk(idx_a, idx_b)
@@ -107,7 +110,7 @@ def segment_matmul(x, values, left, right, n: int):
             ia, ib, start, _ = edge_chunk(c, idx_a, idx_b)
             return ops.scatter_update(out, ops.expand_dims(ops.arange(chunk) + start, 1), one_chunk(ia, ib))
 
-        return _fori(chunks, body, ops.zeros((W,), dtype=a.dtype) + zero)
+        return _fori(chunks, body, zeros(W))
 
     def matmul_tiled(a, vals, gather, scatter, size):
         """``a @ K`` (or ``a @ K.T`` with the index lists swapped), tile by tile, each tile's rows written into
