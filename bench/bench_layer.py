@@ -8,6 +8,25 @@ Run::
     python bench/bench_layer.py --grid         # one step, widths 1k-16k x densities 0.1 %-50 %, plot in bench/out
     python bench/bench_layer.py --grid --widths 4096 --densities 0.01 0.001   # the issue-10 acceptance point
     python bench/bench_layer.py --rewire       # SET rewiring vs one epoch at ~3 million weights
+    python bench/bench_layer.py --peers --peers-python /path/to/peers/bin/python   # vs SparseProp, torch.sparse
+    python bench/bench_layer.py --user-fit     # model.fit as a user runs it, default threads
+
+``--peers`` (issue 21): one training step (forward, backward, Adam) of a ``--width`` x ``--width`` layer (default
+4096), batch 256, at each ``--densities`` (default 1 % and 0.1 %), **every library on one thread**, same edges:
+ours (``SparseDense(implementation="sparse")``) and Keras ``Dense`` in this process (TensorFlow's and Numba's
+pools set to one thread), SparseProp, a ``torch.sparse`` CSR layer and ``torch.nn.Linear`` in the peers'
+environment (``--peers-python``, or ``$PREDEFSPARSE_PEERS_PYTHON``; how to build it: ``bench/_peers.py``), the
+rounds interleaved.  Our step is timed in two loops: the compiled loop below (``--fit-steps`` steps per call over
+one batch held as a tensor; what the peers' loops measure) and ``train_on_batch`` on numpy arrays.  It then runs
+``--user-fit`` in a fresh process (default threads), the judged row of issue 21.
+
+``--user-fit``: ``model.fit`` as a user calls it, Keras defaults (``steps_per_execution=1``, shuffling, default
+threads), over 32 distinct batches of 256 standard-normal rows, once from numpy arrays and once from a batched
+``tf.data`` pipeline (``from_tensor_slices(...).batch(256).prefetch(AUTOTUNE)``); approaches: a layer of zero
+cost (the floor of the loop), ``SparseDense`` sparse at each density, ``Dense``; each round fits every approach
+for two epochs and times the second (every epoch of a long ``fit`` costs that; the first also holds the call's
+set-up, such as copying the arrays into tensors), rounds interleaved, median ms per step.  Target: SparseDense at
+1 % at least 8x faster than Dense.
 
 ``--grid``: one single-layer model per (width w, density, approach), ``w x w`` junction, batch 256 of standard
 normal inputs, MSE against a fixed target, Adam.  One training step is a ``model.fit`` call of k steps
@@ -309,6 +328,162 @@ def rewire(args) -> int:
     return 0 if r < 0.1 * e else 1
 
 
+def _one_thread() -> None:
+    """TensorFlow's and Numba's pools to one thread each (before TensorFlow runs its first op)."""
+    import numba
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    numba.set_num_threads(1)
+
+
+def peers(args) -> int:
+    """One training step, one thread each: ours and Keras Dense here, the peers in their own environment."""
+    import subprocess
+
+    from _peers import default_python, peer_times  # bench/_peers.py: runs the peers in their environment
+    _one_thread()
+    python = args.peers_python or default_python()
+    w, b, k = args.width, args.batch_size, args.fit_steps
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(b, w)).astype("float32")
+    y = rng.normal(size=(b, w)).astype("float32")
+    print(f"# bench_layer --peers: one training step (forward, backward, Adam), {w} -> {w}, batch {b}, usn "
+          f"patterns, every library on one thread; best of {args.repeats} per round, best of {args.rounds} "
+          f"interleaved rounds")
+    print(machine_info(("numpy", "numba", "keras", "tensorflow", "predefsparse")))
+    print(f"peers' python: {python or '(none: pass --peers-python; see bench/_peers.py)'}")
+    dense, _ = _step_model("Dense", w, 0.0, steps_per_execution=k)
+    rows, ok = [], True
+    for density in args.densities:
+        model, layer = _step_model("sparse", w, density, steps_per_execution=k)
+        single, _ = _step_model("sparse", w, density)
+        single.set_weights(model.get_weights())
+        values = keras.ops.convert_to_numpy(layer.values)
+        best = {}
+        for _ in range(args.rounds):
+            times = {"ours": _time_step(model, x, y, k, b, args.repeats),
+                     "ours, train_on_batch": _time_step(single, x, y, 1, b, args.repeats),
+                     "Keras Dense": _time_step(dense, x, y, k, b, args.repeats)}
+            if python:
+                try:
+                    got = peer_times(python, layer.pattern.left, layer.pattern.right, values, x, y, w, w,
+                                     repeats=args.repeats)
+                except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as err:
+                    print(f"peers failed: {err}")
+                    python, got = None, {}
+                times.update({"SparseProp": got.get("sparseprop"), "torch.sparse CSR": got.get("torch_csr"),
+                              "CSR, torch autograd": got.get("torch_csr_native"), "nn.Linear": got.get("nn_linear")})
+                if got.get("sparseprop_error"):
+                    print(f"SparseProp not timed: {got['sparseprop_error']}")
+            for name, t in times.items():
+                if t is not None:
+                    best[name] = min(best.get(name, float("inf")), t)
+        rows.append((density, layer.pattern.W, best))
+        del model, single, layer
+    names = ["ours", "ours, train_on_batch", "SparseProp", "torch.sparse CSR", "CSR, torch autograd", "Keras Dense",
+             "nn.Linear"]
+    print("\n| density | W | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for density, W, best in rows:
+        ours = best["ours"]
+        cells = [f"{1000 * ours:.1f} ms ({2 * 256 * W * 1e-9 / ours:.2f} GMAC/s)"]
+        for name in names[1:]:
+            t = best.get(name)
+            cells.append("-" if t is None else f"{1000 * t:.1f} ms ({t / ours:.2f}x ours)")
+        print(f"| {density:.1%} | {W:,} | " + " | ".join(cells) + " |")
+    print(f"ours: {k} steps per compiled call over one batch held as a tensor (the peers' loops also reuse one "
+          "batch); GMAC/s counts the forward and the values' gradient (2 x batch x W; the input needs no "
+          "gradient). torch.sparse CSR: sparse.mm forward, sampled_addmm for the values' gradient; CSR, torch "
+          "autograd: the same forward with PyTorch's own backward (bench/_peers.py)")
+    targets = {0.01: (2.0, 12.0), 0.001: (1.5, 25.0)}
+    for density, _, best in rows:
+        need = next((v for d, v in targets.items() if abs(d - density) < 1e-12), None)
+        if need is None:
+            continue
+        for name, want in (("SparseProp", need[0]), ("Keras Dense", need[1])):
+            if name in best:
+                got = best[name] / best["ours"]
+                ok &= got >= want
+                print(f"target {density:.1%}: {name} / ours {got:.2f}x (need >= {want:g}x) "
+                      f"{'PASS' if got >= want else 'FAIL'}")
+            else:
+                print(f"target {density:.1%}: {name} / ours not measured ({name} not installed)")
+    if args.with_user_fit:
+        print(flush=True)
+        cmd = [sys.executable, os.path.abspath(__file__), "--user-fit", "--rounds", str(args.rounds),
+               "--densities", *map(str, args.densities), "--width", str(w), "--batch-size", str(b)]
+        ok &= subprocess.run(cmd).returncode == 0
+    return 0 if ok else 1
+
+
+class _EpochClock(keras.callbacks.Callback):
+    """Seconds of the last epoch (``on_epoch_begin`` to ``on_epoch_end``)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self.start
+
+
+def user_fit(args) -> int:
+    """``model.fit`` as a user runs it (numpy arrays and a batched tf.data pipeline, Keras defaults)."""
+    import warnings
+
+    import tensorflow as tf
+    warnings.filterwarnings("ignore", message=".*shuffle=True.*")  # Keras's note that a tf.data feed is not shuffled
+    w, b, steps = args.width, args.batch_size, 32
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(steps * b, w)).astype("float32")
+    y = rng.normal(size=(steps * b, w)).astype("float32")
+    feeds = {"numpy": dict(x=x, y=y, batch_size=b),
+             "tf.data": dict(x=tf.data.Dataset.from_tensor_slices((x, y)).batch(b).prefetch(tf.data.AUTOTUNE))}
+    approaches = [("zero-cost layer", 0.0)] + [("SparseDense", d) for d in args.densities] + [("Dense", 0.0)]
+
+    def make(name, density):
+        inputs = keras.Input((w,))
+        layer = (_NoMatmul() if name == "zero-cost layer" else keras.layers.Dense(w) if name == "Dense"
+                 else SparseDense(w, density=density, seed=0, implementation="sparse"))
+        model = keras.Model(inputs, layer(inputs))
+        model.compile(optimizer="adam", loss="mse")  # Keras defaults: one step per call
+        return model
+    models = {(name, d): make(name, d) for name, d in approaches}
+    times = {(key, feed): [] for key in models for feed in feeds}
+    for model in models.values():  # warm-up: tracing, Numba
+        for feed in feeds.values():
+            model.fit(**feed, epochs=1, verbose=0)
+    clock = _EpochClock()
+    for _ in range(args.rounds):
+        for feed_name, feed in feeds.items():
+            for key, model in models.items():  # the second epoch of a fit: what every epoch of a long fit costs
+                model.fit(**feed, epochs=2, verbose=0, callbacks=[clock])
+                times[(key, feed_name)].append(1000 * clock.seconds / steps)
+    print(f"# bench_layer --user-fit: model.fit, Keras defaults (Adam, MSE, one step per call, shuffled), "
+          f"default threads, {w} -> {w}, {steps} distinct batches of {b}; the second epoch of a 2-epoch fit (the "
+          f"fit call's one-time set-up excluded), median of {args.rounds} interleaved rounds (min in brackets)")
+    print(machine_info(("numpy", "numba", "keras", "tensorflow", "predefsparse")))
+    print(f"| {'approach':<22} | " + " | ".join(f"{f + ' ms/step':>22} | {'Dense / it':>10}" for f in feeds) + " |")
+    print("|" + "-" * 24 + ("|" + "-" * 24 + "|" + "-" * 12) * len(feeds) + "|")
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    for name, d in approaches:
+        label = f"{name} {d:.1%}" if name == "SparseDense" else name
+        cells = []
+        for f in feeds:
+            t = times[((name, d), f)]
+            cells.append(f"{med[((name, d), f)]:>12.1f} [{min(t):>6.1f}] | "
+                         f"{med[(('Dense', 0.0), f)] / med[((name, d), f)]:>9.1f}x")
+        print(f"| {label:<22} | " + " | ".join(cells) + " |")
+    ok = True
+    for f in feeds:
+        if ("SparseDense", 0.01) in models:
+            got = med[(("Dense", 0.0), f)] / med[(("SparseDense", 0.01), f)]
+            ok &= got >= 8
+            print(f"target user's fit ({f}) at 1 %: Dense / SparseDense {got:.1f}x (need >= 8x) "
+                  f"{'PASS' if got >= 8 else 'FAIL'}")
+    return 0 if ok else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="one training step over widths x densities")
@@ -324,6 +499,15 @@ def main(argv=None) -> int:
                         help="--grid: time one model.fit call of k steps with steps_per_execution=k over the "
                              "batch held as tensors, divided by k (default 16); 1: train_on_batch on numpy")
     parser.add_argument("--rewire", action="store_true", help="SET rewiring time vs one epoch")
+    parser.add_argument("--peers", action="store_true",
+                        help="one step, one thread each: ours, SparseProp, torch.sparse CSR, Dense, nn.Linear; "
+                             "then --user-fit in a fresh process")
+    parser.add_argument("--peers-python", help="--peers: the python of the peers' environment (bench/_peers.py)")
+    parser.add_argument("--no-user-fit", dest="with_user_fit", action="store_false",
+                        help="--peers: skip the --user-fit part")
+    parser.add_argument("--user-fit", action="store_true", help="model.fit as a user runs it, default threads")
+    parser.add_argument("--width", type=int, default=4096, help="--peers/--user-fit: p = n (default 4096)")
+    parser.add_argument("--rounds", type=int, default=3, help="--peers/--user-fit: interleaved rounds")
     parser.add_argument("--hidden", type=int, default=25_000, help="H of the SET shape (--rewire; 3.07M weights)")
     parser.add_argument("--samples", type=int, default=2_000, help="training samples (--rewire)")
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs per approach (default 5)")
@@ -331,7 +515,11 @@ def main(argv=None) -> int:
     parser.add_argument("--steps-per-execution", type=int, default=32,
                         help="steps per compiled call for the in-graph approaches at their best (default 32)")
     args = parser.parse_args(argv)
-    require_positive(parser, args, ("fit_steps", "repeats", "epochs", "batch_size"))
+    require_positive(parser, args, ("fit_steps", "repeats", "epochs", "batch_size", "width", "rounds"))
+    if args.peers or args.user_fit:
+        if args.densities == parser.get_default("densities"):
+            args.densities = [0.01, 0.001]
+        return peers(args) if args.peers else user_fit(args)
     if args.grid:
         return grid(args)
     if args.rewire:
