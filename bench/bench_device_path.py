@@ -3,7 +3,7 @@ at p = n = 16,384, 1 %, batch 256, on every kind but fc: equal to the masked pat
 
 Run::
 
-    python bench/bench_device_path.py                   # every kind, about 5 minutes on 2 cores
+    python bench/bench_device_path.py                   # every kind, about 10 minutes on 2 cores
     python bench/bench_device_path.py --kinds random usn --width 4096
 
 Per kind (``adjmat.generate(kind, p, n, density=..., seed=0)``; a kind whose out-degree must be a whole number
@@ -16,13 +16,14 @@ interpreter each:
   largest of the three max abs differences, each relative to the largest magnitude of its reference.  Targets:
   1e-5 in float32 (the tests' tolerance), 1e-12 in float64 (issue 21).
 - memory (float32): the peak resident memory of one step above what was resident before it (Linux ``VmHWM``
-  after ``/proc/self/clear_refs``; traced on a batch of 2 first), median (and range) of ``--memory-runs``
-  fresh interpreters, against the layer's activations ``x + y`` (batch x (p + n) x 4 bytes: what the masked
-  layer's step holds besides its p x n kernel) and against one ``(W, batch)`` float32 tensor.  Two steps:
-  "kernel", the device path's own forward and backward (``dx``, ``dvalues`` from an upstream gradient ``g``
-  given, as a layer inside a network gets it), judged against issue 21's 2x target; and "loss", forward and
-  backward of ``sum(y ** 2)``, which adds the loss's own tensors (``y ** 2``, its gradient ``2 y``: 16.8 MB each
-  here, the same for any kernel).
+  after ``/proc/self/clear_refs``, glibc's free heap pages handed back first; traced on a batch of 2 first;
+  thread scheduling and the allocator make it vary by about 10 MB from run to run), median (and range) of
+  ``--memory-runs`` fresh interpreters, against the layer's activations ``x + y`` (batch x (p + n) x 4 bytes:
+  what the masked layer's step holds besides its p x n kernel) and against one ``(W, batch)`` float32 tensor.
+  Two steps: "kernel", the device path's own forward and backward (``dx``, ``dvalues`` from an upstream
+  gradient ``g`` given, as a layer inside a network gets it), judged against issue 21's 2x target; and "loss",
+  forward and backward of ``sum(y ** 2)``, which adds the loss's own tensors (``y ** 2`` and the gradient
+  ``2 y``, 16.8 MB each here, alive with the kernel's: the same for any kernel).
 - time: the "kernel" step, best of ``--repeats`` after the measured one (wall clock; the machine is shared).
 
 Exit status 1 when a target fails.
@@ -30,6 +31,8 @@ Exit status 1 when a target fails.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import json
 import os
 import statistics
@@ -102,6 +105,8 @@ def child(case: dict) -> dict:
         def vm(key):
             with open("/proc/self/status") as f:
                 return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key))
+        gc.collect()
+        getattr(ctypes.CDLL(None), "malloc_trim", abs)(0)  # glibc: free heap pages back, VmRSS = what is live
         with open("/proc/self/clear_refs", "w") as f:  # VmHWM from here: this step's peak
             f.write("5")
         before = vm("VmRSS")

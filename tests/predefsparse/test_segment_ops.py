@@ -120,7 +120,7 @@ def test_segment_float64_wide_layer_is_exact_to_1e12(monkeypatch):
 
 
 _PEAK = """
-import os
+import ctypes, os
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np, tensorflow as tf
 import adjmat
@@ -143,6 +143,7 @@ def vm(key):
 
 x = tf.constant(rng.normal(size=(1024, p)).astype("float32"))
 step(x[:2])
+getattr(ctypes.CDLL(None), "malloc_trim", abs)(0)  # glibc: free heap pages back, VmRSS = what is live
 with open("/proc/self/clear_refs", "w") as f:  # the peak from here on (ru_maxrss keeps the parent's across exec)
     f.write("5")
 before = vm("VmRSS")
@@ -163,4 +164,4 @@ def test_segment_kernel_memory_is_not_w_times_batch():
     assert out.returncode == 0, out.stderr[-2000:]
     W, grown = map(int, out.stdout.split())
     activations = 1024 * (2048 + 2048) * 4  # 16.8 MB: x and y of the step
-    assert W * 1024 * 4 > 800e6 and grown < 5 * activations, (W, grown, grown / activations)  # measured: 2.3-2.7x
+    assert W * 1024 * 4 > 800e6 and grown < 5 * activations, (W, grown, grown / activations)  # measured: 2.3-2.8x
