@@ -153,6 +153,8 @@ def main(argv=None) -> int:
         print(json.dumps(child(json.loads(args.case))))
         return 0
     require_positive(parser, args, ("width", "batch_size", "repeats", "memory_runs"))
+    if not 0 < args.density <= 1:
+        parser.error(f"--density must be in (0, 1]; received --density={args.density}")
     p, batch = args.width, args.batch_size
     print(machine_info(("numpy", "keras", "tensorflow", "predefsparse"),
                        note="the segment kernel forced on the CPU, TensorFlow backend"))
