@@ -25,7 +25,7 @@ what was measured and is much smaller than the default wheel with its CUDA libra
 
 or set ``PREDEFSPARSE_PEERS_PYTHON=peers-venv/bin/python`` (see :func:`default_python`).  The runner alone::
 
-    peers-venv/bin/python bench/_peers.py CASE.npz [--repeats 5] [--input-grad]
+    peers-venv/bin/python bench/_peers.py CASE.npz [--repeats 5] [--input-grad]   # refuses a file that is not a case
 
 What is timed, for each of the four layers below: one training step on one batch, ``zero_grad``, forward,
 MSE loss against the target, backward, ``torch.optim.Adam(lr=1e-3)`` step; two warm-up steps, then the best of
@@ -279,20 +279,61 @@ def _versions(torch) -> dict:
     return found
 
 
-def run_case(path: str, repeats: int, input_grad: bool) -> dict:
-    """The runner: check and time the layers on the case in ``path``."""
+#: Largest case file the runner reads (bytes): far above a 16,384-wide case at batch 256.
+CASE_BYTES = 4 << 30
+
+
+def read_case(path: str):
+    """``(left, right, values, x, y, p, n)`` from a case file written by :func:`peer_times`, or ValueError naming
+    the file and what is wrong, before anything is timed: a regular ``.npz`` file under :data:`CASE_BYTES`, no
+    pickled objects, the seven arrays and the checks of :func:`_check_case`."""
+    import stat
+    import zipfile
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        raise ValueError(f"case must be an .npz file written by peer_times; received {path!r} ({err.strerror})") \
+            from None
+    if not stat.S_ISREG(info.st_mode) or not 0 < info.st_size <= CASE_BYTES:
+        raise ValueError(f"case must be a regular, non-empty .npz file of at most {CASE_BYTES} bytes; received "
+                         f"{path!r} ({info.st_size} bytes)")
+    keys = ("left", "right", "values", "x", "y", "p", "n")
+    try:
+        with np.load(path, allow_pickle=False) as case:
+            missing = sorted(set(keys) - set(case.files))
+            if missing:
+                raise ValueError(f"case {path!r} lacks {', '.join(missing)}; a case holds {', '.join(keys)}")
+            arrays = {k: case[k] for k in keys}
+    except (OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(f"case {path!r} is not a readable .npz file ({err})") from None
+    except ValueError as err:
+        if str(err).startswith(f"case {path!r}"):
+            raise
+        raise ValueError(f"case {path!r} is not a readable .npz file of numbers ({err})") from None
+    sizes = {k: arrays[k] for k in ("p", "n")}
+    for k, v in sizes.items():
+        if v.shape != () or not np.issubdtype(v.dtype, np.integer):
+            raise ValueError(f"case {path!r}: {k} must be one integer; received {v.dtype} of shape {v.shape}")
+    p, n = int(sizes["p"]), int(sizes["n"])
+    try:
+        checked = _check_case(arrays["left"], arrays["right"], arrays["values"], arrays["x"], arrays["y"], p, n, 1)
+    except ValueError as err:
+        raise ValueError(f"case {path!r}: {str(err).removeprefix('peer_times: ')}") from None
+    return (*checked, p, n)
+
+
+def run_case(case: tuple, repeats: int, input_grad: bool) -> dict:
+    """The runner: check and time the layers on ``case`` (:func:`read_case`)."""
     for key, value in ONE_THREAD.items():  # before torch (and its OpenMP / MKL) is imported
         os.environ[key] = value
     import time
+    left, right, values, x, y, p, n = case
 
     import torch
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     fn = torch.nn.functional
 
-    with np.load(path, allow_pickle=False) as case:
-        left, right, values, x, y = (case[k] for k in ("left", "right", "values", "x", "y"))
-        p, n = int(case["p"]), int(case["n"])
     indptr, indices, csr_values = _csr(left, right, values, n)
     kernel = np.zeros((p, n))  # float64 reference K, x @ K the layer's output (nn.Linear holds K.T)
     kernel[left, right] = values
@@ -361,7 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be a positive integer; received {args.repeats}")
-    print(json.dumps(run_case(args.case, args.repeats, args.input_grad)))
+    try:
+        case = read_case(args.case)  # refused before torch is imported or anything is timed
+    except ValueError as err:
+        parser.error(str(err))
+    print(json.dumps(run_case(case, args.repeats, args.input_grad)))
     return 0
 
 

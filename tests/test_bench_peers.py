@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -60,3 +61,50 @@ def test_default_python_reads_the_environment(monkeypatch):
     assert peers.default_python() is None
     monkeypatch.setenv("PREDEFSPARSE_PEERS_PYTHON", "/opt/peers/bin/python")
     assert peers.default_python() == "/opt/peers/bin/python"
+
+
+def _good_case_file(path, **change):
+    case = _case(**change)
+    np.savez(path, **case)
+    return path
+
+
+def _crafted(tmp_path):
+    """Hostile case files: each (path, words the refusal must contain)."""
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    whole = _good_case_file(tmp_path / "whole.npz").read_bytes()
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(whole[: len(whole) // 2])
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, **{**_case(), "x": np.array([{"a": 1}], dtype=object)})
+    missing = tmp_path / "missing.npz"
+    np.savez(missing, **{k: v for k, v in _case().items() if k != "values"})
+    unsorted = _good_case_file(tmp_path / "unsorted.npz", right=np.array([0, 2, 1, 2, 2], np.int32))
+    shaped = tmp_path / "shaped.npz"
+    np.savez(shaped, **{**_case(), "p": np.array([4, 4])})
+    return [(empty, "regular, non-empty .npz file"), (truncated, "not a readable .npz file"),
+            (pickled, "not a readable .npz file of numbers"), (missing, "lacks values"),
+            (unsorted, "sorted by right (output neuron)"), (shaped, "p must be one integer"),
+            (tmp_path, "regular, non-empty .npz file")]
+
+
+def test_runner_refuses_a_hostile_case_file_before_importing_torch(tmp_path):
+    """Empty, truncated and crafted case files are refused with the file named (exit 2), before torch is
+    imported: this Python need not have torch for the refusal to come."""
+    for path, words in _crafted(tmp_path):
+        res = subprocess.run([sys.executable, os.path.join(BENCH, "_peers.py"), str(path)], capture_output=True,
+                             text=True, timeout=120)
+        last = res.stderr.strip().splitlines()[-1]
+        assert res.returncode == 2, (path, res.stderr[-2000:])
+        assert repr(str(path)) in last and words in last, last
+        assert "torch" not in res.stderr
+
+
+def test_read_case_returns_the_written_case(tmp_path):
+    left, right, values, x, y, p, n = peers.read_case(str(_good_case_file(tmp_path / "case.npz")))
+    case = _case()
+    assert (p, n) == (case["p"], case["n"])
+    np.testing.assert_array_equal(left, case["left"])
+    np.testing.assert_array_equal(values, case["values"])
+    assert x.dtype == np.float32 and y.shape == case["y"].shape
