@@ -361,7 +361,8 @@ def peers(args) -> int:
         single.set_weights(model.get_weights())
         values = keras.ops.convert_to_numpy(layer.values)
         best = {}
-        for _ in range(args.rounds):
+        for k_round in range(args.rounds):
+            print(f"  {density:.1%}: round {k_round + 1}/{args.rounds}", file=sys.stderr, flush=True)
             times = {"ours": _time_step(model, x, y, k, b, args.repeats),
                      "ours, train_on_batch": _time_step(single, x, y, 1, b, args.repeats),
                      "Keras Dense": _time_step(dense, x, y, k, b, args.repeats)}
@@ -449,7 +450,8 @@ def user_fit(args) -> int:
         for feed in feeds.values():
             model.fit(**feed, epochs=1, verbose=0)
     clock = _EpochClock()
-    for _ in range(args.rounds):
+    for k_round in range(args.rounds):
+        print(f"  user's fit: round {k_round + 1}/{args.rounds}", file=sys.stderr, flush=True)
         for feed_name, feed in feeds.items():
             for key, model in models.items():  # the second epoch of a fit: what every epoch of a long fit costs
                 model.fit(**feed, epochs=2, verbose=0, callbacks=[clock])
