@@ -297,6 +297,13 @@ def _sweep(nodes: Cluster, grid_path: Path, out: Path, name: str) -> subprocess.
     return proc
 
 
+def _started(nodes: Cluster) -> dict[str, set[str]]:
+    """The points each worker node has started in this test (their scratch folders, ``point-<id>-*``, seen now or
+    left by a killed node)."""
+    return {name: {p.name.split("-")[1] for p in nodes.root.glob(f"{name}-tmp/predefsparse-*/points/point-*")}
+            for name in ("w1", "w2")}
+
+
 def _finish(nodes: Cluster, proc: subprocess.Popen, name: str, seen: dict | None = None) -> str:
     """Wait for a sweep to end (exit 0); meanwhile note in ``seen`` the processes of each worker node by name (a
     job's Ray workers end with its driver)."""
@@ -328,13 +335,13 @@ def _files(folder: Path) -> dict[str, tuple[int, int]]:
 def test_a_sweep_on_two_nodes_brings_every_point_home_and_survives_a_lost_node(cluster, tmp_path):
     data = tiny_npz(cluster.hidden / "data")
     grid = {"title": "cluster", "fixed": {"config": CONFIG, "dataset": data, "epochs": 1, "fo": [4, 5]},
-            "grid": {"kind": ["random", "clash_free"], "seed": [0, 1]}}
+            "grid": {"kind": ["random", "clash_free"], "seed": [0, 1, 2]}}
     grid_path = cluster.hidden / "grid.toml"
     grid_path.write_text("title = \"cluster\"\n[fixed]\n" + "".join(
         f"{k} = {json.dumps(v)}\n" for k, v in grid["fixed"].items()) + "[grid]\n" + "".join(
         f"{k} = {json.dumps(v)}\n" for k, v in grid["grid"].items()))
     ids = [p.id for p in parse_grid(grid).points()]
-    assert len(ids) == 4
+    assert len(ids) == 6
     serial = tmp_path / "serial"
     sweep(grid, out=serial, engine="serial", verbose=0, report=False)
 
@@ -347,7 +354,7 @@ def test_a_sweep_on_two_nodes_brings_every_point_home_and_survives_a_lost_node(c
     out = cluster.hidden / "out"
     seen = {"w1": set(), "w2": set()}
     text = _finish(cluster, _sweep(cluster, grid_path, out, "sweep1"), "sweep1", seen)
-    assert "4 done, 0 failed, 0 missing" in text, text
+    assert "6 done, 0 failed, 0 missing" in text, text
     assert _table(out) == _table(serial)
     for pid in ids:
         folder = out / "points" / pid
@@ -368,30 +375,40 @@ def test_a_sweep_on_two_nodes_brings_every_point_home_and_survives_a_lost_node(c
 
     # 2. a rerun runs nothing and touches nothing
     text = _finish(cluster, _sweep(cluster, grid_path, out, "sweep2"), "sweep2")
-    assert "(4 done, 0 failed, 0 to run)" in text, text
+    assert "(6 done, 0 failed, 0 to run)" in text, text
     assert {pid: _files(out / "points" / pid) for pid in ids} == before
 
-    # 3. the node of a running point is killed when the first point is home: its points run again, the rest kept
+    # 3. a node is killed just as a point starts on it, after the first point is home: that point runs again on
+    # the node left, the points already home are kept.  Killing just after a start (not at a moment chosen by the
+    # clock) makes sure the node holds a running point: with six points on two one-CPU nodes, at most three have
+    # started when the first is home, so another start always follows.
     out = cluster.hidden / "out-kill"
     proc = _sweep(cluster, grid_path, out, "sweep3")
     deadline = time.monotonic() + WAIT
-    while not list(out.glob("points/*/row.json")):
+
+    def waiting(what: str) -> None:
         if proc.poll() is not None or time.monotonic() > deadline:
             cluster.kill("sweep3")
-            pytest.fail(f"no point finished:\n{cluster.log('sweep3')}")
-        time.sleep(0.1)
-    home = sorted(p.parent.name for p in out.glob("points/*/row.json"))
-    ran_first = _session_of(json.loads((out / "points" / home[0] / "row.json").read_text())["pid"])
-    victim = "w2" if ran_first == cluster.procs["w1"].pid else "w1"
-    kept = {pid: _files(out / "points" / pid) for pid in home}
+            pytest.fail(f"{what}:\n{cluster.log('sweep3')}")
+        time.sleep(0.02)
+
+    while not list(out.glob("points/*/row.json")):
+        waiting("no point finished")
+    started = _started(cluster)
+    while not (fresh := {node: now - started[node] for node, now in _started(cluster).items()
+                         if now - started[node]}):
+        waiting("no point started after the first was home")
+    victim = sorted(fresh)[0]
     victim_pids = set(_session_pids(cluster.procs[victim].pid))
     killed_at = time.time()
     cluster.kill(victim)
+    home = sorted(p.parent.name for p in out.glob("points/*/row.json"))
+    kept = {pid: _files(out / "points" / pid) for pid in home}
     text = _finish(cluster, proc, "sweep3")
     lost = [line.split()[2].rstrip(":") for line in text.splitlines() if "its node was lost" in line]
-    assert lost and not set(lost) & set(home), text
+    assert set(fresh[victim]) <= set(lost) and not set(lost) & set(home), text
     assert all("running it again (1 of 2)" in line for line in text.splitlines() if "its node was lost" in line)
-    assert "4 done, 0 failed, 0 missing" in text, text
+    assert "6 done, 0 failed, 0 missing" in text, text
     assert _table(out) == _table(serial)
     assert {pid: _files(out / "points" / pid) for pid in home} == kept  # the points already home: untouched
     for pid in lost:  # the lost points ran again, on the node that is left
