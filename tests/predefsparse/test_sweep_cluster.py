@@ -245,14 +245,6 @@ class Cluster:
                 pass
 
 
-def _session_of(pid: int) -> int | None:
-    """The session of a process (a Ray worker's is its node's ``ray start``), None when it is gone."""
-    try:
-        return os.getsid(pid)
-    except ProcessLookupError:
-        return None
-
-
 def _session_pids(sid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "-s", str(sid)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
@@ -380,8 +372,8 @@ def test_a_sweep_on_two_nodes_brings_every_point_home_and_survives_a_lost_node(c
 
     # 3. a node is killed just as a point starts on it, after the first point is home: that point runs again on
     # the node left, the points already home are kept.  Killing just after a start (not at a moment chosen by the
-    # clock) makes sure the node holds a running point: with six points on two one-CPU nodes, at most three have
-    # started when the first is home, so another start always follows.
+    # clock) makes sure the node holds a running point: six points on two one-CPU nodes run two at a time, so
+    # when the first is home, points are still to start.
     out = cluster.hidden / "out-kill"
     proc = _sweep(cluster, grid_path, out, "sweep3")
     deadline = time.monotonic() + WAIT
