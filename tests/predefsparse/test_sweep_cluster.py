@@ -181,8 +181,11 @@ class Cluster:
         self.procs[name] = proc
         return proc
 
-    def log(self, name: str) -> str:
-        return (self.root / f"{name}.log").read_text(errors="replace")[-3000:]
+    def log(self, name: str, tail: int | None = 3000) -> str:
+        """A process's output: its last ``tail`` characters for a message, all of it (``tail=None``) to search, as
+        Ray's own lines about a lost node can push the sweep's lines out of any tail."""
+        text = (self.root / f"{name}.log").read_text(errors="replace")
+        return text if tail is None else text[-tail:]
 
     def head(self) -> str:
         proc = self._start("head", ["ray", "start", "--head", "--port=0", "--num-cpus=0", "--include-dashboard=false",
@@ -214,7 +217,7 @@ class Cluster:
         """Wait until each worker's ``ray start`` says its node runs (it has registered with the head)."""
         deadline = time.monotonic() + WAIT
         for name in names:
-            while "Ray runtime started" not in self.log(name):
+            while "Ray runtime started" not in self.log(name, tail=None):
                 if self.procs[name].poll() is not None:
                     pytest.fail(f"worker {name} exited ({self.procs[name].returncode}):\n{self.log(name)}")
                 if time.monotonic() > deadline:
@@ -307,7 +310,7 @@ def _finish(nodes: Cluster, proc: subprocess.Popen, name: str, seen: dict | None
             nodes.kill(name)
             pytest.fail(f"the sweep did not finish in {WAIT} s:\n{nodes.log(name)}")
         time.sleep(0.3)
-    text = nodes.log(name)
+    text = nodes.log(name, tail=None)
     assert proc.returncode == 0, text
     return text
 
